@@ -1,0 +1,137 @@
+/*
+ * verifull C ABI.
+ *
+ * The contract (stable across minor versions; VERIFULL_ABI_VERSION changes otherwise):
+ *  - Handles are opaque pointers. Create them with the vf_*_from_* / vf_verify_*
+ *    functions and release them with the matching vf_*_destroy. vf_*_destroy(NULL) is a
+ *    no-op; a stale or foreign pointer is rejected with VF_ERROR_INVALID_HANDLE.
+ *  - Every function returns an int: VF_OK (0) or a negative VF_ERROR_* code. The only
+ *    exceptions are vf_last_error_message, vf_version_string and vf_outcome_name, which
+ *    return pointers to NUL-terminated strings the library owns.
+ *  - A refused certificate is not an error: vf_verify_pem returns VF_OK and a report
+ *    whose outcome (VF_OUTCOME_*) says why. Errors mean the call could not run.
+ *  - Strings in are NUL-terminated UTF-8 unless a length is passed. Strings out go to a
+ *    caller buffer: pass buf and *len = its size; on return *len holds the size needed
+ *    including the NUL. When the buffer is too small (or NULL) the call returns
+ *    VF_ERROR_BUFFER_TOO_SMALL and writes nothing.
+ *  - After an error, vf_last_error_message() describes it on the calling thread. Check
+ *    the return code first: the message is only meaningful right after a failure.
+ *  - No C++ exception ever crosses this boundary.
+ */
+#ifndef VERIFULL_H
+#define VERIFULL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "verifull/version.h"
+
+#if defined(_WIN32)
+#define VF_API __declspec(dllexport)
+#else
+#define VF_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Return codes. */
+#define VF_OK 0
+#define VF_ERROR_INPUT (-1)            /* bad input: malformed PEM, bad host, bad pin... */
+#define VF_ERROR_NULL_POINTER (-2)     /* a required pointer argument was NULL */
+#define VF_ERROR_INVALID_HANDLE (-3)   /* not a live handle of the expected type */
+#define VF_ERROR_BUFFER_TOO_SMALL (-4) /* *len now holds the size needed */
+#define VF_ERROR_NETWORK (-5)          /* unreachable, refused, timeout */
+#define VF_ERROR_BAD_VERSION (-6)      /* an options struct with an unknown version */
+#define VF_ERROR_OUT_OF_RANGE (-7)     /* an index past the end */
+#define VF_ERROR_INTERNAL (-99)        /* a bug in verifull: please report it */
+
+/* Outcomes of a verification (stable; the CLI's JSON uses the names). */
+#define VF_OUTCOME_OK 0
+#define VF_OUTCOME_UNTRUSTED_ISSUER 1
+#define VF_OUTCOME_NAME_MISMATCH 2
+#define VF_OUTCOME_EXPIRED 3
+#define VF_OUTCOME_NOT_YET_VALID 4
+#define VF_OUTCOME_BAD_USAGE 5
+#define VF_OUTCOME_WEAK_CRYPTO 6
+#define VF_OUTCOME_PIN_MISMATCH 7
+#define VF_OUTCOME_INVALID_CHAIN 8
+#define VF_OUTCOME_ENGINES_DISAGREE 9
+
+/* Verification engines. */
+#define VF_ENGINE_DEFAULT 0
+#define VF_ENGINE_OPENSSL 1
+#define VF_ENGINE_BOTAN 2
+#define VF_ENGINE_BOTH 3
+
+/* Fields of a certificate, for vf_report_cert_field and vf_trust_anchor_field. */
+#define VF_CERT_SUBJECT 0
+#define VF_CERT_ISSUER 1
+#define VF_CERT_SANS 2 /* comma-separated, "DNS:a.example, IP:10.0.0.1" */
+#define VF_CERT_NOT_BEFORE 3
+#define VF_CERT_NOT_AFTER 4
+#define VF_CERT_SHA256 5
+#define VF_CERT_SPKI_SHA256 6
+#define VF_CERT_PEM 7
+
+typedef struct vf_trust_struct* vf_trust_t;
+typedef struct vf_report_struct* vf_report_t;
+
+/* ---- library ------------------------------------------------------------------- */
+VF_API int vf_abi_version(void);
+VF_API const char* vf_version_string(void);
+VF_API const char* vf_last_error_message(void);
+/* "ok", "name_mismatch", ...; "unknown" for a value this library does not know. */
+VF_API const char* vf_outcome_name(int outcome);
+
+/* ---- trust anchors ------------------------------------------------------------- */
+VF_API int vf_trust_from_file(vf_trust_t* trust, const char* path);
+VF_API int vf_trust_from_pem(vf_trust_t* trust, const char* pem, size_t pem_len);
+VF_API int vf_trust_from_env(vf_trust_t* trust, const char* variable);
+VF_API int vf_trust_destroy(vf_trust_t trust);
+VF_API int vf_trust_anchor_count(vf_trust_t trust, size_t* count);
+/* field: VF_CERT_SUBJECT, VF_CERT_NOT_BEFORE, VF_CERT_NOT_AFTER, VF_CERT_SHA256,
+ * VF_CERT_SPKI_SHA256. */
+VF_API int vf_trust_anchor_field(vf_trust_t trust, size_t index, int field, char* buf,
+                                 size_t* len);
+
+/* ---- policy -------------------------------------------------------------------- */
+#define VF_POLICY_OPTIONS_VERSION 1
+typedef struct vf_policy_options {
+  unsigned int version;      /* VF_POLICY_OPTIONS_VERSION */
+  const char* host;          /* required: DNS name or IP literal that was dialled */
+  const char* const* pins;   /* "sha256/BASE64" strings, or NULL */
+  size_t pin_count;
+  int engine;                /* VF_ENGINE_* */
+  int has_verification_time; /* nonzero: verify as of verification_time */
+  int64_t verification_time; /* Unix seconds */
+  int max_intermediates;     /* negative: library default */
+  unsigned int timeout_ms;   /* network timeouts; 0: library default (10 s) */
+} vf_policy_options;
+#define VF_POLICY_OPTIONS_INIT \
+  { VF_POLICY_OPTIONS_VERSION, NULL, NULL, 0, VF_ENGINE_DEFAULT, 0, 0, -1, 0 }
+
+/* ---- offline verification ------------------------------------------------------ */
+/* presented_pem: the leaf first, then intermediates as a server would send them.
+ * untrusted_pem (may be NULL): extra intermediates for path building.
+ * Returns VF_OK and a report for any verdict, VF_ERROR_INPUT for malformed input. */
+VF_API int vf_verify_pem(vf_report_t* report, const char* presented_pem, size_t presented_len,
+                         const char* untrusted_pem, size_t untrusted_len, vf_trust_t trust,
+                         const vf_policy_options* options);
+
+/* ---- reports ------------------------------------------------------------------- */
+VF_API int vf_report_destroy(vf_report_t report);
+VF_API int vf_report_outcome(vf_report_t report, int* outcome);
+VF_API int vf_report_message(vf_report_t report, char* buf, size_t* len);
+/* The whole report as one JSON object (the CLI's --json format). */
+VF_API int vf_report_json(vf_report_t report, char* buf, size_t* len);
+VF_API int vf_report_chain_length(vf_report_t report, size_t* length);
+VF_API int vf_report_cert_field(vf_report_t report, size_t index, int field, char* buf,
+                                size_t* len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VERIFULL_H */

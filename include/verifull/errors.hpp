@@ -1,0 +1,27 @@
+// Exceptions of the C++ API. Outcomes of a verification ("not trusted") are not
+// exceptions: they are values in a Report. These are for calls that could not run.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "verifull/export.hpp"
+
+namespace verifull {
+inline namespace v0 {
+
+// Bad input from the caller: a malformed CA file, a private key where a
+// certificate belongs, an invalid host name, a bad pin. CLI exit code 2.
+class VERIFULL_API InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The network failed before anything could be verified. CLI exit code 3.
+class VERIFULL_API NetworkError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace v0
+}  // namespace verifull

@@ -1,0 +1,64 @@
+// Trust anchors: the CA certificates a server certificate must chain to.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "verifull/export.hpp"
+
+namespace verifull {
+namespace detail {
+struct TrustData;  // holds the OpenSSL store; never exposed in public headers
+}
+
+inline namespace v0 {
+
+// Facts about one anchor, for `verifull ca-info` and expiry warnings.
+struct AnchorInfo {
+  std::string subject;      // RFC 2253 form, e.g. "CN=Aptible CA,O=Aptible"
+  std::string sha256;       // fingerprint of the DER certificate, colon-separated hex
+  std::string spki_sha256;  // "sha256/BASE64" pin of its public key
+  std::string not_before;   // RFC 3339, UTC
+  std::string not_after;    // RFC 3339, UTC
+  std::int64_t not_after_unix = 0;
+  bool self_signed = false;
+};
+
+// An immutable, cheaply copyable set of trust anchors. Loading is strict: every
+// PEM block must be a CA certificate, and anything else is an InputError that
+// says what and where (a private key is named as such and never echoed).
+class VERIFULL_API Trust {
+ public:
+  // The largest input accepted; a bundle of every public root is ~250 KiB.
+  static constexpr std::size_t max_input_bytes = 4 * 1024 * 1024;
+
+  static Trust from_file(const std::string& path);
+  static Trust from_pem(std::string_view pem, const std::string& source_name = "PEM text");
+  static Trust from_env(const std::string& variable);
+  static Trust from_stdin();
+  // "-" reads standard input, "env:VAR" an environment variable, anything else a file.
+  static Trust from_spec(const std::string& spec);
+  // Several sources as one set (CA rotation: old and new CA side by side).
+  static Trust combine(const std::vector<Trust>& parts);
+
+  const std::vector<AnchorInfo>& anchors() const;
+  // Where the anchors came from, for messages ("file /etc/ca.pem").
+  const std::string& source() const;
+  // All anchors as PEM, one block each, for drivers that want a CA file.
+  std::string pem() const;
+  // Expired anchors, anchors expiring within 30 days of `now_unix`, and anchors that are
+  // not self-signed (a chain can only end at a root).
+  std::vector<std::string> warnings(std::int64_t now_unix) const;
+
+  const detail::TrustData& data() const { return *data_; }
+
+ private:
+  explicit Trust(std::shared_ptr<const detail::TrustData> data) : data_(std::move(data)) {}
+  std::shared_ptr<const detail::TrustData> data_;
+};
+
+}  // namespace v0
+}  // namespace verifull

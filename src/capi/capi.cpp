@@ -1,0 +1,279 @@
+// The C ABI: every entry point goes through guard(), so no exception crosses it, and
+// every handle carries a magic cookie so a stale or foreign pointer is refused.
+#include "verifull.h"
+
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "verifull/verifull.hpp"
+
+namespace {
+
+using namespace verifull;
+
+constexpr std::uint32_t kTrustMagic = 0x76665452;   // "vfTR"
+constexpr std::uint32_t kReportMagic = 0x76665250;  // "vfRP"
+
+thread_local std::string g_last_error;
+
+int fail(int code, const std::string& message) {
+  g_last_error = message;
+  return code;
+}
+
+template <typename F>
+int guard(F&& body) noexcept {
+  try {
+    return body();
+  } catch (const InputError& e) {
+    return fail(VF_ERROR_INPUT, e.what());
+  } catch (const NetworkError& e) {
+    return fail(VF_ERROR_NETWORK, e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(VF_ERROR_INTERNAL, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(VF_ERROR_INTERNAL, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return fail(VF_ERROR_INTERNAL, "internal error: unknown exception");
+  }
+}
+
+int write_string(const std::string& value, char* buf, std::size_t* len) {
+  if (!len) return fail(VF_ERROR_NULL_POINTER, "len must not be NULL");
+  const std::size_t needed = value.size() + 1;
+  const std::size_t available = *len;
+  *len = needed;
+  if (!buf || available < needed)
+    return fail(VF_ERROR_BUFFER_TOO_SMALL, "buffer too small: " + std::to_string(needed) + " bytes needed");
+  std::memcpy(buf, value.c_str(), needed);
+  return VF_OK;
+}
+
+}  // namespace
+
+struct vf_trust_struct {
+  std::uint32_t magic = kTrustMagic;
+  Trust trust;
+  explicit vf_trust_struct(Trust t) : trust(std::move(t)) {}
+  ~vf_trust_struct() { magic = 0; }
+};
+
+struct vf_report_struct {
+  std::uint32_t magic = kReportMagic;
+  Report report;
+  explicit vf_report_struct(Report r) : report(std::move(r)) {}
+  ~vf_report_struct() { magic = 0; }
+};
+
+namespace {
+
+const Trust* trust_of(vf_trust_t handle) {
+  if (!handle || handle->magic != kTrustMagic) return nullptr;
+  return &handle->trust;
+}
+
+const Report* report_of(vf_report_t handle) {
+  if (!handle || handle->magic != kReportMagic) return nullptr;
+  return &handle->report;
+}
+
+int invalid_handle(const char* what) {
+  return fail(VF_ERROR_INVALID_HANDLE, std::string("not a valid ") + what + " handle");
+}
+
+int make_trust(vf_trust_t* out, Trust (*load)(const char*), const char* arg) {
+  if (!out) return fail(VF_ERROR_NULL_POINTER, "the output handle pointer must not be NULL");
+  *out = nullptr;
+  if (!arg) return fail(VF_ERROR_NULL_POINTER, "the input string must not be NULL");
+  *out = new vf_trust_struct(load(arg));
+  return VF_OK;
+}
+
+std::string cert_field(const CertInfo& c, int field) {
+  switch (field) {
+    case VF_CERT_SUBJECT: return c.subject;
+    case VF_CERT_ISSUER: return c.issuer;
+    case VF_CERT_SANS: {
+      std::string out;
+      for (const auto& s : c.sans) out += (out.empty() ? "" : ", ") + s;
+      return out;
+    }
+    case VF_CERT_NOT_BEFORE: return c.not_before;
+    case VF_CERT_NOT_AFTER: return c.not_after;
+    case VF_CERT_SHA256: return c.sha256;
+    case VF_CERT_SPKI_SHA256: return c.spki_sha256;
+    case VF_CERT_PEM: return c.pem;
+    default: throw InputError("unknown certificate field " + std::to_string(field));
+  }
+}
+
+Policy to_policy(const vf_policy_options* o) {
+  if (o->version != VF_POLICY_OPTIONS_VERSION)
+    throw InputError("vf_policy_options.version is " + std::to_string(o->version) +
+                     "; this library knows version " + std::to_string(VF_POLICY_OPTIONS_VERSION));
+  Policy p;
+  if (!o->host) throw InputError("vf_policy_options.host is required");
+  p.host = o->host;
+  if (o->pin_count && !o->pins) throw InputError("vf_policy_options.pins is NULL but pin_count is not 0");
+  for (std::size_t i = 0; i < o->pin_count; ++i) {
+    if (!o->pins[i]) throw InputError("vf_policy_options.pins[" + std::to_string(i) + "] is NULL");
+    p.pins.emplace_back(o->pins[i]);
+  }
+  switch (o->engine) {
+    case VF_ENGINE_DEFAULT: break;
+    case VF_ENGINE_OPENSSL: p.engine = Engine::openssl; break;
+    case VF_ENGINE_BOTAN: p.engine = Engine::botan; break;
+    case VF_ENGINE_BOTH: p.engine = Engine::both; break;
+    default: throw InputError("unknown engine " + std::to_string(o->engine));
+  }
+  if (o->has_verification_time) p.verification_time = o->verification_time;
+  if (o->max_intermediates >= 0) p.max_intermediates = o->max_intermediates;
+  if (o->timeout_ms) p.timeout = std::chrono::milliseconds(o->timeout_ms);
+  return p;
+}
+
+}  // namespace
+
+extern "C" {
+
+int vf_abi_version(void) { return VERIFULL_ABI_VERSION; }
+const char* vf_version_string(void) { return VERIFULL_VERSION_STRING; }
+const char* vf_last_error_message(void) { return g_last_error.c_str(); }
+
+const char* vf_outcome_name(int outcome) {
+  if (outcome < VF_OUTCOME_OK || outcome > VF_OUTCOME_ENGINES_DISAGREE) return "unknown";
+  return outcome_name(static_cast<Outcome>(outcome));
+}
+
+int vf_trust_from_file(vf_trust_t* trust, const char* path) {
+  return guard([&] { return make_trust(trust, [](const char* p) { return Trust::from_file(p); }, path); });
+}
+
+int vf_trust_from_env(vf_trust_t* trust, const char* variable) {
+  return guard([&] { return make_trust(trust, [](const char* v) { return Trust::from_env(v); }, variable); });
+}
+
+int vf_trust_from_pem(vf_trust_t* trust, const char* pem, size_t pem_len) {
+  return guard([&] {
+    if (!trust) return fail(VF_ERROR_NULL_POINTER, "the output handle pointer must not be NULL");
+    *trust = nullptr;
+    if (!pem && pem_len) return fail(VF_ERROR_NULL_POINTER, "pem is NULL");
+    *trust = new vf_trust_struct(Trust::from_pem(std::string_view(pem ? pem : "", pem_len), "PEM text"));
+    return VF_OK;
+  });
+}
+
+int vf_trust_destroy(vf_trust_t trust) {
+  return guard([&] {
+    if (!trust) return VF_OK;
+    if (!trust_of(trust)) return invalid_handle("trust");
+    delete trust;
+    return VF_OK;
+  });
+}
+
+int vf_trust_anchor_count(vf_trust_t trust, size_t* count) {
+  return guard([&] {
+    const Trust* t = trust_of(trust);
+    if (!t) return invalid_handle("trust");
+    if (!count) return fail(VF_ERROR_NULL_POINTER, "count must not be NULL");
+    *count = t->anchors().size();
+    return VF_OK;
+  });
+}
+
+int vf_trust_anchor_field(vf_trust_t trust, size_t index, int field, char* buf, size_t* len) {
+  return guard([&] {
+    const Trust* t = trust_of(trust);
+    if (!t) return invalid_handle("trust");
+    if (index >= t->anchors().size()) return fail(VF_ERROR_OUT_OF_RANGE, "anchor index out of range");
+    const AnchorInfo& a = t->anchors()[index];
+    switch (field) {
+      case VF_CERT_SUBJECT: return write_string(a.subject, buf, len);
+      case VF_CERT_NOT_BEFORE: return write_string(a.not_before, buf, len);
+      case VF_CERT_NOT_AFTER: return write_string(a.not_after, buf, len);
+      case VF_CERT_SHA256: return write_string(a.sha256, buf, len);
+      case VF_CERT_SPKI_SHA256: return write_string(a.spki_sha256, buf, len);
+      default: return fail(VF_ERROR_INPUT, "field " + std::to_string(field) + " is not available for anchors");
+    }
+  });
+}
+
+int vf_verify_pem(vf_report_t* report, const char* presented_pem, size_t presented_len,
+                  const char* untrusted_pem, size_t untrusted_len, vf_trust_t trust,
+                  const vf_policy_options* options) {
+  return guard([&] {
+    if (!report) return fail(VF_ERROR_NULL_POINTER, "the output report pointer must not be NULL");
+    *report = nullptr;
+    if (!presented_pem || !options) return fail(VF_ERROR_NULL_POINTER, "presented_pem and options are required");
+    if (!untrusted_pem && untrusted_len) return fail(VF_ERROR_NULL_POINTER, "untrusted_pem is NULL");
+    const Trust* t = trust_of(trust);
+    if (!t) return invalid_handle("trust");
+    if (options->version != VF_POLICY_OPTIONS_VERSION)
+      return fail(VF_ERROR_BAD_VERSION, "vf_policy_options.version " + std::to_string(options->version) +
+                                            " is not supported (expected " +
+                                            std::to_string(VF_POLICY_OPTIONS_VERSION) + ")");
+    Report r = verify_pem(std::string_view(presented_pem, presented_len),
+                          std::string_view(untrusted_pem ? untrusted_pem : "", untrusted_len), *t,
+                          to_policy(options));
+    *report = new vf_report_struct(std::move(r));
+    return VF_OK;
+  });
+}
+
+int vf_report_destroy(vf_report_t report) {
+  return guard([&] {
+    if (!report) return VF_OK;
+    if (!report_of(report)) return invalid_handle("report");
+    delete report;
+    return VF_OK;
+  });
+}
+
+int vf_report_outcome(vf_report_t report, int* outcome) {
+  return guard([&] {
+    const Report* r = report_of(report);
+    if (!r) return invalid_handle("report");
+    if (!outcome) return fail(VF_ERROR_NULL_POINTER, "outcome must not be NULL");
+    *outcome = static_cast<int>(r->outcome);
+    return VF_OK;
+  });
+}
+
+int vf_report_message(vf_report_t report, char* buf, size_t* len) {
+  return guard([&] {
+    const Report* r = report_of(report);
+    if (!r) return invalid_handle("report");
+    return write_string(r->message, buf, len);
+  });
+}
+
+int vf_report_json(vf_report_t report, char* buf, size_t* len) {
+  return guard([&] {
+    const Report* r = report_of(report);
+    if (!r) return invalid_handle("report");
+    return write_string(r->to_json(), buf, len);
+  });
+}
+
+int vf_report_chain_length(vf_report_t report, size_t* length) {
+  return guard([&] {
+    const Report* r = report_of(report);
+    if (!r) return invalid_handle("report");
+    if (!length) return fail(VF_ERROR_NULL_POINTER, "length must not be NULL");
+    *length = r->chain.size();
+    return VF_OK;
+  });
+}
+
+int vf_report_cert_field(vf_report_t report, size_t index, int field, char* buf, size_t* len) {
+  return guard([&] {
+    const Report* r = report_of(report);
+    if (!r) return invalid_handle("report");
+    if (index >= r->chain.size()) return fail(VF_ERROR_OUT_OF_RANGE, "certificate index out of range");
+    return write_string(cert_field(r->chain[index], field), buf, len);
+  });
+}
+
+}  // extern "C"

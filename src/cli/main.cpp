@@ -1,0 +1,179 @@
+// The verifull command line. Exit codes (DESIGN.md): 0 verified/ok, 1 refused,
+// 2 usage or bad input, 3 network.
+#include <CLI/CLI.hpp>
+
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "verifull/verifull.hpp"
+
+namespace {
+
+using namespace verifull;
+
+enum ExitCode { kOk = 0, kRefused = 1, kInput = 2, kNetwork = 3 };
+
+std::string read_pem_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot open " + what + " " + path);
+  std::string text;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > Trust::max_input_bytes) throw InputError(what + " " + path + " is too large");
+  }
+  return text;
+}
+
+Trust load_trust(const std::vector<std::string>& specs) {
+  std::vector<Trust> parts;
+  for (const auto& spec : specs) parts.push_back(Trust::from_spec(spec));
+  return Trust::combine(parts);
+}
+
+void print_chain(const std::vector<CertInfo>& chain) {
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    const auto& c = chain[i];
+    std::cout << "  [" << i << "] " << c.subject << "\n"
+              << "      issuer:   " << c.issuer << "\n";
+    if (!c.sans.empty()) {
+      std::cout << "      names:    ";
+      for (std::size_t k = 0; k < c.sans.size(); ++k) std::cout << (k ? ", " : "") << c.sans[k];
+      std::cout << "\n";
+    }
+    std::cout << "      valid:    " << c.not_before << " to " << c.not_after << "\n"
+              << "      sha256:   " << c.sha256 << "\n"
+              << "      key pin:  " << c.spki_sha256 << "\n";
+  }
+}
+
+int print_report(const Report& report, bool json) {
+  if (json) {
+    std::cout << report.to_json() << "\n";
+  } else {
+    std::cout << (report.ok() ? "OK " : "REFUSED ") << report.endpoint << " ("
+              << outcome_name(report.outcome) << "): " << report.message << "\n";
+    for (const auto& w : report.warnings) std::cout << "warning: " << w << "\n";
+    std::cout << "presented chain:\n";
+    print_chain(report.chain);
+  }
+  return report.ok() ? kOk : kRefused;
+}
+
+struct VerifyArgs {
+  std::string leaf;
+  std::vector<std::string> ca;
+  std::string untrusted;
+  std::string host;
+  std::string ip;
+  std::string at;
+  std::vector<std::string> pins;
+  std::string engine = "openssl";
+  bool json = false;
+};
+
+int run_verify(const VerifyArgs& a) {
+  Policy policy;
+  if (!a.ip.empty()) {
+    if (!is_ip_literal(a.ip)) throw InputError("--ip " + a.ip + " is not an IPv4 or IPv6 address");
+    policy.host = a.ip;
+  } else {
+    policy.host = a.host;
+  }
+  policy.pins = a.pins;
+  policy.engine = parse_engine(a.engine);
+  if (!a.at.empty()) policy.verification_time = parse_rfc3339(a.at);
+  const Trust trust = load_trust(a.ca);
+  const std::string leaf = read_pem_file(a.leaf, "certificate file");
+  const std::string untrusted = a.untrusted.empty() ? "" : read_pem_file(a.untrusted, "untrusted file");
+  return print_report(verify_pem(leaf, untrusted, trust, policy), a.json);
+}
+
+int run_ca_info(const std::string& spec, bool json) {
+  const Trust trust = Trust::from_spec(spec);
+  const auto warnings = trust.warnings(static_cast<std::int64_t>(std::time(nullptr)));
+  if (json) {
+    nlohmann::json anchors = nlohmann::json::array();
+    for (const auto& a : trust.anchors()) {
+      anchors.push_back({{"subject", a.subject}, {"sha256", a.sha256}, {"spki_sha256", a.spki_sha256},
+                         {"not_before", a.not_before}, {"not_after", a.not_after},
+                         {"self_signed", a.self_signed}});
+    }
+    std::cout << nlohmann::json{{"source", trust.source()}, {"anchors", anchors}, {"warnings", warnings}}
+                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+    return kOk;
+  }
+  std::cout << trust.source() << ": " << trust.anchors().size() << " trust anchor"
+            << (trust.anchors().size() == 1 ? "" : "s") << "\n";
+  for (std::size_t i = 0; i < trust.anchors().size(); ++i) {
+    const auto& a = trust.anchors()[i];
+    std::cout << "  [" << i << "] " << a.subject << "\n"
+              << "      sha256:   " << a.sha256 << "\n"
+              << "      key pin:  " << a.spki_sha256 << "\n"
+              << "      valid:    " << a.not_before << " to " << a.not_after << "\n";
+  }
+  for (const auto& w : warnings) std::cout << "warning: " << w << "\n";
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"verifull: verified TLS for PostgreSQL and MySQL clients"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", VERIFULL_VERSION_STRING);
+
+  VerifyArgs verify;
+  auto* verify_cmd = app.add_subcommand("verify", "check a certificate chain offline, as a connection would");
+  verify_cmd->add_option("LEAF", verify.leaf, "PEM file: the server certificate, then any intermediates")->required();
+  verify_cmd->add_option("--ca", verify.ca, "trust anchors: FILE, - (stdin) or env:VAR; repeatable")->required();
+  verify_cmd->add_option("--untrusted", verify.untrusted, "PEM file of extra intermediates");
+  auto* host_opt = verify_cmd->add_option("--host", verify.host, "the DNS name (or IP) that was dialled");
+  auto* ip_opt = verify_cmd->add_option("--ip", verify.ip, "the IP address that was dialled");
+  host_opt->excludes(ip_opt);
+  verify_cmd->add_option("--at", verify.at, "verify as of this RFC 3339 time instead of now");
+  verify_cmd->add_option("--pin", verify.pins, "sha256/BASE64 key pin; repeatable, any one must match");
+  verify_cmd->add_option("--engine", verify.engine, "openssl, botan or both");
+  verify_cmd->add_flag("--json", verify.json, "print one JSON object");
+
+  std::string ca_info_spec;
+  bool ca_info_json = false;
+  auto* ca_info_cmd = app.add_subcommand("ca-info", "list trust anchors with fingerprints and expiry");
+  ca_info_cmd->add_option("FILE", ca_info_spec, "FILE, - (stdin) or env:VAR")->required();
+  ca_info_cmd->add_flag("--json", ca_info_json, "print one JSON object");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kInput;
+  }
+
+  try {
+    if (*verify_cmd) {
+      if (verify.host.empty() && verify.ip.empty()) throw InputError("one of --host or --ip is required");
+      return run_verify(verify);
+    }
+    if (*ca_info_cmd) return run_ca_info(ca_info_spec, ca_info_json);
+  } catch (const InputError& e) {
+    std::cerr << "verifull: " << e.what() << "\n";
+    return kInput;
+  } catch (const NetworkError& e) {
+    std::cerr << "verifull: " << e.what() << "\n";
+    return kNetwork;
+  } catch (const std::exception& e) {
+    std::cerr << "verifull: internal error: " << e.what() << "\n";
+    return kInput;
+  }
+  return kInput;
+}

@@ -1,0 +1,168 @@
+#include "core/cert_facts.hpp"
+
+#include <arpa/inet.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+
+#include <ctime>
+
+namespace verifull::detail {
+
+std::string name_to_string(const X509_NAME* name) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+std::string subject_of(const X509* cert) { return name_to_string(X509_get_subject_name(cert)); }
+
+std::string rfc3339(std::int64_t unix_seconds) {
+  std::tm tm{};
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::int64_t unix_time(const ASN1_TIME* time) {
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(time, &tm) != 1) return 0;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+std::string rfc3339(const ASN1_TIME* time) {
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(time, &tm) != 1) return "invalid";
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string hex_colon(const std::string& bytes) {
+  static const char* digits = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : bytes) {
+    if (!out.empty()) out += ':';
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+std::string base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string sha256(const std::string& bytes) {
+  std::string digest(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         reinterpret_cast<unsigned char*>(digest.data()));
+  return digest;
+}
+
+std::string der_of(const X509* cert) {
+  const int n = i2d_X509(cert, nullptr);
+  if (n <= 0) return {};
+  std::string der(static_cast<std::size_t>(n), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(der.data());
+  i2d_X509(cert, &p);
+  return der;
+}
+
+std::string spki_sha256_raw(const X509* cert) {
+  const X509_PUBKEY* key = X509_get_X509_PUBKEY(cert);
+  const int n = i2d_X509_PUBKEY(key, nullptr);
+  if (n <= 0) return {};
+  std::string der(static_cast<std::size_t>(n), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(der.data());
+  i2d_X509_PUBKEY(key, &p);
+  return sha256(der);
+}
+
+std::string spki_pin(const X509* cert) { return "sha256/" + base64(spki_sha256_raw(cert)); }
+
+std::string pem_of(const X509* cert) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(bio.get(), const_cast<X509*>(cert));
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+static std::string ip_to_string(const ASN1_OCTET_STRING* ip) {
+  char buf[INET6_ADDRSTRLEN] = {0};
+  const int len = ASN1_STRING_length(ip);
+  const unsigned char* data = ASN1_STRING_get0_data(ip);
+  if (len == 4) inet_ntop(AF_INET, data, buf, sizeof buf);
+  else if (len == 16) inet_ntop(AF_INET6, data, buf, sizeof buf);
+  else return "(malformed IP of " + std::to_string(len) + " bytes)";
+  return buf;
+}
+
+// Printable form of an IA5String SAN; control bytes are escaped so a hostile
+// certificate cannot write to the terminal.
+static std::string printable(const ASN1_STRING* s) {
+  std::string out;
+  const unsigned char* data = ASN1_STRING_get0_data(s);
+  for (int i = 0; i < ASN1_STRING_length(s); ++i) {
+    const unsigned char c = data[i];
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> subject_alt_names(const X509* cert) {
+  std::vector<std::string> out;
+  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  if (!names) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
+    switch (name->type) {
+      case GEN_DNS: out.push_back("DNS:" + printable(name->d.dNSName)); break;
+      case GEN_IPADD: out.push_back("IP:" + ip_to_string(name->d.iPAddress)); break;
+      case GEN_EMAIL: out.push_back("email:" + printable(name->d.rfc822Name)); break;
+      case GEN_URI: out.push_back("URI:" + printable(name->d.uniformResourceIdentifier)); break;
+      case GEN_DIRNAME: out.push_back("DirName:" + name_to_string(name->d.directoryName)); break;
+      default: out.push_back("othername"); break;
+    }
+  }
+  return out;
+}
+
+bool has_san_extension(const X509* cert) {
+  return X509_get_ext_by_NID(cert, NID_subject_alt_name, -1) >= 0;
+}
+
+bool is_self_signed(const X509* cert) {
+  return X509_check_issued(const_cast<X509*>(cert), const_cast<X509*>(cert)) == X509_V_OK;
+}
+
+CertInfo cert_info(const X509* cert) {
+  CertInfo info;
+  info.subject = subject_of(cert);
+  info.issuer = name_to_string(X509_get_issuer_name(cert));
+  info.sans = subject_alt_names(cert);
+  info.not_before = rfc3339(X509_get0_notBefore(cert));
+  info.not_after = rfc3339(X509_get0_notAfter(cert));
+  info.sha256 = hex_colon(sha256(der_of(cert)));
+  info.spki_sha256 = spki_pin(cert);
+  info.pem = pem_of(cert);
+  return info;
+}
+
+}  // namespace verifull::detail

@@ -1,0 +1,31 @@
+// Facts about a certificate, in the forms the report and the CLI show.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/openssl_types.hpp"
+#include "verifull/report.hpp"
+
+namespace verifull::detail {
+
+std::string name_to_string(const X509_NAME* name);
+std::string subject_of(const X509* cert);
+std::string rfc3339(const ASN1_TIME* time);
+std::string rfc3339(std::int64_t unix_seconds);
+std::int64_t unix_time(const ASN1_TIME* time);
+std::string hex_colon(const std::string& bytes);
+std::string base64(const std::string& bytes);
+std::string sha256(const std::string& bytes);
+std::string der_of(const X509* cert);
+std::string spki_sha256_raw(const X509* cert);  // 32 bytes
+std::string spki_pin(const X509* cert);         // "sha256/BASE64"
+std::string pem_of(const X509* cert);
+// "DNS:a.example", "IP:10.0.0.1"; other kinds as OpenSSL names them.
+std::vector<std::string> subject_alt_names(const X509* cert);
+bool has_san_extension(const X509* cert);
+bool is_self_signed(const X509* cert);
+CertInfo cert_info(const X509* cert);
+
+}  // namespace verifull::detail

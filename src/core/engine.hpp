@@ -1,0 +1,36 @@
+// What every verification engine gets and gives back. The engines only answer "does
+// this chain lead to an anchor and name the peer"; the checks that do not depend on
+// the engine (key floor, pins) and the wording of the verdict live in verdict.cpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/openssl_types.hpp"
+#include "core/peer_name.hpp"
+#include "core/trust_data.hpp"
+#include "verifull/report.hpp"
+
+namespace verifull::detail {
+
+struct ChainInput {
+  X509* leaf = nullptr;
+  STACK_OF(X509)* untrusted = nullptr;  // presented intermediates plus any extras
+  PeerName peer;
+  std::optional<std::int64_t> verification_time;
+  std::optional<int> max_intermediates;
+};
+
+struct EngineResult {
+  Outcome outcome = Outcome::invalid_chain;
+  std::string detail;             // the engine's own words, for the report
+  X509Ptr failing_cert;           // the certificate the failure is about, when known
+  int failing_depth = -1;         // 0 = leaf
+  std::vector<X509Ptr> verified;  // leaf .. anchor, when the outcome is ok
+};
+
+EngineResult verify_with_openssl(const ChainInput& input, const TrustData& trust);
+
+}  // namespace verifull::detail

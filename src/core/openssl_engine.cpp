@@ -1,0 +1,84 @@
+// The OpenSSL engine: X509_verify_cert over the caller's anchors only, with the flags
+// that make OpenSSL strict (see DESIGN.md "Engines").
+#include <ctime>
+
+#include "core/engine.hpp"
+
+namespace verifull::detail {
+namespace {
+
+Outcome outcome_of(int error) {
+  switch (error) {
+    case X509_V_OK: return Outcome::ok;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_CERT_UNTRUSTED:
+    case X509_V_ERR_CERT_REJECTED:
+      return Outcome::untrusted_issuer;
+    case X509_V_ERR_CERT_HAS_EXPIRED: return Outcome::expired;
+    case X509_V_ERR_CERT_NOT_YET_VALID: return Outcome::not_yet_valid;
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      return Outcome::name_mismatch;
+    case X509_V_ERR_INVALID_PURPOSE: return Outcome::bad_usage;
+    case X509_V_ERR_EE_KEY_TOO_SMALL:
+    case X509_V_ERR_CA_KEY_TOO_SMALL:
+    case X509_V_ERR_CA_MD_TOO_WEAK:
+      return Outcome::weak_crypto;
+    default: return Outcome::invalid_chain;
+  }
+}
+
+void configure(X509_VERIFY_PARAM* param, const ChainInput& input) {
+  // No X509_V_FLAG_PARTIAL_CHAIN: a chain must end at a self-signed anchor.
+  X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT);
+  X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
+  X509_VERIFY_PARAM_set_trust(param, X509_TRUST_SSL_SERVER);
+  // Level 2: RSA/DSA/DH >= 2048 bits, no SHA-1 or MD5 signatures. verdict.cpp adds the
+  // EC >= P-256 floor, which level 2 (112 bits) would let P-224 through.
+  X509_VERIFY_PARAM_set_auth_level(param, 2);
+  if (input.verification_time) X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(*input.verification_time));
+  if (input.max_intermediates) X509_VERIFY_PARAM_set_depth(param, *input.max_intermediates);
+  if (input.peer.kind == PeerName::Kind::ip) {
+    X509_VERIFY_PARAM_set1_ip(param, reinterpret_cast<const unsigned char*>(input.peer.ip_bytes.data()),
+                              input.peer.ip_bytes.size());
+  } else {
+    // Names come from DNS SANs only: the subject CN is never consulted (RFC 6125, CA/B
+    // Forum), and a wildcard must be the whole leftmost label.
+    X509_VERIFY_PARAM_set_hostflags(
+        param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+    X509_VERIFY_PARAM_set1_host(param, input.peer.value.c_str(), input.peer.value.size());
+  }
+}
+
+}  // namespace
+
+EngineResult verify_with_openssl(const ChainInput& input, const TrustData& trust) {
+  EngineResult result;
+  X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), trust.store.get(), input.leaf, input.untrusted) != 1) {
+    result.detail = "could not set up an OpenSSL verification context";
+    return result;
+  }
+  configure(X509_STORE_CTX_get0_param(ctx.get()), input);
+  const int rc = X509_verify_cert(ctx.get());
+  const int error = X509_STORE_CTX_get_error(ctx.get());
+  if (rc == 1 && error == X509_V_OK) {
+    result.outcome = Outcome::ok;
+    result.detail = "ok";
+    STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
+    for (int i = 0; i < sk_X509_num(chain); ++i) result.verified.push_back(share(sk_X509_value(chain, i)));
+    return result;
+  }
+  // rc != 1 with X509_V_OK means OpenSSL failed internally: still a refusal.
+  result.outcome = error == X509_V_OK ? Outcome::invalid_chain : outcome_of(error);
+  result.detail = X509_verify_cert_error_string(error);
+  result.failing_depth = X509_STORE_CTX_get_error_depth(ctx.get());
+  if (X509* cert = X509_STORE_CTX_get_current_cert(ctx.get())) result.failing_cert = share(cert);
+  return result;
+}
+
+}  // namespace verifull::detail

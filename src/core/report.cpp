@@ -1,0 +1,55 @@
+#include "verifull/report.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace verifull {
+inline namespace v0 {
+
+const char* outcome_name(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::ok: return "ok";
+    case Outcome::untrusted_issuer: return "untrusted_issuer";
+    case Outcome::name_mismatch: return "name_mismatch";
+    case Outcome::expired: return "expired";
+    case Outcome::not_yet_valid: return "not_yet_valid";
+    case Outcome::bad_usage: return "bad_usage";
+    case Outcome::weak_crypto: return "weak_crypto";
+    case Outcome::pin_mismatch: return "pin_mismatch";
+    case Outcome::invalid_chain: return "invalid_chain";
+    case Outcome::engines_disagree: return "engines_disagree";
+  }
+  return "unknown";
+}
+
+std::string Report::to_json() const {
+  nlohmann::json chain_json = nlohmann::json::array();
+  for (const auto& c : chain) {
+    chain_json.push_back({{"subject", c.subject},
+                          {"issuer", c.issuer},
+                          {"sans", c.sans},
+                          {"not_before", c.not_before},
+                          {"not_after", c.not_after},
+                          {"sha256", c.sha256},
+                          {"spki_sha256", c.spki_sha256}});
+  }
+  nlohmann::json engines_json = nlohmann::json::array();
+  for (const auto& e : engines)
+    engines_json.push_back({{"engine", e.engine}, {"outcome", outcome_name(e.outcome)}, {"detail", e.detail}});
+  const nlohmann::json j = {
+      {"endpoint", endpoint},
+      {"ok", ok()},
+      {"outcome", outcome_name(outcome)},
+      {"message", message},
+      {"tls_version", tls_version.empty() ? nlohmann::json(nullptr) : nlohmann::json(tls_version)},
+      {"cipher", cipher.empty() ? nlohmann::json(nullptr) : nlohmann::json(cipher)},
+      {"anchor", anchor.empty() ? nlohmann::json(nullptr) : nlohmann::json(anchor)},
+      {"engines", engines_json},
+      {"warnings", warnings},
+      {"chain", chain_json},
+  };
+  // Replace invalid UTF-8 (a hostile subject) instead of throwing.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace v0
+}  // namespace verifull

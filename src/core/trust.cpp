@@ -1,0 +1,170 @@
+#include "verifull/trust.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <set>
+
+#include "core/cert_facts.hpp"
+#include "core/pem.hpp"
+#include "core/trust_data.hpp"
+#include "verifull/errors.hpp"
+
+namespace verifull {
+inline namespace v0 {
+namespace {
+
+using detail::X509Ptr;
+
+void refuse_non_ca(const X509* cert, int line, const std::string& source) {
+  // X509_check_ca returns 1 only for basicConstraints CA:TRUE; the legacy forms it also
+  // tolerates (v1 self-signed, keyUsage or Netscape bits) are not accepted as anchors.
+  if (X509_check_ca(const_cast<X509*>(cert)) == 1) return;
+  throw InputError("the certificate at " + source + " line " + std::to_string(line) + " (" +
+                   detail::subject_of(cert) +
+                   ") is not a CA certificate (basicConstraints CA:TRUE is missing), so it "
+                   "cannot be a trust anchor; pass the CA that issued the server's "
+                   "certificate, not the server's certificate itself");
+}
+
+AnchorInfo describe(const X509* cert) {
+  AnchorInfo info;
+  info.subject = detail::subject_of(cert);
+  info.sha256 = detail::hex_colon(detail::sha256(detail::der_of(cert)));
+  info.spki_sha256 = detail::spki_pin(cert);
+  info.not_before = detail::rfc3339(X509_get0_notBefore(cert));
+  info.not_after = detail::rfc3339(X509_get0_notAfter(cert));
+  info.not_after_unix = detail::unix_time(X509_get0_notAfter(cert));
+  info.self_signed = detail::is_self_signed(cert);
+  return info;
+}
+
+std::shared_ptr<detail::TrustData> build(std::vector<X509Ptr> certs, std::string source) {
+  auto data = std::make_shared<detail::TrustData>();
+  data->source = std::move(source);
+  data->store.reset(X509_STORE_new());
+  if (!data->store) throw std::bad_alloc();
+  std::set<std::string> seen;
+  for (auto& cert : certs) {
+    auto info = describe(cert.get());
+    if (!seen.insert(info.sha256).second) continue;  // the same CA twice in a bundle
+    if (X509_STORE_add_cert(data->store.get(), cert.get()) != 1)
+      throw InputError("could not add anchor " + info.subject + " to the trust store");
+    data->info.push_back(std::move(info));
+    data->anchors.push_back(std::move(cert));
+  }
+  return data;
+}
+
+std::string read_bounded(std::istream& in, const std::string& source) {
+  std::string text;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > Trust::max_input_bytes) {
+      throw InputError(source + " is larger than " +
+                       std::to_string(Trust::max_input_bytes / (1024 * 1024)) +
+                       " MiB; that is not a CA bundle");
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+Trust Trust::from_pem(std::string_view pem, const std::string& source_name) {
+  if (pem.size() > max_input_bytes) {
+    throw InputError(source_name + " is larger than " +
+                     std::to_string(max_input_bytes / (1024 * 1024)) +
+                     " MiB; that is not a CA bundle");
+  }
+  auto parsed = detail::parse_certificates(pem, source_name, "trust anchors");
+  std::vector<X509Ptr> certs;
+  for (auto& p : parsed) {
+    refuse_non_ca(p.cert.get(), p.line, source_name);
+    certs.push_back(std::move(p.cert));
+  }
+  return Trust(build(std::move(certs), source_name));
+}
+
+Trust Trust::from_file(const std::string& path) {
+  const std::string source = "CA file " + path;
+  if (path.empty()) throw InputError("no CA file given (empty path)");
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw InputError(source + ": " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) throw InputError(source + " is a directory; pass a PEM file");
+  if (static_cast<std::uint64_t>(st.st_size) > max_input_bytes) {
+    throw InputError(source + " is larger than " +
+                     std::to_string(max_input_bytes / (1024 * 1024)) +
+                     " MiB; that is not a CA bundle");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(source + ": cannot be opened: " + std::strerror(errno));
+  return from_pem(read_bounded(in, source), source);
+}
+
+Trust Trust::from_env(const std::string& variable) {
+  const char* value = std::getenv(variable.c_str());
+  if (!value) throw InputError("environment variable " + variable + " is not set");
+  return from_pem(value, "environment variable " + variable);
+}
+
+Trust Trust::from_stdin() { return from_pem(read_bounded(std::cin, "standard input"), "standard input"); }
+
+Trust Trust::from_spec(const std::string& spec) {
+  if (spec == "-") return from_stdin();
+  if (spec.rfind("env:", 0) == 0) return from_env(spec.substr(4));
+  return from_file(spec);
+}
+
+Trust Trust::combine(const std::vector<Trust>& parts) {
+  if (parts.empty()) throw InputError("no trust anchors given");
+  if (parts.size() == 1) return parts.front();
+  std::vector<X509Ptr> certs;
+  std::string source;
+  for (const auto& part : parts) {
+    for (const auto& cert : part.data_->anchors) certs.push_back(detail::share(cert.get()));
+    source += (source.empty() ? "" : " + ") + part.data_->source;
+  }
+  return Trust(build(std::move(certs), source));
+}
+
+const std::vector<AnchorInfo>& Trust::anchors() const { return data_->info; }
+const std::string& Trust::source() const { return data_->source; }
+
+std::string Trust::pem() const {
+  std::string out;
+  for (const auto& cert : data_->anchors) out += detail::pem_of(cert.get());
+  return out;
+}
+
+std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
+  constexpr std::int64_t kThirtyDays = 30 * 24 * 3600;
+  std::vector<std::string> out;
+  for (const auto& a : data_->info) {
+    if (a.not_after_unix < now_unix) {
+      out.push_back("anchor " + a.subject + " expired on " + a.not_after +
+                    "; chains to it will be refused");
+    } else if (a.not_after_unix - now_unix < kThirtyDays) {
+      out.push_back("anchor " + a.subject + " expires on " + a.not_after +
+                    " (within 30 days); get the provider's new CA and add it beside this one");
+    }
+    if (!a.self_signed) {
+      out.push_back("anchor " + a.subject +
+                    " is not self-signed; verifull builds chains up to a root only, so add "
+                    "the root CA that issued it");
+    }
+  }
+  return out;
+}
+
+}  // namespace v0
+}  // namespace verifull

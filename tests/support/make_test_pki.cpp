@@ -1,0 +1,34 @@
+// Writes a small test PKI to a folder, for the demo and for the test servers:
+//   ca.pem                      the trust anchor the clients are given
+//   server.pem/.key             localhost, 127.0.0.1, ::1 (same CA)
+//   wrong-name.pem/.key         same CA, but for wrong-name.invalid only
+//   other-ca.pem                an unrelated CA
+//   impostor.pem/.key           issued by the other CA for localhost and 127.0.0.1
+// Keys are generated fresh on every run and never leave the folder (mode 0600).
+#include <iostream>
+
+#include "test_pki.hpp"
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: make_test_pki DIR\n";
+    return 2;
+  }
+  const std::string dir = argv[1];
+  using namespace testpki;
+  const Cert ca = make_root(ca_spec("verifull demo CA"));
+  const Cert server = issue(ca, leaf_spec("localhost", {"localhost"}, {"127.0.0.1", "::1"}));
+  const Cert wrong = issue(ca, leaf_spec("wrong-name.invalid", {"wrong-name.invalid"}));
+  const Cert other_ca = make_root(ca_spec("verifull demo impostor CA"));
+  const Cert impostor = issue(other_ca, leaf_spec("localhost", {"localhost"}, {"127.0.0.1", "::1"}));
+  write_file(dir + "/ca.pem", ca.pem());
+  write_file(dir + "/server.pem", server.pem());
+  write_file(dir + "/server.key", server.key_pem());
+  write_file(dir + "/wrong-name.pem", wrong.pem());
+  write_file(dir + "/wrong-name.key", wrong.key_pem());
+  write_file(dir + "/other-ca.pem", other_ca.pem());
+  write_file(dir + "/impostor.pem", impostor.pem());
+  write_file(dir + "/impostor.key", impostor.key_pem());
+  std::cout << "test PKI written to " << dir << "\n";
+  return 0;
+}

@@ -1,0 +1,122 @@
+#include "test_pki.hpp"
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <stdexcept>
+
+namespace testpki {
+namespace {
+
+KeyPtr generate(KeyKind kind) {
+  EVP_PKEY* key = nullptr;
+  switch (kind) {
+    case KeyKind::ec_p256: key = EVP_EC_gen("P-256"); break;
+    case KeyKind::ec_p224: key = EVP_EC_gen("P-224"); break;
+    case KeyKind::rsa_1024: key = EVP_RSA_gen(1024); break;
+    case KeyKind::rsa_2048: key = EVP_RSA_gen(2048); break;
+  }
+  if (!key) throw std::runtime_error("key generation failed");
+  return KeyPtr(key, KeyFree{});
+}
+
+void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+  if (!ext) throw std::runtime_error("bad extension " + value);
+  X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+}
+
+Cert build(const Spec& spec, X509* issuer_cert, EVP_PKEY* issuer_key) {
+  Cert out;
+  out.key = generate(spec.key);
+  X509* cert = X509_new();
+  out.cert = CertPtr(cert, CertFree{});
+  X509_set_version(cert, 2);
+  unsigned char serial[16];
+  RAND_bytes(serial, sizeof serial);
+  serial[0] &= 0x7f;  // positive
+  serial[0] |= 0x01;  // nonzero
+  BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert));
+  BN_free(bn);
+  X509_NAME* name = X509_NAME_new();
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(spec.cn.c_str()), -1, -1, 0);
+  X509_set_subject_name(cert, name);
+  X509_NAME_free(name);
+  X509* signer_cert = issuer_cert ? issuer_cert : cert;
+  EVP_PKEY* signer_key = issuer_key ? issuer_key : out.key.get();
+  X509_set_issuer_name(cert, X509_get_subject_name(signer_cert));
+  X509_gmtime_adj(X509_getm_notBefore(cert), spec.not_before);
+  X509_gmtime_adj(X509_getm_notAfter(cert), spec.not_after);
+  X509_set_pubkey(cert, out.key.get());
+
+  if (spec.basic_constraints) {
+    std::string bc = spec.ca ? "critical,CA:TRUE" : "critical,CA:FALSE";
+    if (spec.ca && spec.path_len >= 0) bc += ",pathlen:" + std::to_string(spec.path_len);
+    add_ext(cert, signer_cert, NID_basic_constraints, bc);
+  }
+  add_ext(cert, signer_cert, NID_key_usage,
+          spec.ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,keyEncipherment");
+  add_ext(cert, signer_cert, NID_subject_key_identifier, "hash");
+  if (issuer_cert) add_ext(cert, signer_cert, NID_authority_key_identifier, "keyid:always");
+  if (!spec.eku.empty()) {
+    std::string eku;
+    for (const auto& e : spec.eku) eku += (eku.empty() ? "" : ",") + e;
+    add_ext(cert, signer_cert, NID_ext_key_usage, eku);
+  }
+  std::string san;
+  for (const auto& d : spec.dns) san += (san.empty() ? "" : ",") + ("DNS:" + d);
+  for (const auto& ip : spec.ips) san += (san.empty() ? "" : ",") + ("IP:" + ip);
+  if (!san.empty()) add_ext(cert, signer_cert, NID_subject_alt_name, san);
+
+  const EVP_MD* md = EVP_get_digestbyname(spec.digest.c_str());
+  if (!md || X509_sign(cert, signer_key, md) <= 0) throw std::runtime_error("signing failed");
+  return out;
+}
+
+std::string bio_string(BIO* bio) {
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  std::string s(data, static_cast<std::size_t>(n));
+  BIO_free(bio);
+  return s;
+}
+
+}  // namespace
+
+Cert make_root(Spec spec) { return build(spec, nullptr, nullptr); }
+Cert issue(const Cert& issuer, Spec spec) { return build(spec, issuer.cert.get(), issuer.key.get()); }
+
+std::string Cert::pem() const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert.get());
+  return bio_string(bio);
+}
+
+std::string Cert::key_pem() const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  return bio_string(bio);
+}
+
+void write_file(const std::string& path, const std::string& content) {
+  for (std::size_t i = 1; i < path.size(); ++i)
+    if (path[i] == '/') ::mkdir(path.substr(0, i).c_str(), 0700);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write " + path);
+  out << content;
+  out.close();
+  ::chmod(path.c_str(), 0600);
+}
+
+}  // namespace testpki

@@ -1,0 +1,64 @@
+// A test PKI generated at run time with OpenSSL: roots, intermediates and leaves with
+// exactly the defects a test needs. No key is ever checked in.
+#pragma once
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace testpki {
+
+struct KeyFree { void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); } };
+struct CertFree { void operator()(X509* c) const { X509_free(c); } };
+using KeyPtr = std::shared_ptr<EVP_PKEY>;
+using CertPtr = std::shared_ptr<X509>;
+
+enum class KeyKind { ec_p256, ec_p224, rsa_1024, rsa_2048 };
+
+struct Spec {
+  std::string cn = "test";
+  std::vector<std::string> dns;   // subjectAltName DNS entries
+  std::vector<std::string> ips;   // subjectAltName IP entries
+  bool ca = false;
+  bool basic_constraints = true;  // false: omit the extension entirely
+  int path_len = -1;              // CA only; -1: unlimited
+  std::vector<std::string> eku = {"serverAuth"};  // leaf only; empty: no extension
+  long not_before = -3600;        // seconds relative to now
+  long not_after = 365L * 86400;
+  std::string digest = "SHA256";  // "SHA1" for a weak signature
+  KeyKind key = KeyKind::ec_p256;
+};
+
+struct Cert {
+  KeyPtr key;
+  CertPtr cert;
+  std::string pem() const;      // the certificate
+  std::string key_pem() const;  // the private key (for servers)
+};
+
+Cert make_root(Spec spec);
+Cert issue(const Cert& issuer, Spec spec);
+inline Spec ca_spec(const std::string& cn) {
+  Spec s;
+  s.cn = cn;
+  s.ca = true;
+  s.eku = {};
+  s.not_before = -30L * 86400;
+  s.not_after = 10L * 365 * 86400;
+  return s;
+}
+inline Spec leaf_spec(const std::string& cn, std::vector<std::string> dns, std::vector<std::string> ips = {}) {
+  Spec s;
+  s.cn = cn;
+  s.dns = std::move(dns);
+  s.ips = std::move(ips);
+  return s;
+}
+
+// Writes `content` to `path` (mode 0600), creating parent folders.
+void write_file(const std::string& path, const std::string& content);
+
+}  // namespace testpki

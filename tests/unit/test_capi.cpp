@@ -1,0 +1,143 @@
+// The C ABI contract: codes, caller buffers, handles, last error; no exception crosses.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "test_pki.hpp"
+#include "verifull.h"
+
+namespace {
+
+struct Fixture {
+  testpki::Cert root = testpki::make_root(testpki::ca_spec("CAPI CA"));
+  testpki::Cert leaf = testpki::issue(root, testpki::leaf_spec("db", {"db.example.com"}));
+};
+
+Fixture& fx() {
+  static Fixture f;
+  return f;
+}
+
+vf_trust_t load_trust() {
+  vf_trust_t trust = nullptr;
+  const auto pem = fx().root.pem();
+  REQUIRE(vf_trust_from_pem(&trust, pem.data(), pem.size()) == VF_OK);
+  return trust;
+}
+
+vf_report_t verify(vf_trust_t trust, const char* host) {
+  vf_policy_options opts = VF_POLICY_OPTIONS_INIT;
+  opts.host = host;
+  vf_report_t report = nullptr;
+  const auto pem = fx().leaf.pem();
+  REQUIRE(vf_verify_pem(&report, pem.data(), pem.size(), nullptr, 0, trust, &opts) == VF_OK);
+  return report;
+}
+
+std::string message_of(vf_report_t report) {
+  size_t len = 0;
+  CHECK(vf_report_message(report, nullptr, &len) == VF_ERROR_BUFFER_TOO_SMALL);
+  std::string buf(len, '\0');
+  CHECK(vf_report_message(report, buf.data(), &len) == VF_OK);
+  buf.resize(len - 1);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("the ABI version and outcome names are available at run time") {
+  CHECK(vf_abi_version() == VERIFULL_ABI_VERSION);
+  CHECK(std::string(vf_version_string()) == VERIFULL_VERSION_STRING);
+  CHECK(std::string(vf_outcome_name(VF_OUTCOME_NAME_MISMATCH)) == "name_mismatch");
+  CHECK(std::string(vf_outcome_name(VF_OUTCOME_OK)) == "ok");
+  CHECK(std::string(vf_outcome_name(12345)) == "unknown");
+}
+
+TEST_CASE("a verification returns VF_OK and a report, also when refused") {
+  vf_trust_t trust = load_trust();
+  vf_report_t good = verify(trust, "db.example.com");
+  int outcome = -1;
+  CHECK(vf_report_outcome(good, &outcome) == VF_OK);
+  CHECK(outcome == VF_OUTCOME_OK);
+  vf_report_t bad = verify(trust, "other.example.com");
+  CHECK(vf_report_outcome(bad, &outcome) == VF_OK);
+  CHECK(outcome == VF_OUTCOME_NAME_MISMATCH);
+  CHECK(message_of(bad).find("does not name other.example.com") != std::string::npos);
+
+  size_t n = 0;
+  CHECK(vf_report_chain_length(good, &n) == VF_OK);
+  CHECK(n == 1);
+  char subject[256];
+  size_t len = sizeof subject;
+  CHECK(vf_report_cert_field(good, 0, VF_CERT_SUBJECT, subject, &len) == VF_OK);
+  CHECK(std::string(subject) == "CN=db");
+  CHECK(len == 6);
+  len = sizeof subject;
+  CHECK(vf_report_cert_field(good, 1, VF_CERT_SUBJECT, subject, &len) == VF_ERROR_OUT_OF_RANGE);
+  len = sizeof subject;
+  CHECK(vf_report_cert_field(good, 0, 999, subject, &len) == VF_ERROR_INPUT);
+
+  std::string json(8192, '\0');
+  len = json.size();
+  CHECK(vf_report_json(good, json.data(), &len) == VF_OK);
+  CHECK(json.find("\"outcome\":\"ok\"") != std::string::npos);
+
+  CHECK(vf_report_destroy(good) == VF_OK);
+  CHECK(vf_report_destroy(bad) == VF_OK);
+  CHECK(vf_trust_destroy(trust) == VF_OK);
+}
+
+TEST_CASE("a too-small buffer gets the size needed and is left untouched") {
+  vf_trust_t trust = load_trust();
+  char buf[4] = {'x', 'x', 'x', 'x'};
+  size_t len = sizeof buf;
+  CHECK(vf_trust_anchor_field(trust, 0, VF_CERT_SUBJECT, buf, &len) == VF_ERROR_BUFFER_TOO_SMALL);
+  CHECK(len == std::string("CN=CAPI CA").size() + 1);
+  CHECK(buf[0] == 'x');
+  size_t count = 0;
+  CHECK(vf_trust_anchor_count(trust, &count) == VF_OK);
+  CHECK(count == 1);
+  vf_trust_destroy(trust);
+}
+
+TEST_CASE("bad input returns VF_ERROR_INPUT with a message, and no handle") {
+  vf_trust_t trust = reinterpret_cast<vf_trust_t>(0x1);
+  const std::string junk = "not a certificate";
+  CHECK(vf_trust_from_pem(&trust, junk.data(), junk.size()) == VF_ERROR_INPUT);
+  CHECK(trust == nullptr);
+  CHECK(std::string(vf_last_error_message()).find("no PEM certificate") != std::string::npos);
+  CHECK(vf_trust_from_file(&trust, "/nonexistent/ca.pem") == VF_ERROR_INPUT);
+  CHECK(vf_trust_from_file(&trust, nullptr) == VF_ERROR_NULL_POINTER);
+  CHECK(vf_trust_from_file(nullptr, "/x") == VF_ERROR_NULL_POINTER);
+
+  vf_trust_t good = load_trust();
+  vf_policy_options opts = VF_POLICY_OPTIONS_INIT;
+  vf_report_t report = nullptr;
+  const auto pem = fx().leaf.pem();
+  // No host: verifull never verifies without a name.
+  CHECK(vf_verify_pem(&report, pem.data(), pem.size(), nullptr, 0, good, &opts) == VF_ERROR_INPUT);
+  CHECK(report == nullptr);
+  opts.host = "db.example.com";
+  opts.version = 999;
+  CHECK(vf_verify_pem(&report, pem.data(), pem.size(), nullptr, 0, good, &opts) == VF_ERROR_BAD_VERSION);
+  opts.version = VF_POLICY_OPTIONS_VERSION;
+  const char* pins[] = {"sha256/not-a-pin"};
+  opts.pins = pins;
+  opts.pin_count = 1;
+  CHECK(vf_verify_pem(&report, pem.data(), pem.size(), nullptr, 0, good, &opts) == VF_ERROR_INPUT);
+  CHECK(std::string(vf_last_error_message()).find("invalid pin") != std::string::npos);
+  vf_trust_destroy(good);
+}
+
+TEST_CASE("destroy(NULL) is a no-op and foreign handles are rejected") {
+  CHECK(vf_trust_destroy(nullptr) == VF_OK);
+  CHECK(vf_report_destroy(nullptr) == VF_OK);
+  vf_trust_t trust = load_trust();
+  // A trust handle where a report is expected is refused, not reinterpreted.
+  int outcome = 0;
+  CHECK(vf_report_outcome(reinterpret_cast<vf_report_t>(trust), &outcome) == VF_ERROR_INVALID_HANDLE);
+  CHECK(vf_report_destroy(reinterpret_cast<vf_report_t>(trust)) == VF_ERROR_INVALID_HANDLE);
+  size_t count = 0;
+  CHECK(vf_trust_anchor_count(nullptr, &count) == VF_ERROR_INVALID_HANDLE);
+  vf_trust_destroy(trust);
+}

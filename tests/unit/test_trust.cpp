@@ -1,0 +1,174 @@
+// Loading trust anchors: every bad input is a clear InputError, never a crash and
+// never an empty (trust-nothing or trust-everything) store.
+#include <doctest/doctest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <fstream>
+#include <functional>
+
+#include "test_pki.hpp"
+#include "verifull/verifull.hpp"
+
+using namespace verifull;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/verifull-trust-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { (void)!system(("rm -rf '" + path + "'").c_str()); }
+  std::string file(const std::string& name, const std::string& content) const {
+    testpki::write_file(path + "/" + name, content);
+    return path + "/" + name;
+  }
+};
+
+const testpki::Cert& root() {
+  static auto r = testpki::make_root(testpki::ca_spec("Trust Test CA"));
+  return r;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no InputError)";
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("anchors load from a file, a PEM string, an environment variable, with facts") {
+  TempDir dir;
+  const auto path = dir.file("ca.pem", root().pem());
+  auto from_file = Trust::from_file(path);
+  REQUIRE(from_file.anchors().size() == 1);
+  const auto& a = from_file.anchors()[0];
+  CHECK(a.subject == "CN=Trust Test CA");
+  CHECK(a.sha256.size() == 95);
+  CHECK(a.spki_sha256.rfind("sha256/", 0) == 0);
+  CHECK(a.self_signed);
+  CHECK(a.not_after_unix > std::time(nullptr));
+  CHECK(contains(from_file.source(), path));
+
+  CHECK(Trust::from_pem(root().pem()).anchors()[0].sha256 == a.sha256);
+  setenv("VERIFULL_TEST_CA", root().pem().c_str(), 1);
+  CHECK(Trust::from_env("VERIFULL_TEST_CA").anchors()[0].sha256 == a.sha256);
+  CHECK(Trust::from_spec("env:VERIFULL_TEST_CA").anchors()[0].sha256 == a.sha256);
+  CHECK(Trust::from_spec(path).anchors()[0].sha256 == a.sha256);
+  // The PEM the library hands to drivers round-trips.
+  CHECK(Trust::from_pem(from_file.pem()).anchors()[0].sha256 == a.sha256);
+}
+
+TEST_CASE("a bundle keeps each CA once and tolerates comments and CRLF line ends") {
+  auto second = testpki::make_root(testpki::ca_spec("Second CA"));
+  std::string crlf;
+  for (char c : second.pem()) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  auto t = Trust::from_pem("# Trust Test CA\n" + root().pem() + "\n" + root().pem() + crlf);
+  CHECK(t.anchors().size() == 2);
+}
+
+TEST_CASE("a missing file, a directory and an empty file are input errors naming the path") {
+  TempDir dir;
+  CHECK(contains(error_of([&] { Trust::from_file(dir.path + "/nope.pem"); }), "No such file"));
+  CHECK(contains(error_of([&] { Trust::from_file(dir.path); }), "is a directory"));
+  const auto empty = dir.file("empty.pem", "");
+  const auto msg = error_of([&] { Trust::from_file(empty); });
+  CHECK(contains(msg, "is empty"));
+  CHECK(contains(msg, empty));
+  CHECK(contains(error_of([&] { Trust::from_file(""); }), "empty path"));
+}
+
+TEST_CASE("text without any certificate is an input error") {
+  CHECK(contains(error_of([] { Trust::from_pem("hello, I am not a CA\n"); }), "contains no PEM certificate"));
+}
+
+TEST_CASE("truncated PEM is an input error with the line") {
+  const auto pem = root().pem();
+  const auto cut = pem.substr(0, pem.size() / 2);
+  const auto msg = error_of([&] { Trust::from_pem(cut); });
+  CHECK(contains(msg, "no END line"));
+  CHECK(contains(msg, "line 1"));
+  // Truncated in the middle of a base64 line, then properly terminated.
+  const auto end = pem.find("-----END");
+  auto mangled = pem.substr(0, end - 10) + "\n" + pem.substr(end);
+  CHECK(contains(error_of([&] { Trust::from_pem(mangled); }), "invalid base64"));
+}
+
+TEST_CASE("garbled base64 and a certificate whose DER does not parse are input errors") {
+  auto pem = root().pem();
+  pem[40] = '!';
+  CHECK(contains(error_of([&] { Trust::from_pem(pem); }), "invalid base64"));
+  CHECK(contains(error_of([] {
+          Trust::from_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+        }),
+        "not a valid X.509 certificate"));
+  CHECK(contains(error_of([] { Trust::from_pem("\x30\x82\x01\x00 binary DER"); }), "binary"));
+}
+
+TEST_CASE("a private key is refused, named as such, and never echoed") {
+  auto leaf = testpki::issue(root(), testpki::leaf_spec("db", {"db.example.com"}));
+  const auto key_pem = leaf.key_pem();
+  // A line of the key's base64 that must not appear in the message.
+  const auto key_line = key_pem.substr(key_pem.find('\n') + 1, 40);
+  for (const auto& input : {key_pem, root().pem() + key_pem, key_pem.substr(0, key_pem.size() / 2)}) {
+    const auto msg = error_of([&] { Trust::from_pem(input); });
+    CHECK(contains(msg, "PRIVATE KEY"));
+    CHECK_FALSE(contains(msg, key_line));
+  }
+  CHECK(contains(error_of([&] { Trust::from_pem(root().pem() + key_pem); }), "contains a private key"));
+}
+
+TEST_CASE("other PEM blocks (a CSR, a public key) are input errors naming the block") {
+  CHECK(contains(error_of([] {
+          Trust::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
+        }),
+        "\"PUBLIC KEY\" PEM block"));
+}
+
+TEST_CASE("a non-CA certificate as an anchor is an input error") {
+  auto leaf = testpki::issue(root(), testpki::leaf_spec("db", {"db.example.com"}));
+  CHECK(contains(error_of([&] { Trust::from_pem(leaf.pem()); }), "is not a CA certificate"));
+  auto spec = testpki::ca_spec("No Basic Constraints");
+  spec.basic_constraints = false;
+  CHECK(contains(error_of([&] { Trust::from_pem(testpki::make_root(spec).pem()); }), "not a CA certificate"));
+}
+
+TEST_CASE("a file over the size limit is an input error") {
+  TempDir dir;
+  const auto big = dir.file("big.pem", std::string(Trust::max_input_bytes + 1, '#'));
+  CHECK(contains(error_of([&] { Trust::from_file(big); }), "larger than"));
+  CHECK(contains(error_of([] { Trust::from_pem(std::string(Trust::max_input_bytes + 1, '#')); }), "larger than"));
+}
+
+TEST_CASE("an unset environment variable is an input error") {
+  unsetenv("VERIFULL_TEST_UNSET");
+  CHECK(contains(error_of([] { Trust::from_env("VERIFULL_TEST_UNSET"); }), "is not set"));
+}
+
+TEST_CASE("anchors that expired or expire within 30 days give warnings") {
+  auto soon = testpki::ca_spec("Expiring CA");
+  soon.not_after = 5L * 86400;
+  auto gone = testpki::ca_spec("Expired CA");
+  gone.not_before = -100L * 86400;
+  gone.not_after = -86400;
+  auto t = Trust::from_pem(testpki::make_root(soon).pem() + testpki::make_root(gone).pem() + root().pem());
+  const auto warnings = t.warnings(std::time(nullptr));
+  REQUIRE(warnings.size() == 2);
+  CHECK(contains(warnings[0], "Expiring CA expires on"));
+  CHECK(contains(warnings[1], "Expired CA expired on"));
+}

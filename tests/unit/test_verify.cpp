@@ -1,0 +1,294 @@
+// Chain and name verification through the public C++ API, on a generated PKI.
+#include <doctest/doctest.h>
+
+#include <ctime>
+
+#include "test_pki.hpp"
+#include "verifull/verifull.hpp"
+
+using namespace verifull;
+using testpki::ca_spec;
+using testpki::leaf_spec;
+
+namespace {
+
+struct Pki {
+  testpki::Cert root = testpki::make_root(ca_spec("Test Root CA"));
+  testpki::Cert other_root = testpki::make_root(ca_spec("Other Root CA"));
+  testpki::Cert intermediate = testpki::issue(root, ca_spec("Test Intermediate CA"));
+  Trust trust = Trust::from_pem(root.pem(), "test root");
+};
+
+Pki& pki() {
+  static Pki instance;
+  return instance;
+}
+
+Report verify(const std::string& presented, const std::string& host, const Trust& trust = pki().trust,
+              std::vector<std::string> pins = {}, const std::string& untrusted = "") {
+  Policy policy;
+  policy.host = host;
+  policy.pins = std::move(pins);
+  return verify_pem(presented, untrusted, trust, policy);
+}
+
+Report verify_leaf(const testpki::Spec& spec, const std::string& host) {
+  return verify(testpki::issue(pki().root, spec).pem(), host);
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a good leaf issued by the anchor verifies, with the facts in the report") {
+  auto leaf = testpki::issue(pki().root, leaf_spec("db", {"db.example.com"}));
+  auto r = verify(leaf.pem(), "db.example.com");
+  CHECK(r.outcome == Outcome::ok);
+  CHECK(r.ok());
+  CHECK(r.anchor == "CN=Test Root CA");
+  REQUIRE(r.chain.size() == 1);
+  CHECK(r.chain[0].subject == "CN=db");
+  CHECK(r.chain[0].issuer == "CN=Test Root CA");
+  CHECK(r.chain[0].sans == std::vector<std::string>{"DNS:db.example.com"});
+  CHECK(r.chain[0].sha256.size() == 95);
+  CHECK(r.chain[0].spki_sha256.rfind("sha256/", 0) == 0);
+  CHECK(contains(r.message, "verified"));
+  CHECK(contains(r.to_json(), "\"outcome\":\"ok\""));
+}
+
+TEST_CASE("host names compare case-insensitively and ignore a trailing dot") {
+  auto leaf = testpki::issue(pki().root, leaf_spec("db", {"db.example.com"}));
+  CHECK(verify(leaf.pem(), "DB.Example.COM").ok());
+  CHECK(verify(leaf.pem(), "db.example.com.").ok());
+}
+
+TEST_CASE("an intermediate chain verifies when the intermediate is presented or supplied") {
+  auto leaf = testpki::issue(pki().intermediate, leaf_spec("db", {"db.example.com"}));
+  CHECK(verify(leaf.pem() + pki().intermediate.pem(), "db.example.com").ok());
+  CHECK(verify(leaf.pem(), "db.example.com", pki().trust, {}, pki().intermediate.pem()).ok());
+}
+
+TEST_CASE("an intermediate chain without the intermediate is untrusted_issuer") {
+  auto leaf = testpki::issue(pki().intermediate, leaf_spec("db", {"db.example.com"}));
+  auto r = verify(leaf.pem(), "db.example.com");
+  CHECK(r.outcome == Outcome::untrusted_issuer);
+  CHECK(contains(r.message, "issued by CN=Test Intermediate CA"));
+}
+
+TEST_CASE("a leaf from another CA is untrusted_issuer naming both CAs") {
+  auto leaf = testpki::issue(pki().other_root, leaf_spec("db", {"db.example.com"}));
+  auto r = verify(leaf.pem(), "db.example.com");
+  CHECK(r.outcome == Outcome::untrusted_issuer);
+  CHECK(contains(r.message, "issued by CN=Other Root CA"));
+  CHECK(contains(r.message, "your trust anchors are CN=Test Root CA"));
+  CHECK(contains(r.message, "right environment's CA"));
+}
+
+TEST_CASE("a self-signed server certificate is untrusted_issuer") {
+  auto self = testpki::make_root(leaf_spec("db", {"db.example.com"}));
+  CHECK(verify(self.pem(), "db.example.com").outcome == Outcome::untrusted_issuer);
+}
+
+TEST_CASE("a host the certificate does not name is name_mismatch listing the names it has") {
+  auto r = verify_leaf(leaf_spec("db", {"db.example.com", "db2.example.com"}), "other.example.com");
+  CHECK(r.outcome == Outcome::name_mismatch);
+  CHECK(contains(r.message, "does not name other.example.com"));
+  CHECK(contains(r.message, "DNS:db.example.com, DNS:db2.example.com"));
+}
+
+TEST_CASE("a CN that matches does not help when the SANs do not") {
+  auto r = verify_leaf(leaf_spec("db.example.com", {"other.example.com"}), "db.example.com");
+  CHECK(r.outcome == Outcome::name_mismatch);
+}
+
+TEST_CASE("a certificate without SANs is never matched by its CN") {
+  auto r = verify_leaf(leaf_spec("db.example.com", {}), "db.example.com");
+  CHECK(r.outcome == Outcome::name_mismatch);
+  CHECK(contains(r.message, "no subjectAltName"));
+}
+
+TEST_CASE("wildcards match exactly one whole leftmost label") {
+  auto wildcard = testpki::issue(pki().root, leaf_spec("w", {"*.a.test"})).pem();
+  CHECK(verify(wildcard, "x.a.test").ok());
+  CHECK(verify(wildcard, "x.y.a.test").outcome == Outcome::name_mismatch);
+  CHECK(verify(wildcard, "a.test").outcome == Outcome::name_mismatch);
+  auto partial = testpki::issue(pki().root, leaf_spec("p", {"x*.a.test"})).pem();
+  CHECK(verify(partial, "xy.a.test").outcome == Outcome::name_mismatch);
+  CHECK(verify(partial, "x.a.test").outcome == Outcome::name_mismatch);
+}
+
+TEST_CASE("IP literals match IP SANs, v4 and v6") {
+  auto leaf = testpki::issue(pki().root, leaf_spec("db", {"db.example.com"}, {"127.0.0.1", "::1"})).pem();
+  CHECK(verify(leaf, "127.0.0.1").ok());
+  CHECK(verify(leaf, "::1").ok());
+  CHECK(verify(leaf, "[::1]").ok());
+  CHECK(verify(leaf, "0:0:0:0:0:0:0:1").ok());
+  auto r = verify(leaf, "127.0.0.2");
+  CHECK(r.outcome == Outcome::name_mismatch);
+  CHECK(contains(r.message, "IP:127.0.0.1"));
+}
+
+TEST_CASE("an IP literal found only in a DNS SAN or the CN is name_mismatch") {
+  CHECK(verify_leaf(leaf_spec("10.1.2.3", {"10.1.2.3"}), "10.1.2.3").outcome == Outcome::name_mismatch);
+  CHECK(verify_leaf(leaf_spec("10.1.2.3", {"db.example.com"}), "10.1.2.3").outcome == Outcome::name_mismatch);
+}
+
+TEST_CASE("an expired leaf is expired, and verifies at a time inside its validity") {
+  auto spec = leaf_spec("db", {"db.example.com"});
+  spec.not_before = -10L * 86400;
+  spec.not_after = -86400;
+  auto leaf = testpki::issue(pki().root, spec).pem();
+  auto r = verify(leaf, "db.example.com");
+  CHECK(r.outcome == Outcome::expired);
+  CHECK(contains(r.message, "the server certificate CN=db expired on"));
+  Policy at_past;
+  at_past.host = "db.example.com";
+  at_past.verification_time = static_cast<std::int64_t>(std::time(nullptr)) - 5L * 86400;
+  CHECK(verify_pem(leaf, "", pki().trust, at_past).ok());
+}
+
+TEST_CASE("a leaf that is not yet valid is not_yet_valid") {
+  auto spec = leaf_spec("db", {"db.example.com"});
+  spec.not_before = 86400;
+  auto r = verify_leaf(spec, "db.example.com");
+  CHECK(r.outcome == Outcome::not_yet_valid);
+  CHECK(contains(r.message, "clock"));
+}
+
+TEST_CASE("an expired intermediate is expired and names the CA certificate") {
+  auto spec = ca_spec("Expired Intermediate");
+  spec.not_before = -10L * 86400;
+  spec.not_after = -86400;
+  auto ica = testpki::issue(pki().root, spec);
+  auto leaf = testpki::issue(ica, leaf_spec("db", {"db.example.com"}));
+  auto r = verify(leaf.pem() + ica.pem(), "db.example.com");
+  CHECK(r.outcome == Outcome::expired);
+  CHECK(contains(r.message, "the CA certificate CN=Expired Intermediate"));
+}
+
+TEST_CASE("an intermediate with CA:FALSE cannot issue: invalid_chain") {
+  auto spec = leaf_spec("Not A CA", {"ica.example.com"});
+  spec.eku = {};
+  auto not_ca = testpki::issue(pki().root, spec);
+  auto leaf = testpki::issue(not_ca, leaf_spec("db", {"db.example.com"}));
+  auto r = verify(leaf.pem() + not_ca.pem(), "db.example.com");
+  CHECK(r.outcome == Outcome::invalid_chain);
+  CHECK(contains(r.message, "CN=Not A CA"));
+}
+
+TEST_CASE("a clientAuth-only leaf is bad_usage") {
+  auto spec = leaf_spec("db", {"db.example.com"});
+  spec.eku = {"clientAuth"};
+  auto r = verify_leaf(spec, "db.example.com");
+  CHECK(r.outcome == Outcome::bad_usage);
+  CHECK(contains(r.message, "TLS Web Client Authentication"));
+}
+
+TEST_CASE("a SHA-1 signed leaf is weak_crypto") {
+  auto spec = leaf_spec("db", {"db.example.com"});
+  spec.digest = "SHA1";
+  auto r = verify_leaf(spec, "db.example.com");
+  CHECK(r.outcome == Outcome::weak_crypto);
+}
+
+TEST_CASE("an RSA-1024 leaf is weak_crypto, an RSA-2048 leaf is fine") {
+  auto spec = leaf_spec("db", {"db.example.com"});
+  spec.key = testpki::KeyKind::rsa_1024;
+  auto r = verify_leaf(spec, "db.example.com");
+  CHECK(r.outcome == Outcome::weak_crypto);
+  CHECK(contains(r.message, "1024"));
+  spec.key = testpki::KeyKind::rsa_2048;
+  CHECK(verify_leaf(spec, "db.example.com").ok());
+}
+
+TEST_CASE("an EC P-224 leaf is weak_crypto (below the P-256 floor)") {
+  auto spec = leaf_spec("db", {"db.example.com"});
+  spec.key = testpki::KeyKind::ec_p224;
+  auto r = verify_leaf(spec, "db.example.com");
+  CHECK(r.outcome == Outcome::weak_crypto);
+  CHECK(contains(r.message, "EC 224-bit key"));
+}
+
+TEST_CASE("an intermediate given as the only anchor does not make a partial chain") {
+  auto leaf = testpki::issue(pki().intermediate, leaf_spec("db", {"db.example.com"}));
+  auto trust = Trust::from_pem(pki().intermediate.pem());
+  CHECK(verify(leaf.pem(), "db.example.com", trust).outcome == Outcome::untrusted_issuer);
+  CHECK_FALSE(trust.warnings(std::time(nullptr)).empty());
+}
+
+TEST_CASE("a CA-issued leaf given as the anchor is refused as input") {
+  auto leaf = testpki::issue(pki().root, leaf_spec("db", {"db.example.com"}));
+  CHECK_THROWS_WITH_AS(Trust::from_pem(leaf.pem()), doctest::Contains("is not a CA certificate"), InputError);
+}
+
+TEST_CASE("pins: the leaf's or the CA's key matches, another key is pin_mismatch") {
+  auto leaf = testpki::issue(pki().root, leaf_spec("db", {"db.example.com"}));
+  auto ok = verify(leaf.pem(), "db.example.com");
+  REQUIRE(ok.ok());
+  const auto leaf_pin = ok.chain[0].spki_sha256;
+  const auto ca_pin = pki().trust.anchors()[0].spki_sha256;
+  CHECK(verify(leaf.pem(), "db.example.com", pki().trust, {leaf_pin}).ok());
+  CHECK(verify(leaf.pem(), "db.example.com", pki().trust, {ca_pin}).ok());
+  auto other = testpki::issue(pki().root, leaf_spec("db", {"db.example.com"}));
+  const auto other_pin = verify(other.pem(), "db.example.com").chain[0].spki_sha256;
+  auto r = verify(leaf.pem(), "db.example.com", pki().trust, {other_pin});
+  CHECK(r.outcome == Outcome::pin_mismatch);
+  CHECK(contains(r.message, leaf_pin));
+  // Any one of several pins is enough.
+  CHECK(verify(leaf.pem(), "db.example.com", pki().trust, {other_pin, leaf_pin}).ok());
+}
+
+TEST_CASE("a pin never rescues an untrusted chain") {
+  auto impostor = testpki::issue(pki().other_root, leaf_spec("db", {"db.example.com"}));
+  Policy p;
+  p.host = "db.example.com";
+  auto facts = verify(impostor.pem(), "db.example.com");
+  auto r = verify(impostor.pem(), "db.example.com", pki().trust, {facts.chain[0].spki_sha256});
+  CHECK(r.outcome == Outcome::untrusted_issuer);
+}
+
+TEST_CASE("malformed pins, hosts and times are input errors") {
+  auto leaf = testpki::issue(pki().root, leaf_spec("db", {"db.example.com"})).pem();
+  CHECK_THROWS_AS(verify(leaf, "db.example.com", pki().trust, {"sha1/abc"}), InputError);
+  CHECK_THROWS_AS(verify(leaf, "db.example.com", pki().trust, {"sha256/tooshort="}), InputError);
+  CHECK_THROWS_AS(verify(leaf, ""), InputError);
+  CHECK_THROWS_AS(verify(leaf, "bad host"), InputError);
+  CHECK_THROWS_AS(verify(leaf, "a..b"), InputError);
+  CHECK_THROWS_AS(verify(leaf, "999.1.1.1"), InputError);
+  CHECK_THROWS_AS(parse_rfc3339("2024-13-01T00:00:00Z"), InputError);
+  CHECK_THROWS_AS(parse_rfc3339("2024-01-01 00:00:00"), InputError);
+  CHECK_THROWS_AS(parse_rfc3339("2024-01-01T00:00:00"), InputError);
+  CHECK(parse_rfc3339("1970-01-02T00:00:00Z") == 86400);
+  CHECK(parse_rfc3339("1970-01-02T01:00:00+01:00") == 86400);
+  CHECK(parse_rfc3339("2024-02-29T12:00:00.123Z") == 1709208000);
+}
+
+TEST_CASE("a rotation bundle with the old and the new CA accepts leaves of both") {
+  auto new_root = testpki::make_root(ca_spec("Test Root CA 2"));
+  auto bundle = Trust::from_pem(pki().root.pem() + "# rotation\n" + new_root.pem());
+  CHECK(bundle.anchors().size() == 2);
+  CHECK(verify(testpki::issue(pki().root, leaf_spec("a", {"db.example.com"})).pem(), "db.example.com", bundle).ok());
+  CHECK(verify(testpki::issue(new_root, leaf_spec("b", {"db.example.com"})).pem(), "db.example.com", bundle).ok());
+  auto combined = Trust::combine({pki().trust, Trust::from_pem(new_root.pem())});
+  CHECK(combined.anchors().size() == 2);
+}
+
+TEST_CASE("max_intermediates limits the chain length") {
+  auto leaf = testpki::issue(pki().intermediate, leaf_spec("db", {"db.example.com"}));
+  Policy p;
+  p.host = "db.example.com";
+  p.max_intermediates = 0;
+  CHECK_FALSE(verify_pem(leaf.pem() + pki().intermediate.pem(), "", pki().trust, p).ok());
+  p.max_intermediates = 1;
+  CHECK(verify_pem(leaf.pem() + pki().intermediate.pem(), "", pki().trust, p).ok());
+}
+
+TEST_CASE("engines not built in are an input error, never a silent fallback") {
+  auto leaf = testpki::issue(pki().root, leaf_spec("db", {"db.example.com"})).pem();
+  Policy p;
+  p.host = "db.example.com";
+  p.engine = Engine::botan;
+  CHECK_THROWS_AS(verify_pem(leaf, "", pki().trust, p), InputError);
+}
