@@ -7,6 +7,7 @@
 #include "core/cert_facts.hpp"
 #include "core/engine.hpp"
 #include "core/peer_name.hpp"
+#include "core/profile.hpp"
 #include "core/trust_data.hpp"
 #include "verifull/errors.hpp"
 
@@ -139,7 +140,9 @@ std::string explain_name_mismatch(const Facts& f) {
          " — connect using a name the certificate carries, or check that this is the right server";
 }
 
-std::string explain(Outcome outcome, const Facts& f, const std::string& weakness,
+// `finding`: what verifull's own checks found (a weakness, a profile violation), which
+// says more than the engine's generic error text.
+std::string explain(Outcome outcome, const Facts& f, const std::string& finding,
                     const std::string& anchor) {
   switch (outcome) {
     case Outcome::ok:
@@ -165,7 +168,7 @@ std::string explain(Outcome outcome, const Facts& f, const std::string& weakness
     }
     case Outcome::weak_crypto:
       return role_of(f) + " " + failing_subject(f) + " uses " +
-             (weakness.empty() ? f.engine.detail : weakness) +
+             (finding.empty() ? f.engine.detail : finding) +
              "; verifull requires RSA keys of at least 2048 bits, EC keys of at least P-256 and "
              "no SHA-1 or MD5 signatures";
     case Outcome::pin_mismatch: {
@@ -175,6 +178,9 @@ std::string explain(Outcome outcome, const Facts& f, const std::string& weakness
              join(keys) + ") — the server's key or CA changed, or the pin is wrong";
     }
     case Outcome::invalid_chain:
+      if (!finding.empty())
+        return role_of(f) + " " + failing_subject(f) + " is malformed: " + finding +
+               " — the server's certificate chain does not meet RFC 5280";
       return "the certificate chain is invalid: " + f.engine.detail + " (at " + failing_subject(f) +
              ") — the server's chain is malformed or breaks its CA's constraints";
     case Outcome::engines_disagree: return "the verification engines disagree";
@@ -210,12 +216,17 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
   report.endpoint = input.peer.value;
   report.engines.push_back({"openssl", result.outcome, result.detail});
 
-  std::string weakness;
+  std::string finding;
   Outcome outcome = result.outcome;
   if (outcome == Outcome::ok) {
-    if (auto weak = find_weakness(result.verified)) {  // the floors OpenSSL does not enforce
+    if (auto violation = check_profile(result.verified)) {
+      outcome = Outcome::invalid_chain;
+      finding = violation->rule;
+      result.failing_depth = static_cast<int>(violation->depth);
+      result.failing_cert = share(result.verified[violation->depth].get());
+    } else if (auto weak = find_weakness(result.verified)) {  // the floors OpenSSL does not enforce
       outcome = Outcome::weak_crypto;
-      weakness = weak->what;
+      finding = weak->what;
       for (std::size_t i = 0; i < result.verified.size(); ++i)
         if (result.verified[i].get() == weak->cert.get()) result.failing_depth = static_cast<int>(i);
       result.failing_cert = std::move(weak->cert);
@@ -223,10 +234,10 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
       outcome = Outcome::pin_mismatch;
     }
   }
-  if (outcome == Outcome::weak_crypto && weakness.empty() && result.failing_cert) {
+  if (outcome == Outcome::weak_crypto && finding.empty() && result.failing_cert) {
     // OpenSSL's security level refused it; say what exactly is weak.
     const X509* weak = result.failing_cert.get();
-    weakness = weak_key(weak).value_or(weak_signature(weak).value_or(""));
+    finding = weak_key(weak).value_or(weak_signature(weak).value_or(""));
   }
   if (outcome == Outcome::ok) report.anchor = subject_of(result.verified.back().get());
 
@@ -234,7 +245,7 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
   const std::int64_t checked_at = policy.verification_time.value_or(static_cast<std::int64_t>(std::time(nullptr)));
   report.outcome = outcome;
   report.message = explain(outcome, Facts{input.peer, presented, trust.data(), result, pins, checked_at},
-                           weakness, report.anchor);
+                           finding, report.anchor);
   report.warnings = trust.warnings(checked_at);
   return report;
 }

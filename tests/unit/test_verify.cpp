@@ -292,3 +292,10 @@ TEST_CASE("engines not built in are an input error, never a silent fallback") {
   p.engine = Engine::botan;
   CHECK_THROWS_AS(verify_pem(leaf, "", pki().trust, p), InputError);
 }
+
+TEST_CASE("a CA certificate presented as the server's certificate is refused") {
+  auto spec = ca_spec("db.example.com");
+  spec.dns = {"db.example.com"};
+  auto r = verify_leaf(spec, "db.example.com");
+  CHECK_FALSE(r.ok());
+}

@@ -1,0 +1,181 @@
+// The CLI contract of DESIGN.md: exit codes 0/1/2, --json fields, --ca sources.
+#include <doctest/doctest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "test_pki.hpp"
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string quote(const std::string& arg) {
+  std::string q = "'";
+  for (char c : arg) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+struct Env {
+  std::string dir;
+  testpki::Cert root = testpki::make_root(testpki::ca_spec("CLI Root"));
+  testpki::Cert ica = testpki::issue(root, testpki::ca_spec("CLI Intermediate"));
+  testpki::Cert leaf = testpki::issue(root, testpki::leaf_spec("db", {"db.example.com"}, {"127.0.0.1"}));
+  testpki::Cert ica_leaf = testpki::issue(ica, testpki::leaf_spec("db2", {"db.example.com"}));
+  testpki::Cert other_root = testpki::make_root(testpki::ca_spec("CLI Other Root"));
+  testpki::Cert impostor = testpki::issue(other_root, testpki::leaf_spec("db", {"db.example.com"}));
+  Env() {
+    char tmpl[] = "/tmp/verifull-cli-XXXXXX";
+    dir = mkdtemp(tmpl);
+    testpki::write_file(dir + "/ca.pem", root.pem());
+    testpki::write_file(dir + "/other-ca.pem", other_root.pem());
+    testpki::write_file(dir + "/leaf.pem", leaf.pem());
+    testpki::write_file(dir + "/leaf.key", leaf.key_pem());
+    testpki::write_file(dir + "/ica.pem", ica.pem());
+    testpki::write_file(dir + "/ica-leaf.pem", ica_leaf.pem());
+    testpki::write_file(dir + "/impostor.pem", impostor.pem());
+  }
+  ~Env() { (void)!system(("rm -rf " + quote(dir)).c_str()); }
+  std::string path(const std::string& name) const { return dir + "/" + name; }
+};
+
+Env& env() {
+  static Env e;
+  return e;
+}
+
+Run verifull(const std::vector<std::string>& args, const std::string& stdin_file = "") {
+  const char* cli = std::getenv("VERIFULL_CLI");
+  REQUIRE_MESSAGE(cli != nullptr, "VERIFULL_CLI is not set");
+  std::string cmd = quote(cli);
+  for (const auto& a : args) cmd += " " + quote(a);
+  const auto out = env().path("stdout"), err = env().path("stderr");
+  cmd += " >" + quote(out) + " 2>" + quote(err);
+  cmd += " <" + quote(stdin_file.empty() ? "/dev/null" : stdin_file);
+  const int status = std::system(cmd.c_str());
+  Run r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("verify: a good chain exits 0 and --json has the contract's fields") {
+  auto r = verifull({"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--host", "db.example.com", "--json"});
+  CHECK(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["endpoint"] == "db.example.com");
+  CHECK(j["ok"] == true);
+  CHECK(j["outcome"] == "ok");
+  CHECK(j["message"].get<std::string>().size() > 10);
+  CHECK(j.contains("tls_version"));
+  REQUIRE(j["chain"].size() == 1);
+  for (const char* key : {"subject", "issuer", "sans", "not_before", "not_after", "sha256", "spki_sha256"})
+    CHECK_MESSAGE(j["chain"][0].contains(key), key);
+  CHECK(j["chain"][0]["sans"][0] == "DNS:db.example.com");
+}
+
+TEST_CASE("verify: refusals exit 1 with the outcome") {
+  auto impostor = verifull({"verify", env().path("impostor.pem"), "--ca", env().path("ca.pem"), "--host", "db.example.com", "--json"});
+  CHECK(impostor.exit_code == 1);
+  CHECK(nlohmann::json::parse(impostor.out)["outcome"] == "untrusted_issuer");
+  auto wrong = verifull({"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--host", "other.example.com"});
+  CHECK(wrong.exit_code == 1);
+  CHECK(contains(wrong.out, "REFUSED other.example.com (name_mismatch)"));
+  auto ip = verifull({"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--ip", "127.0.0.2"});
+  CHECK(ip.exit_code == 1);
+  CHECK(verifull({"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--ip", "127.0.0.1"}).exit_code == 0);
+}
+
+TEST_CASE("verify: --at moves the clock, and a malformed time is bad input") {
+  const std::vector<std::string> base = {"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--host", "db.example.com"};
+  auto later = base;
+  later.insert(later.end(), {"--at", "2100-01-01T00:00:00Z", "--json"});
+  auto r = verifull(later);
+  CHECK(r.exit_code == 1);
+  CHECK(nlohmann::json::parse(r.out)["outcome"] == "expired");
+  auto bad = base;
+  bad.insert(bad.end(), {"--at", "yesterday"});
+  auto b = verifull(bad);
+  CHECK(b.exit_code == 2);
+  CHECK(contains(b.err, "invalid time"));
+}
+
+TEST_CASE("verify: pins match, mismatch, or are bad input") {
+  auto facts = nlohmann::json::parse(
+      verifull({"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--host", "db.example.com", "--json"}).out);
+  const std::string pin = facts["chain"][0]["spki_sha256"];
+  const std::vector<std::string> base = {"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--host", "db.example.com"};
+  auto good = base;
+  good.insert(good.end(), {"--pin", pin});
+  CHECK(verifull(good).exit_code == 0);
+  auto other = base;
+  other.insert(other.end(), {"--pin", "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "--json"});
+  auto r = verifull(other);
+  CHECK(r.exit_code == 1);
+  CHECK(nlohmann::json::parse(r.out)["outcome"] == "pin_mismatch");
+  auto bad = base;
+  bad.insert(bad.end(), {"--pin", "md5/xyz"});
+  CHECK(verifull(bad).exit_code == 2);
+}
+
+TEST_CASE("verify: --ca from stdin, from env:VAR, several for rotation, and --untrusted") {
+  CHECK(verifull({"verify", env().path("leaf.pem"), "--ca", "-", "--host", "db.example.com"}, env().path("ca.pem")).exit_code == 0);
+  setenv("VERIFULL_CLI_TEST_CA", env().root.pem().c_str(), 1);
+  CHECK(verifull({"verify", env().path("leaf.pem"), "--ca", "env:VERIFULL_CLI_TEST_CA", "--host", "db.example.com"}).exit_code == 0);
+  CHECK(verifull({"verify", env().path("impostor.pem"), "--ca", env().path("ca.pem"), "--ca", env().path("other-ca.pem"),
+                  "--host", "db.example.com"}).exit_code == 0);
+  CHECK(verifull({"verify", env().path("ica-leaf.pem"), "--ca", env().path("ca.pem"), "--host", "db.example.com"}).exit_code == 1);
+  CHECK(verifull({"verify", env().path("ica-leaf.pem"), "--ca", env().path("ca.pem"), "--untrusted", env().path("ica.pem"),
+                  "--host", "db.example.com"}).exit_code == 0);
+}
+
+TEST_CASE("verify: bad input exits 2 with a sentence on stderr") {
+  auto key = verifull({"verify", env().path("leaf.pem"), "--ca", env().path("leaf.key"), "--host", "db.example.com"});
+  CHECK(key.exit_code == 2);
+  CHECK(contains(key.err, "private key"));
+  const auto key_pem = env().leaf.key_pem();
+  CHECK_FALSE(contains(key.err + key.out, key_pem.substr(key_pem.find('\n') + 1, 30)));
+  auto missing = verifull({"verify", env().path("leaf.pem"), "--ca", env().path("nope.pem"), "--host", "db.example.com"});
+  CHECK(missing.exit_code == 2);
+  CHECK(contains(missing.err, "nope.pem"));
+  CHECK(verifull({"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem")}).exit_code == 2);
+  CHECK(verifull({"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--host", "a", "--ip", "127.0.0.1"}).exit_code == 2);
+  CHECK(verifull({"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--ip", "db.example.com"}).exit_code == 2);
+  CHECK(verifull({"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--host", "bad host"}).exit_code == 2);
+  CHECK(verifull({"verify", env().path("ca.pem"), "--ca", env().path("ca.pem"), "--host", "x", "--engine", "nope"}).exit_code == 2);
+  CHECK(verifull({"no-such-command"}).exit_code == 2);
+  CHECK(verifull({}).exit_code == 2);
+}
+
+TEST_CASE("ca-info lists anchors with fingerprints and expiry; --json too") {
+  auto r = verifull({"ca-info", env().path("ca.pem")});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "CN=CLI Root"));
+  CHECK(contains(r.out, "sha256:"));
+  auto j = nlohmann::json::parse(verifull({"ca-info", env().path("ca.pem"), "--json"}).out);
+  REQUIRE(j["anchors"].size() == 1);
+  CHECK(j["anchors"][0]["subject"] == "CN=CLI Root");
+  CHECK(j["anchors"][0]["not_after"].get<std::string>().size() == 20);
+  CHECK(verifull({"ca-info", env().path("leaf.pem")}).exit_code == 2);
+}
