@@ -23,9 +23,20 @@ enum class Outcome {
   pin_mismatch = 7,      // trusted, but no key in the chain matches a pin
   invalid_chain = 8,     // malformed or constraint-violating chain
   engines_disagree = 9,  // `both`: one engine accepted, the other refused
+  // Endpoint outcomes (probe and connections):
+  tls_unavailable = 10,     // the server (or a man in the middle) will not do TLS
+  protocol_violation = 11,  // bytes a server must not send (e.g. data after 'S')
+  handshake_failed = 12,    // TLS handshake failed (protocol version, cipher)
+  name_not_resolved = 13,
+  connection_refused = 14,
+  timeout = 15,             // no answer in time (IP filters drop silently)
+  network_error = 16,       // any other socket error
 };
 
 VERIFULL_API const char* outcome_name(Outcome outcome);
+// The CLI's exit code for an outcome: 0 ok, 3 network (name_not_resolved,
+// connection_refused, timeout, network_error, handshake_failed), 1 any other refusal.
+VERIFULL_API int outcome_exit_code(Outcome outcome);
 
 struct CertInfo {
   std::string subject;

@@ -1,8 +1,10 @@
 // Umbrella header of verifull's C++ API.
 #pragma once
 
+#include "verifull/endpoint.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/policy.hpp"
+#include "verifull/probe.hpp"
 #include "verifull/report.hpp"
 #include "verifull/trust.hpp"
 #include "verifull/verify.hpp"

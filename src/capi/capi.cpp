@@ -142,7 +142,7 @@ const char* vf_version_string(void) { return VERIFULL_VERSION_STRING; }
 const char* vf_last_error_message(void) { return g_last_error.c_str(); }
 
 const char* vf_outcome_name(int outcome) {
-  if (outcome < VF_OUTCOME_OK || outcome > VF_OUTCOME_ENGINES_DISAGREE) return "unknown";
+  if (outcome < VF_OUTCOME_OK || outcome > VF_OUTCOME_LAST) return "unknown";
   return outcome_name(static_cast<Outcome>(outcome));
 }
 

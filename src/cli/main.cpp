@@ -4,6 +4,8 @@
 
 #include <ctime>
 #include <fstream>
+#include <future>
+#include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -56,11 +58,96 @@ int print_report(const Report& report, bool json) {
   } else {
     std::cout << (report.ok() ? "OK " : "REFUSED ") << report.endpoint << " ("
               << outcome_name(report.outcome) << "): " << report.message << "\n";
+    if (!report.tls_version.empty()) std::cout << "tls: " << report.tls_version << ", " << report.cipher << "\n";
     for (const auto& w : report.warnings) std::cout << "warning: " << w << "\n";
-    std::cout << "presented chain:\n";
-    print_chain(report.chain);
+    if (!report.chain.empty()) {
+      std::cout << "presented chain:\n";
+      print_chain(report.chain);
+    }
   }
-  return report.ok() ? kOk : kRefused;
+  return outcome_exit_code(report.outcome);
+}
+
+std::chrono::milliseconds timeout_from_seconds(double seconds) {
+  if (!(seconds > 0) || seconds > 3600) throw InputError("--timeout must be between 0 and 3600 seconds");
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+struct CheckArgs {
+  std::vector<std::string> urls;
+  std::vector<std::string> ca;
+  std::vector<std::string> pins;
+  std::string engine = "openssl";
+  double timeout = 10;
+  bool json = false;
+};
+
+void print_table(const std::vector<Report>& reports) {
+  std::size_t width = 8;
+  for (const auto& r : reports) width = std::max(width, r.endpoint.size());
+  std::cout << std::left << std::setw(static_cast<int>(width) + 2) << "ENDPOINT" << std::setw(9) << "RESULT"
+            << std::setw(20) << "OUTCOME" << "TLS\n";
+  for (const auto& r : reports) {
+    std::cout << std::left << std::setw(static_cast<int>(width) + 2) << r.endpoint << std::setw(9)
+              << (r.ok() ? "OK" : "REFUSED") << std::setw(20) << outcome_name(r.outcome)
+              << (r.tls_version.empty() ? "-" : r.tls_version) << "\n";
+  }
+  std::cout << "\n";
+  for (const auto& r : reports) std::cout << r.endpoint << ": " << r.message << "\n";
+}
+
+int run_check(const CheckArgs& a) {
+  // Everything that can be bad input is checked before any connection is made.
+  std::vector<Endpoint> endpoints;
+  for (const auto& url : a.urls) endpoints.push_back(parse_url(url));
+  Policy policy;
+  policy.pins = a.pins;
+  policy.engine = parse_engine(a.engine);
+  policy.timeout = timeout_from_seconds(a.timeout);
+  for (const auto& pin : policy.pins) decode_pin(pin);
+  const Trust trust = load_trust(a.ca);
+
+  std::vector<std::future<Report>> pending;
+  for (const auto& ep : endpoints)
+    pending.push_back(std::async(std::launch::async, [&, ep] { return check(ep, trust, policy); }));
+  std::vector<Report> reports;
+  for (auto& p : pending) reports.push_back(p.get());
+
+  int worst = kOk;
+  for (const auto& r : reports) worst = std::max(worst, outcome_exit_code(r.outcome));
+  if (a.json) {
+    for (const auto& r : reports) std::cout << r.to_json() << "\n";
+  } else if (reports.size() == 1) {
+    print_report(reports.front(), false);
+  } else {
+    print_table(reports);
+  }
+  return worst;
+}
+
+int run_show(const std::string& url, double timeout) {
+  const Endpoint endpoint = parse_url(url);
+  const ProbeResult result = fetch_chain(endpoint, timeout_from_seconds(timeout));
+  if (result.outcome != Outcome::ok) {
+    std::cerr << "verifull: " << endpoint.host_port() << " (" << outcome_name(result.outcome)
+              << "): " << result.message << "\n";
+    return outcome_exit_code(result.outcome);
+  }
+  std::cout << "# " << result.message << ", " << result.cipher
+            << ". NOT VERIFIED: `show` trusts nothing; compare the fingerprints with what your provider publishes.\n";
+  for (std::size_t i = 0; i < result.chain.size(); ++i) {
+    const auto& c = result.chain[i];
+    std::cout << "# [" << i << "] " << c.subject << "\n#     issuer:  " << c.issuer << "\n";
+    if (!c.sans.empty()) {
+      std::cout << "#     names:   ";
+      for (std::size_t k = 0; k < c.sans.size(); ++k) std::cout << (k ? ", " : "") << c.sans[k];
+      std::cout << "\n";
+    }
+    std::cout << "#     valid:   " << c.not_before << " to " << c.not_after << "\n#     sha256:  " << c.sha256
+              << "\n#     key pin: " << c.spki_sha256 << "\n"
+              << c.pem;
+  }
+  return kOk;
 }
 
 struct VerifyArgs {
@@ -146,6 +233,21 @@ int main(int argc, char** argv) {
   ca_info_cmd->add_option("FILE", ca_info_spec, "FILE, - (stdin) or env:VAR")->required();
   ca_info_cmd->add_flag("--json", ca_info_json, "print one JSON object");
 
+  CheckArgs check_args;
+  auto* check_cmd = app.add_subcommand("check", "probe endpoints and verify them; never sends credentials");
+  check_cmd->add_option("URL", check_args.urls, "postgres://, postgresql://, mysql:// or mariadb:// URLs")->required();
+  check_cmd->add_option("--ca", check_args.ca, "trust anchors: FILE, - (stdin) or env:VAR; repeatable")->required();
+  check_cmd->add_option("--pin", check_args.pins, "sha256/BASE64 key pin; repeatable, any one must match");
+  check_cmd->add_option("--engine", check_args.engine, "openssl, botan or both");
+  check_cmd->add_option("--timeout", check_args.timeout, "seconds for connect, each read and the handshake (default 10)");
+  check_cmd->add_flag("--json", check_args.json, "print one JSON object per endpoint");
+
+  std::string show_url;
+  double show_timeout = 10;
+  auto* show_cmd = app.add_subcommand("show", "print the chain an endpoint presents as PEM, trusting nothing");
+  show_cmd->add_option("URL", show_url, "postgres:// or mysql:// URL")->required();
+  show_cmd->add_option("--timeout", show_timeout, "seconds (default 10)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -165,6 +267,8 @@ int main(int argc, char** argv) {
       return run_verify(verify);
     }
     if (*ca_info_cmd) return run_ca_info(ca_info_spec, ca_info_json);
+    if (*check_cmd) return run_check(check_args);
+    if (*show_cmd) return run_show(show_url, show_timeout);
   } catch (const InputError& e) {
     std::cerr << "verifull: " << e.what() << "\n";
     return kInput;

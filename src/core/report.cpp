@@ -17,8 +17,28 @@ const char* outcome_name(Outcome outcome) {
     case Outcome::pin_mismatch: return "pin_mismatch";
     case Outcome::invalid_chain: return "invalid_chain";
     case Outcome::engines_disagree: return "engines_disagree";
+    case Outcome::tls_unavailable: return "tls_unavailable";
+    case Outcome::protocol_violation: return "protocol_violation";
+    case Outcome::handshake_failed: return "handshake_failed";
+    case Outcome::name_not_resolved: return "name_not_resolved";
+    case Outcome::connection_refused: return "connection_refused";
+    case Outcome::timeout: return "timeout";
+    case Outcome::network_error: return "network_error";
   }
   return "unknown";
+}
+
+int outcome_exit_code(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::ok: return 0;
+    case Outcome::handshake_failed:
+    case Outcome::name_not_resolved:
+    case Outcome::connection_refused:
+    case Outcome::timeout:
+    case Outcome::network_error:
+      return 3;
+    default: return 1;
+  }
 }
 
 std::string Report::to_json() const {

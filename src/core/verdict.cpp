@@ -184,6 +184,7 @@ std::string explain(Outcome outcome, const Facts& f, const std::string& finding,
       return "the certificate chain is invalid: " + f.engine.detail + " (at " + failing_subject(f) +
              ") — the server's chain is malformed or breaks its CA's constraints";
     case Outcome::engines_disagree: return "the verification engines disagree";
+    default: break;  // endpoint outcomes are worded by the probe
   }
   return "unknown outcome";
 }

@@ -1,34 +1,15 @@
 // The CLI contract of DESIGN.md: exit codes 0/1/2, --json fields, --ca sources.
 #include <doctest/doctest.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
-#include <fstream>
+#include <filesystem>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "run_cli.hpp"
 #include "test_pki.hpp"
 
 namespace {
-
-struct Run {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string quote(const std::string& arg) {
-  std::string q = "'";
-  for (char c : arg) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
 
 struct Env {
   std::string dir;
@@ -49,7 +30,7 @@ struct Env {
     testpki::write_file(dir + "/ica-leaf.pem", ica_leaf.pem());
     testpki::write_file(dir + "/impostor.pem", impostor.pem());
   }
-  ~Env() { (void)!system(("rm -rf " + quote(dir)).c_str()); }
+  ~Env() { std::filesystem::remove_all(dir); }
   std::string path(const std::string& name) const { return dir + "/" + name; }
 };
 
@@ -58,21 +39,7 @@ Env& env() {
   return e;
 }
 
-Run verifull(const std::vector<std::string>& args, const std::string& stdin_file = "") {
-  const char* cli = std::getenv("VERIFULL_CLI");
-  REQUIRE_MESSAGE(cli != nullptr, "VERIFULL_CLI is not set");
-  std::string cmd = quote(cli);
-  for (const auto& a : args) cmd += " " + quote(a);
-  const auto out = env().path("stdout"), err = env().path("stderr");
-  cmd += " >" + quote(out) + " 2>" + quote(err);
-  cmd += " <" + quote(stdin_file.empty() ? "/dev/null" : stdin_file);
-  const int status = std::system(cmd.c_str());
-  Run r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+using testcli::verifull;
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

@@ -1,6 +1,7 @@
 // Writes a small test PKI to a folder, for the demo and for the test servers:
 //   ca.pem                      the trust anchor the clients are given
-//   server.pem/.key             localhost, 127.0.0.1, ::1 (same CA)
+//   server.pem/.key             DNS:localhost only (so dialling 127.0.0.1 is a name mismatch)
+//   server2.pem/.key            the same name, a new key (certificate rotation)
 //   wrong-name.pem/.key         same CA, but for wrong-name.invalid only
 //   other-ca.pem                an unrelated CA
 //   impostor.pem/.key           issued by the other CA for localhost and 127.0.0.1
@@ -17,13 +18,16 @@ int main(int argc, char** argv) {
   const std::string dir = argv[1];
   using namespace testpki;
   const Cert ca = make_root(ca_spec("verifull demo CA"));
-  const Cert server = issue(ca, leaf_spec("localhost", {"localhost"}, {"127.0.0.1", "::1"}));
+  const Cert server = issue(ca, leaf_spec("localhost", {"localhost"}));
+  const Cert server2 = issue(ca, leaf_spec("localhost", {"localhost"}));
   const Cert wrong = issue(ca, leaf_spec("wrong-name.invalid", {"wrong-name.invalid"}));
   const Cert other_ca = make_root(ca_spec("verifull demo impostor CA"));
   const Cert impostor = issue(other_ca, leaf_spec("localhost", {"localhost"}, {"127.0.0.1", "::1"}));
   write_file(dir + "/ca.pem", ca.pem());
   write_file(dir + "/server.pem", server.pem());
   write_file(dir + "/server.key", server.key_pem());
+  write_file(dir + "/server2.pem", server2.pem());
+  write_file(dir + "/server2.key", server2.key_pem());
   write_file(dir + "/wrong-name.pem", wrong.pem());
   write_file(dir + "/wrong-name.key", wrong.key_pem());
   write_file(dir + "/other-ca.pem", other_ca.pem());

@@ -109,6 +109,20 @@ std::string Cert::key_pem() const {
   return bio_string(bio);
 }
 
+Cert load(const std::string& cert_path, const std::string& key_path) {
+  Cert out;
+  FILE* f = std::fopen(cert_path.c_str(), "r");
+  if (!f) throw std::runtime_error("cannot read " + cert_path);
+  out.cert = CertPtr(PEM_read_X509(f, nullptr, nullptr, nullptr), CertFree{});
+  std::fclose(f);
+  f = std::fopen(key_path.c_str(), "r");
+  if (!f) throw std::runtime_error("cannot read " + key_path);
+  out.key = KeyPtr(PEM_read_PrivateKey(f, nullptr, nullptr, nullptr), KeyFree{});
+  std::fclose(f);
+  if (!out.cert || !out.key) throw std::runtime_error("cannot parse " + cert_path + " / " + key_path);
+  return out;
+}
+
 void write_file(const std::string& path, const std::string& content) {
   for (std::size_t i = 1; i < path.size(); ++i)
     if (path[i] == '/') ::mkdir(path.substr(0, i).c_str(), 0700);

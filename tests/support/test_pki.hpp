@@ -58,6 +58,9 @@ inline Spec leaf_spec(const std::string& cn, std::vector<std::string> dns, std::
   return s;
 }
 
+// Reads a certificate and its key written by make_test_pki.
+Cert load(const std::string& cert_path, const std::string& key_path);
+
 // Writes `content` to `path` (mode 0600), creating parent folders.
 void write_file(const std::string& path, const std::string& content);
 

@@ -1,0 +1,75 @@
+#include "verifull/probe.hpp"
+
+#include "core/cert_facts.hpp"
+#include "core/peer_name.hpp"
+#include "core/verdict.hpp"
+#include "probe/failure.hpp"
+#include "probe/starttls.hpp"
+#include "probe/tls_client.hpp"
+
+namespace verifull {
+inline namespace v0 {
+namespace {
+
+struct Probed {
+  detail::TlsCapture tls;
+  std::string server_version;
+};
+
+// Connect, the protocol's TLS request, the handshake. Throws ProbeFailure.
+Probed probe(const Endpoint& endpoint, std::chrono::milliseconds timeout) {
+  const auto deadline = detail::Clock::now() + timeout;
+  auto socket = detail::Socket::connect(endpoint.host, endpoint.port, deadline);
+  Probed out;
+  if (endpoint.protocol == Protocol::postgres) {
+    detail::postgres_request_tls(socket, deadline);
+  } else {
+    out.server_version = detail::mysql_request_tls(socket, deadline).server_version;
+  }
+  out.tls = detail::tls_handshake_and_capture(socket, endpoint.host, deadline);
+  return out;
+}
+
+}  // namespace
+
+ProbeResult fetch_chain(const Endpoint& endpoint, std::chrono::milliseconds timeout) {
+  ProbeResult result;
+  try {
+    const auto probed = probe(endpoint, timeout);
+    result.outcome = Outcome::ok;
+    result.tls_version = probed.tls.version;
+    result.cipher = probed.tls.cipher;
+    result.server_version = probed.server_version;
+    for (int i = 0; i < sk_X509_num(probed.tls.chain.get()); ++i)
+      result.chain.push_back(detail::cert_info(sk_X509_value(probed.tls.chain.get(), i)));
+    result.message = endpoint.host_port() + " presented " + std::to_string(result.chain.size()) +
+                     " certificate" + (result.chain.size() == 1 ? "" : "s") + " over " + result.tls_version +
+                     " (not verified)";
+  } catch (const detail::ProbeFailure& failure) {
+    result.outcome = failure.outcome;
+    result.message = failure.what();
+  }
+  return result;
+}
+
+Report check(const Endpoint& endpoint, const Trust& trust, const Policy& policy) {
+  Policy effective = policy;
+  if (effective.host.empty()) effective.host = endpoint.host;
+  detail::parse_peer_name(effective.host);  // bad input is an InputError before any traffic
+  for (const auto& pin : effective.pins) decode_pin(pin);
+  Report report;
+  try {
+    const auto probed = probe(endpoint, policy.timeout);
+    report = detail::verify_chain(probed.tls.chain.get(), nullptr, trust, effective);
+    report.tls_version = probed.tls.version;
+    report.cipher = probed.tls.cipher;
+  } catch (const detail::ProbeFailure& failure) {
+    report.outcome = failure.outcome;
+    report.message = failure.what();
+  }
+  report.endpoint = endpoint.host_port();
+  return report;
+}
+
+}  // namespace v0
+}  // namespace verifull

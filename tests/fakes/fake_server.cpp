@@ -1,0 +1,151 @@
+#include "fake_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+namespace fakes {
+
+Conn::~Conn() {
+  if (ssl_) SSL_free(static_cast<SSL*>(ssl_));
+  if (ssl_ctx_) SSL_CTX_free(static_cast<SSL_CTX*>(ssl_ctx_));
+  ::close(fd_);
+}
+
+std::string Conn::read(std::size_t n, int timeout_ms) {
+  SSL* ssl = static_cast<SSL*>(ssl_);
+  if (!(ssl && SSL_pending(ssl) > 0)) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) <= 0) return "";
+  }
+  std::string buf(n, '\0');
+  const long got = ssl ? SSL_read(ssl, buf.data(), static_cast<int>(n)) : ::recv(fd_, buf.data(), n, 0);
+  if (got <= 0) return "";
+  buf.resize(static_cast<std::size_t>(got));
+  record_(buf);
+  return buf;
+}
+
+std::string Conn::read_exact(std::size_t n, int timeout_ms) {
+  std::string out;
+  while (out.size() < n) {
+    const auto part = read(n - out.size(), timeout_ms);
+    if (part.empty()) break;
+    out += part;
+  }
+  return out;
+}
+
+void Conn::drain(int timeout_ms) {
+  while (!read(4096, timeout_ms).empty()) {
+  }
+}
+
+void Conn::write(const std::string& bytes) {
+  if (ssl_) {
+    SSL_write(static_cast<SSL*>(ssl_), bytes.data(), static_cast<int>(bytes.size()));
+  } else {
+    (void)!::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
+}
+
+bool Conn::start_tls(const testpki::Cert& cert) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  ssl_ctx_ = ctx;
+  SSL_CTX_use_certificate(ctx, cert.cert.get());
+  SSL_CTX_use_PrivateKey(ctx, cert.key.get());
+  SSL* ssl = SSL_new(ctx);
+  ssl_ = ssl;
+  SSL_set_fd(ssl, fd_);
+  return SSL_accept(ssl) == 1;
+}
+
+FakeServer::FakeServer(Handler handler) : handler_(std::move(handler)) {
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(listen_fd_, 16) != 0)
+    throw std::runtime_error("fake server: cannot listen");
+  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
+  if (handler_) thread_ = std::thread([this] { serve(); });
+}
+
+FakeServer FakeServer::silent() { return FakeServer(Handler{}); }
+
+void FakeServer::serve() {
+  // A client that hangs up mid-write must not kill the test process.
+  sigset_t block;
+  sigemptyset(&block);
+  sigaddset(&block, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &block, nullptr);
+  while (!stop_) {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    ++connections_;
+    Conn conn(fd, [this](const std::string& bytes) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      received_ += bytes;
+    });
+    handler_(conn);
+  }
+}
+
+FakeServer::~FakeServer() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+}
+
+std::string FakeServer::received() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return received_;
+}
+
+bool pg_expect_ssl_request(Conn& c) {
+  return c.read_exact(8) == std::string("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8);
+}
+
+std::string mysql_packet(std::uint8_t seq, const std::string& payload) {
+  std::string p;
+  p += static_cast<char>(payload.size() & 0xff);
+  p += static_cast<char>((payload.size() >> 8) & 0xff);
+  p += static_cast<char>((payload.size() >> 16) & 0xff);
+  p += static_cast<char>(seq);
+  return p + payload;
+}
+
+std::string mysql_greeting(bool tls, const std::string& auth_plugin) {
+  std::uint32_t caps = 0x00000001 | 0x00000004 | 0x00000200 | 0x00002000 | 0x00008000 | 0x00080000;
+  if (tls) caps |= 0x00000800;
+  std::string g;
+  g += '\x0a';
+  g += std::string("10.11.99-FakeDB") + '\0';
+  g += std::string("\x01\x00\x00\x00", 4);      // connection id
+  g += "abcdefgh";                               // auth data part 1
+  g += '\0';                                     // filler
+  g += static_cast<char>(caps & 0xff);
+  g += static_cast<char>((caps >> 8) & 0xff);
+  g += '\x2d';                                   // charset
+  g += std::string("\x02\x00", 2);              // status
+  g += static_cast<char>((caps >> 16) & 0xff);
+  g += static_cast<char>((caps >> 24) & 0xff);
+  g += '\x15';                                   // auth data length 21
+  g += std::string(10, '\0');                    // reserved
+  g += std::string("ijklmnopqrst") + '\0';       // auth data part 2 (13 bytes)
+  g += auth_plugin + '\0';
+  return mysql_packet(0, g);
+}
+
+}  // namespace fakes

@@ -1,0 +1,74 @@
+// Hostile endpoints for what a real server will not do: refuse TLS, inject bytes,
+// strip CLIENT_SSL, present an impostor's certificate. Every fake records every byte
+// it receives (after TLS: the decrypted bytes), so a test can assert that no
+// credential reached it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "test_pki.hpp"
+
+namespace fakes {
+
+// One accepted connection, with recording reads and writes.
+class Conn {
+ public:
+  Conn(int fd, std::function<void(const std::string&)> record) : fd_(fd), record_(std::move(record)) {}
+  // Reads up to n bytes (waiting at most timeout_ms); "" on close or timeout.
+  std::string read(std::size_t n, int timeout_ms = 3000);
+  std::string read_exact(std::size_t n, int timeout_ms = 3000);
+  // Reads and records until the peer closes or goes quiet for timeout_ms.
+  void drain(int timeout_ms = 1000);
+  void write(const std::string& bytes);
+  // Server-side TLS on this connection; afterwards read/write/drain go through TLS.
+  bool start_tls(const testpki::Cert& cert);
+  int fd() const { return fd_; }
+  ~Conn();
+
+ private:
+  int fd_;
+  std::function<void(const std::string&)> record_;
+  void* ssl_ctx_ = nullptr;
+  void* ssl_ = nullptr;
+};
+
+class FakeServer {
+ public:
+  using Handler = std::function<void(Conn&)>;
+  // Listens on 127.0.0.1 on a free port; each connection is handed to `handler`.
+  explicit FakeServer(Handler handler);
+  // A listener that accepts nothing and answers nothing (for timeouts).
+  static FakeServer silent();
+  ~FakeServer();
+  std::uint16_t port() const { return port_; }
+  std::string received() const;
+  int connections() const { return connections_; }
+
+ private:
+  FakeServer() = default;
+  void serve();
+  Handler handler_;
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  mutable std::mutex mutex_;
+  std::string received_;
+  std::thread thread_;
+};
+
+// ---- protocol pieces -------------------------------------------------------------
+
+// PostgreSQL: reads the 8-byte SSLRequest, answers `answer` (+ `extra` bytes at once).
+bool pg_expect_ssl_request(Conn& c);
+// MySQL: a protocol-10 greeting; `tls` sets CLIENT_SSL.
+std::string mysql_greeting(bool tls, const std::string& auth_plugin = "mysql_native_password");
+// A MySQL packet: 3-byte length, sequence number, payload.
+std::string mysql_packet(std::uint8_t seq, const std::string& payload);
+
+}  // namespace fakes

@@ -1,0 +1,222 @@
+#!/usr/bin/python3
+"""Starts and stops the real database servers the integration tests use.
+
+  servers.py start STATE_DIR   # needs STATE_DIR/pki from make_test_pki
+  servers.py stop STATE_DIR
+
+Each server gets its own data directory under STATE_DIR and a free port on 127.0.0.1:
+  pg-tls      PostgreSQL 15, ssl=on with pki/server.pem (names localhost only),
+              hostssl-only pg_hba with scram-sha-256
+  pg-plain    PostgreSQL 15, ssl=off
+  maria-tls   MariaDB, TLS with pki/server.pem, require_secure_transport=ON
+  maria-plain MariaDB, --skip-ssl
+STATE_DIR/env.sh exports the ports and credentials for the tests. As root, PostgreSQL
+runs as the postgres user and MariaDB as mysql.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+APP_USER, APP_PASSWORD, APP_DB = "verifull_app", "app-Pa55word", "verifull_test"
+ADMIN_PASSWORD = "admin-Pa55word"
+IS_ROOT = os.geteuid() == 0
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd, user=None, **kw):
+    if user and IS_ROOT:
+        cmd = ["runuser", "-u", user, "--"] + cmd
+    return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+
+
+def chown(path, user):
+    if IS_ROOT:
+        shutil.chown(path, user, user)
+
+
+def install_cert(pki, dest_dir, user, name="server"):
+    for ext in ("pem", "key"):
+        dst = os.path.join(dest_dir, f"{name}.{ext}")
+        shutil.copy(os.path.join(pki, f"{name}.{ext}"), dst)
+        os.chmod(dst, 0o600)
+        chown(dst, user)
+
+
+# ---- PostgreSQL ----------------------------------------------------------------
+
+def pg_initdb(state):
+    template = os.path.join(state, "pg-template")
+    os.makedirs(template)
+    chown(template, "postgres")
+    pwfile = os.path.join(state, "pg-pwfile")
+    with open(pwfile, "w") as f:
+        f.write(ADMIN_PASSWORD + "\n")
+    chown(pwfile, "postgres")
+    run([f"{PG_BIN}/initdb", "-D", os.path.join(template, "data"), "-U", "postgres", "-A", "scram-sha-256",
+         f"--pwfile={pwfile}", "--no-sync"], user="postgres")
+    os.unlink(pwfile)
+    return os.path.join(template, "data")
+
+
+def pg_start(state, name, template_data, pki, tls):
+    home = os.path.join(state, name)
+    os.makedirs(home)
+    chown(home, "postgres")
+    data = os.path.join(home, "data")
+    run(["cp", "-a", template_data, data], user="postgres")
+    port = free_port()
+    conf = [
+        "listen_addresses = '127.0.0.1'",
+        f"port = {port}",
+        f"unix_socket_directories = '{home}'",
+        "fsync = off",
+        "shared_buffers = 16MB",
+        "max_connections = 60",
+        "password_encryption = 'scram-sha-256'",
+    ]
+    if tls:
+        install_cert(pki, data, "postgres")
+        conf += ["ssl = on", "ssl_cert_file = 'server.pem'", "ssl_key_file = 'server.key'",
+                 "ssl_min_protocol_version = 'TLSv1.2'"]
+        hba = ["local all postgres trust", "hostssl all all 127.0.0.1/32 scram-sha-256"]
+    else:
+        conf += ["ssl = off"]
+        hba = ["local all postgres trust", "host all all 127.0.0.1/32 scram-sha-256"]
+    with open(os.path.join(data, "postgresql.conf"), "a") as f:
+        f.write("\n".join(conf) + "\n")
+    with open(os.path.join(data, "pg_hba.conf"), "w") as f:
+        f.write("\n".join(hba) + "\n")
+    run([f"{PG_BIN}/pg_ctl", "-D", data, "-l", os.path.join(home, "log"), "-w", "-t", "60", "start"], user="postgres")
+    psql = [f"{PG_BIN}/psql", "-h", home, "-p", str(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c"]
+    run(psql + [f"CREATE ROLE {APP_USER} LOGIN PASSWORD '{APP_PASSWORD}'"], user="postgres")
+    run(psql + [f"CREATE DATABASE {APP_DB} OWNER {APP_USER}"], user="postgres")
+    return port
+
+
+def pg_stop(state, name):
+    data = os.path.join(state, name, "data")
+    if os.path.exists(os.path.join(data, "postmaster.pid")):
+        subprocess.run(([ "runuser", "-u", "postgres", "--"] if IS_ROOT else []) +
+                       [f"{PG_BIN}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+# ---- MariaDB -------------------------------------------------------------------
+
+def maria_install(state):
+    template = os.path.join(state, "maria-template")
+    os.makedirs(template)
+    chown(template, "mysql")
+    run(["mariadb-install-db", "--no-defaults", "--user=mysql" if IS_ROOT else f"--user={os.getlogin()}",
+         f"--datadir={template}/data", "--auth-root-authentication-method=normal", "--skip-test-db"])
+    return os.path.join(template, "data")
+
+
+def maria_start(state, name, template_data, pki, tls):
+    home = os.path.join(state, name)
+    os.makedirs(home)
+    chown(home, "mysql")
+    data = os.path.join(home, "data")
+    subprocess.run(["cp", "-a", template_data, data], check=True)
+    port = free_port()
+    sock = os.path.join(home, "sock")
+    args = ["mariadbd", "--no-defaults", f"--datadir={data}", f"--port={port}", "--bind-address=127.0.0.1",
+            f"--socket={sock}", f"--pid-file={home}/pid", f"--log-error={home}/log", "--skip-name-resolve",
+            "--innodb-buffer-pool-size=16M", "--skip-log-bin", "--max-connections=80"]
+    if IS_ROOT:
+        args.append("--user=mysql")
+    if tls:
+        install_cert(pki, home, "mysql")
+        args += [f"--ssl-cert={home}/server.pem", f"--ssl-key={home}/server.key",
+                 "--require-secure-transport=ON", "--tls-version=TLSv1.2,TLSv1.3"]
+    else:
+        args.append("--skip-ssl")
+    subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    client = ["mariadb", "--no-defaults", f"--socket={sock}", "-uroot"]
+    for _ in range(300):
+        if subprocess.run(client + ["-e", "SELECT 1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+            break
+        time.sleep(0.1)
+    else:
+        sys.exit(f"{name} did not start; see {home}/log")
+    sql = (f"CREATE USER '{APP_USER}'@'%' IDENTIFIED BY '{APP_PASSWORD}';"
+           f"CREATE DATABASE {APP_DB};"
+           f"GRANT ALL ON {APP_DB}.* TO '{APP_USER}'@'%';"
+           f"CREATE USER 'verifull_admin'@'%' IDENTIFIED BY '{ADMIN_PASSWORD}';"
+           f"GRANT ALL ON *.* TO 'verifull_admin'@'%' WITH GRANT OPTION;")
+    run(client + ["-e", sql])
+    return port
+
+
+def maria_stop(state, name):
+    pidfile = os.path.join(state, name, "pid")
+    try:
+        pid = int(open(pidfile).read().strip())
+    except (OSError, ValueError):
+        return
+    try:
+        os.kill(pid, 15)
+        for _ in range(100):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        os.kill(pid, 9)
+    except ProcessLookupError:
+        pass
+
+
+# ---- main ----------------------------------------------------------------------
+
+def start(state):
+    os.chmod(state, 0o755)  # the server users must reach their folders
+    pki = os.path.join(state, "pki")
+    for f in os.listdir(pki):
+        os.chmod(os.path.join(pki, f), 0o644 if f.endswith(".pem") else 0o600)
+    os.chmod(pki, 0o755)
+    pg_template = pg_initdb(state)
+    ports = {
+        "VERIFULL_PG_PORT": pg_start(state, "pg-tls", pg_template, pki, tls=True),
+        "VERIFULL_PG_PLAIN_PORT": pg_start(state, "pg-plain", pg_template, pki, tls=False),
+    }
+    maria_template = maria_install(state)
+    ports["VERIFULL_MYSQL_PORT"] = maria_start(state, "maria-tls", maria_template, pki, tls=True)
+    ports["VERIFULL_MYSQL_PLAIN_PORT"] = maria_start(state, "maria-plain", maria_template, pki, tls=False)
+    env = dict(ports)
+    env.update({
+        "VERIFULL_SERVERS_DIR": state,
+        "VERIFULL_PKI_DIR": pki,
+        "VERIFULL_DB_USER": APP_USER,
+        "VERIFULL_DB_PASSWORD": APP_PASSWORD,
+        "VERIFULL_DB_NAME": APP_DB,
+        "VERIFULL_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "VERIFULL_MYSQL_SOCKET": os.path.join(state, "maria-tls", "sock"),
+    })
+    with open(os.path.join(state, "env.sh"), "w") as f:
+        for k, v in env.items():
+            f.write(f"export {k}='{v}'\n")
+    print("servers up: " + ", ".join(f"{k}={v}" for k, v in ports.items()))
+
+
+def stop(state):
+    for name in ("pg-tls", "pg-plain"):
+        pg_stop(state, name)
+    for name in ("maria-tls", "maria-plain"):
+        maria_stop(state, name)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
+        sys.exit(__doc__)
+    try:
+        (start if sys.argv[1] == "start" else stop)(sys.argv[2])
+    except subprocess.CalledProcessError as e:
+        stop(sys.argv[2])
+        sys.exit(f"command failed: {' '.join(e.cmd)}\n{e.stdout}")

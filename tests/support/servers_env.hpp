@@ -1,0 +1,27 @@
+// What tests/servers/servers.py started, read from the environment tools/test sets.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <string>
+
+namespace servers {
+
+inline std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  REQUIRE_MESSAGE(value != nullptr, name << " is not set: run the integration tests through tools/test, "
+                                            "which starts the database servers");
+  return value;
+}
+
+inline std::string pki(const std::string& file) { return env("VERIFULL_PKI_DIR") + "/" + file; }
+inline std::string pg_port() { return env("VERIFULL_PG_PORT"); }
+inline std::string pg_plain_port() { return env("VERIFULL_PG_PLAIN_PORT"); }
+inline std::string mysql_port() { return env("VERIFULL_MYSQL_PORT"); }
+inline std::string mysql_plain_port() { return env("VERIFULL_MYSQL_PLAIN_PORT"); }
+inline std::string user() { return env("VERIFULL_DB_USER"); }
+inline std::string password() { return env("VERIFULL_DB_PASSWORD"); }
+inline std::string database() { return env("VERIFULL_DB_NAME"); }
+
+}  // namespace servers
