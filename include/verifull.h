@@ -65,7 +65,8 @@ extern "C" {
 #define VF_OUTCOME_CONNECTION_REFUSED 14
 #define VF_OUTCOME_TIMEOUT 15
 #define VF_OUTCOME_NETWORK_ERROR 16
-#define VF_OUTCOME_LAST VF_OUTCOME_NETWORK_ERROR
+#define VF_OUTCOME_CONNECTION_FAILED 17
+#define VF_OUTCOME_LAST VF_OUTCOME_CONNECTION_FAILED
 
 /* Verification engines. */
 #define VF_ENGINE_DEFAULT 0
@@ -137,6 +138,41 @@ VF_API int vf_report_json(vf_report_t report, char* buf, size_t* len);
 VF_API int vf_report_chain_length(vf_report_t report, size_t* length);
 VF_API int vf_report_cert_field(vf_report_t report, size_t index, int field, char* buf,
                                 size_t* len);
+
+/* ---- endpoints: probe ------------------------------------------------------------ */
+/* Probes a postgres:// or mysql:// URL and verifies what it presents; never sends a
+ * credential. options->host may be NULL (the URL's host is verified). */
+VF_API int vf_check(vf_report_t* report, const char* url, vf_trust_t trust,
+                    const vf_policy_options* options);
+
+/* ---- PostgreSQL (libpq) ------------------------------------------------------------ */
+typedef struct vf_pg_struct* vf_pg_t;
+#define VF_WAIT_READ 1
+#define VF_WAIT_WRITE 2
+#define VF_WAIT_DONE 3
+
+/* Connects with sslmode=verify-full and verifull's in-band check before the startup
+ * packet. Returns VF_OK and a handle whether or not the server was accepted: check
+ * vf_pg_report's outcome. conninfo_or_url: a postgres:// URL or "key=value" string.
+ * options->host must be NULL (the names come from the connection string). */
+VF_API int vf_pg_connect(vf_pg_t* pg, const char* conninfo_or_url, vf_trust_t trust,
+                         const vf_policy_options* options);
+/* The non-blocking form: vf_pg_connect_start, then vf_pg_connect_poll whenever
+ * *socket is ready for *wait, until *wait is VF_WAIT_DONE. */
+VF_API int vf_pg_connect_start(vf_pg_t* pg, const char* conninfo_or_url, vf_trust_t trust,
+                               const vf_policy_options* options);
+VF_API int vf_pg_connect_poll(vf_pg_t pg, int* wait, int* socket);
+/* A new report handle (destroy it with vf_report_destroy). */
+VF_API int vf_pg_report(vf_pg_t pg, vf_report_t* report);
+/* The PGconn (as void*), borrowed: NULL unless the outcome is VF_OUTCOME_OK. */
+VF_API int vf_pg_conn(vf_pg_t pg, void** pgconn);
+/* Transfers the PGconn to the caller, who must PQfinish it; the handle keeps nothing. */
+VF_API int vf_pg_release(vf_pg_t pg, void** pgconn);
+VF_API int vf_pg_destroy(vf_pg_t pg);
+/* The hardened conninfo string for other libpq users (psycopg). It names the trust's
+ * anchors file: keep the trust handle alive while the string is in use. */
+VF_API int vf_pg_conninfo(const char* conninfo_or_url, vf_trust_t trust,
+                          const vf_policy_options* options, char* buf, size_t* len);
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,7 @@ enum class Outcome {
   connection_refused = 14,
   timeout = 15,             // no answer in time (IP filters drop silently)
   network_error = 16,       // any other socket error
+  connection_failed = 17,   // verified, then the driver failed (authentication, database)
 };
 
 VERIFULL_API const char* outcome_name(Outcome outcome);

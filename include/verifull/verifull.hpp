@@ -4,6 +4,7 @@
 #include "verifull/endpoint.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/policy.hpp"
+#include "verifull/postgres.hpp"
 #include "verifull/probe.hpp"
 #include "verifull/report.hpp"
 #include "verifull/trust.hpp"

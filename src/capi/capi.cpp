@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <new>
+#include <optional>
 #include <string>
 
 #include "verifull/verifull.hpp"
@@ -14,6 +15,7 @@ using namespace verifull;
 
 constexpr std::uint32_t kTrustMagic = 0x76665452;   // "vfTR"
 constexpr std::uint32_t kReportMagic = 0x76665250;  // "vfRP"
+constexpr std::uint32_t kPgMagic = 0x76665047;      // "vfPG"
 
 thread_local std::string g_last_error;
 
@@ -57,6 +59,13 @@ struct vf_trust_struct {
   Trust trust;
   explicit vf_trust_struct(Trust t) : trust(std::move(t)) {}
   ~vf_trust_struct() { magic = 0; }
+};
+
+struct vf_pg_struct {
+  std::uint32_t magic = kPgMagic;
+  std::optional<postgres::AsyncConnect> pending;
+  postgres::Connected result;
+  ~vf_pg_struct() { magic = 0; }
 };
 
 struct vf_report_struct {
@@ -108,13 +117,23 @@ std::string cert_field(const CertInfo& c, int field) {
   }
 }
 
-Policy to_policy(const vf_policy_options* o) {
+Policy to_policy(const vf_policy_options* o, bool host_required = true);
+
+vf_pg_struct* pg_of(vf_pg_t handle) {
+  if (!handle || handle->magic != kPgMagic) return nullptr;
+  return handle;
+}
+
+// Where the names come from a URL or connection string, host may be NULL.
+Policy to_policy_without_host(const vf_policy_options* o) { return to_policy(o, false); }
+
+Policy to_policy(const vf_policy_options* o, bool host_required) {
   if (o->version != VF_POLICY_OPTIONS_VERSION)
     throw InputError("vf_policy_options.version is " + std::to_string(o->version) +
                      "; this library knows version " + std::to_string(VF_POLICY_OPTIONS_VERSION));
   Policy p;
-  if (!o->host) throw InputError("vf_policy_options.host is required");
-  p.host = o->host;
+  if (!o->host && host_required) throw InputError("vf_policy_options.host is required");
+  if (o->host) p.host = o->host;
   if (o->pin_count && !o->pins) throw InputError("vf_policy_options.pins is NULL but pin_count is not 0");
   for (std::size_t i = 0; i < o->pin_count; ++i) {
     if (!o->pins[i]) throw InputError("vf_policy_options.pins[" + std::to_string(i) + "] is NULL");
@@ -273,6 +292,123 @@ int vf_report_cert_field(vf_report_t report, size_t index, int field, char* buf,
     if (!r) return invalid_handle("report");
     if (index >= r->chain.size()) return fail(VF_ERROR_OUT_OF_RANGE, "certificate index out of range");
     return write_string(cert_field(r->chain[index], field), buf, len);
+  });
+}
+
+int vf_check(vf_report_t* report, const char* url, vf_trust_t trust, const vf_policy_options* options) {
+  return guard([&] {
+    if (!report) return fail(VF_ERROR_NULL_POINTER, "the output report pointer must not be NULL");
+    *report = nullptr;
+    if (!url || !options) return fail(VF_ERROR_NULL_POINTER, "url and options are required");
+    const Trust* t = trust_of(trust);
+    if (!t) return invalid_handle("trust");
+    if (options->version != VF_POLICY_OPTIONS_VERSION) return fail(VF_ERROR_BAD_VERSION, "unsupported vf_policy_options.version");
+    *report = new vf_report_struct(check(parse_url(url), *t, to_policy_without_host(options)));
+    return VF_OK;
+  });
+}
+
+namespace {
+int pg_start(vf_pg_t* pg, const char* conninfo, vf_trust_t trust, const vf_policy_options* options, bool blocking) {
+  if (!pg) return fail(VF_ERROR_NULL_POINTER, "the output handle pointer must not be NULL");
+  *pg = nullptr;
+  if (!conninfo || !options) return fail(VF_ERROR_NULL_POINTER, "conninfo_or_url and options are required");
+  const Trust* t = trust_of(trust);
+  if (!t) return invalid_handle("trust");
+  if (options->version != VF_POLICY_OPTIONS_VERSION) return fail(VF_ERROR_BAD_VERSION, "unsupported vf_policy_options.version");
+  if (options->host) return fail(VF_ERROR_INPUT, "options->host must be NULL: the host names come from the connection string");
+  const Policy policy = to_policy_without_host(options);
+  auto handle = std::make_unique<vf_pg_struct>();
+  if (blocking) {
+    handle->result = postgres::connect(conninfo, *t, policy);
+  } else {
+    handle->pending.emplace(conninfo, *t, policy);
+  }
+  *pg = handle.release();
+  return VF_OK;
+}
+}  // namespace
+
+int vf_pg_connect(vf_pg_t* pg, const char* conninfo_or_url, vf_trust_t trust, const vf_policy_options* options) {
+  return guard([&] { return pg_start(pg, conninfo_or_url, trust, options, true); });
+}
+
+int vf_pg_connect_start(vf_pg_t* pg, const char* conninfo_or_url, vf_trust_t trust, const vf_policy_options* options) {
+  return guard([&] { return pg_start(pg, conninfo_or_url, trust, options, false); });
+}
+
+int vf_pg_connect_poll(vf_pg_t pg, int* wait, int* socket) {
+  return guard([&] {
+    vf_pg_struct* h = pg_of(pg);
+    if (!h) return invalid_handle("pg");
+    if (!wait || !socket) return fail(VF_ERROR_NULL_POINTER, "wait and socket must not be NULL");
+    if (!h->pending) {
+      *wait = VF_WAIT_DONE;
+      *socket = -1;
+      return VF_OK;
+    }
+    const auto step = h->pending->step();
+    *socket = h->pending->socket();
+    if (step == postgres::AsyncConnect::Wait::done) {
+      h->result = h->pending->finish();
+      h->pending.reset();
+      *wait = VF_WAIT_DONE;
+      *socket = -1;
+    } else {
+      *wait = step == postgres::AsyncConnect::Wait::read ? VF_WAIT_READ : VF_WAIT_WRITE;
+    }
+    return VF_OK;
+  });
+}
+
+int vf_pg_report(vf_pg_t pg, vf_report_t* report) {
+  return guard([&] {
+    vf_pg_struct* h = pg_of(pg);
+    if (!h) return invalid_handle("pg");
+    if (!report) return fail(VF_ERROR_NULL_POINTER, "report must not be NULL");
+    if (h->pending) return fail(VF_ERROR_INPUT, "the connection is still in progress: poll until VF_WAIT_DONE");
+    *report = new vf_report_struct(h->result.report);
+    return VF_OK;
+  });
+}
+
+int vf_pg_conn(vf_pg_t pg, void** pgconn) {
+  return guard([&] {
+    vf_pg_struct* h = pg_of(pg);
+    if (!h) return invalid_handle("pg");
+    if (!pgconn) return fail(VF_ERROR_NULL_POINTER, "pgconn must not be NULL");
+    *pgconn = h->result.conn.get();
+    return VF_OK;
+  });
+}
+
+int vf_pg_release(vf_pg_t pg, void** pgconn) {
+  return guard([&] {
+    vf_pg_struct* h = pg_of(pg);
+    if (!h) return invalid_handle("pg");
+    if (!pgconn) return fail(VF_ERROR_NULL_POINTER, "pgconn must not be NULL");
+    *pgconn = h->result.conn.release();
+    return VF_OK;
+  });
+}
+
+int vf_pg_destroy(vf_pg_t pg) {
+  return guard([&] {
+    if (!pg) return VF_OK;
+    if (!pg_of(pg)) return invalid_handle("pg");
+    delete pg;
+    return VF_OK;
+  });
+}
+
+int vf_pg_conninfo(const char* conninfo_or_url, vf_trust_t trust, const vf_policy_options* options, char* buf,
+                   size_t* len) {
+  return guard([&] {
+    if (!conninfo_or_url || !options) return fail(VF_ERROR_NULL_POINTER, "conninfo_or_url and options are required");
+    const Trust* t = trust_of(trust);
+    if (!t) return invalid_handle("trust");
+    if (options->version != VF_POLICY_OPTIONS_VERSION) return fail(VF_ERROR_BAD_VERSION, "unsupported vf_policy_options.version");
+    return write_string(postgres::conninfo(conninfo_or_url, *t, to_policy_without_host(options)), buf, len);
   });
 }
 

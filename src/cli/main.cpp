@@ -1,6 +1,7 @@
 // The verifull command line. Exit codes (DESIGN.md): 0 verified/ok, 1 refused,
 // 2 usage or bad input, 3 network.
 #include <CLI/CLI.hpp>
+#include <libpq-fe.h>
 
 #include <ctime>
 #include <fstream>
@@ -125,6 +126,87 @@ int run_check(const CheckArgs& a) {
   return worst;
 }
 
+struct ConnectArgs {
+  std::string url;
+  std::vector<std::string> ca;
+  std::vector<std::string> pins;
+  std::string engine = "openssl";
+  std::string query = "SELECT 1";
+  double timeout = 10;
+  bool json = false;
+};
+
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+  std::string error;
+};
+
+QueryResult run_postgres_query(PGconn* conn, const std::string& sql) {
+  QueryResult out;
+  PGresult* res = PQexec(conn, sql.c_str());
+  const auto status = PQresultStatus(res);
+  if (status == PGRES_TUPLES_OK) {
+    for (int c = 0; c < PQnfields(res); ++c) out.columns.emplace_back(PQfname(res, c));
+    for (int r = 0; r < PQntuples(res); ++r) {
+      std::vector<std::string> row;
+      for (int c = 0; c < PQnfields(res); ++c) row.emplace_back(PQgetisnull(res, r, c) ? "NULL" : PQgetvalue(res, r, c));
+      out.rows.push_back(std::move(row));
+    }
+  } else if (status != PGRES_COMMAND_OK) {
+    out.error = PQresultErrorMessage(res);
+    while (!out.error.empty() && out.error.back() == '\n') out.error.pop_back();
+  }
+  PQclear(res);
+  return out;
+}
+
+int print_connection(const Report& report, const std::string& sql, const QueryResult& q, bool json) {
+  if (json) {
+    auto j = nlohmann::json::parse(report.to_json());
+    if (report.ok()) {
+      j["query"] = sql;
+      j["columns"] = q.columns;
+      j["rows"] = q.rows;
+      if (!q.error.empty()) j["query_error"] = q.error;
+    }
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else {
+    print_report(report, false);
+    if (report.ok()) {
+      std::cout << "query: " << sql << "\n";
+      if (!q.error.empty()) std::cout << "query failed: " << q.error << "\n";
+      if (!q.columns.empty()) {
+        for (std::size_t c = 0; c < q.columns.size(); ++c) std::cout << (c ? "\t" : "") << q.columns[c];
+        std::cout << "\n";
+      }
+      for (const auto& row : q.rows) {
+        for (std::size_t c = 0; c < row.size(); ++c) std::cout << (c ? "\t" : "") << row[c];
+        std::cout << "\n";
+      }
+    }
+  }
+  if (!report.ok()) return outcome_exit_code(report.outcome);
+  return q.error.empty() ? kOk : kRefused;
+}
+
+int run_connect(const ConnectArgs& a) {
+  const Endpoint endpoint = parse_url(a.url);  // validates the scheme and shape
+  Policy policy;
+  policy.pins = a.pins;
+  policy.engine = parse_engine(a.engine);
+  policy.timeout = timeout_from_seconds(a.timeout);
+  const Trust trust = load_trust(a.ca);
+  if (endpoint.protocol != Protocol::postgres)
+    throw InputError("verifull connect supports postgres:// URLs in this build; use `verifull check` for " +
+                     endpoint.display());
+  // The password comes from the URL or, as libpq does, from PGPASSWORD.
+  auto connected = postgres::connect(a.url, trust, policy);
+  QueryResult q;
+  if (connected.report.ok()) q = run_postgres_query(connected.conn.get(), a.query);
+  return print_connection(connected.report, a.query, q, a.json);
+}
+
 int run_show(const std::string& url, double timeout) {
   const Endpoint endpoint = parse_url(url);
   const ProbeResult result = fetch_chain(endpoint, timeout_from_seconds(timeout));
@@ -242,6 +324,16 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--timeout", check_args.timeout, "seconds for connect, each read and the handshake (default 10)");
   check_cmd->add_flag("--json", check_args.json, "print one JSON object per endpoint");
 
+  ConnectArgs connect_args;
+  auto* connect_cmd = app.add_subcommand("connect", "open a verified connection and run a query");
+  connect_cmd->add_option("URL", connect_args.url, "postgres://user:password@host:port/db")->required();
+  connect_cmd->add_option("--ca", connect_args.ca, "trust anchors: FILE, - (stdin) or env:VAR; repeatable")->required();
+  connect_cmd->add_option("--query", connect_args.query, "SQL to run (default SELECT 1)");
+  connect_cmd->add_option("--pin", connect_args.pins, "sha256/BASE64 key pin; repeatable, any one must match");
+  connect_cmd->add_option("--engine", connect_args.engine, "openssl, botan or both");
+  connect_cmd->add_option("--timeout", connect_args.timeout, "seconds (default 10)");
+  connect_cmd->add_flag("--json", connect_args.json, "print one JSON object");
+
   std::string show_url;
   double show_timeout = 10;
   auto* show_cmd = app.add_subcommand("show", "print the chain an endpoint presents as PEM, trusting nothing");
@@ -269,6 +361,7 @@ int main(int argc, char** argv) {
     if (*ca_info_cmd) return run_ca_info(ca_info_spec, ca_info_json);
     if (*check_cmd) return run_check(check_args);
     if (*show_cmd) return run_show(show_url, show_timeout);
+    if (*connect_cmd) return run_connect(connect_args);
   } catch (const InputError& e) {
     std::cerr << "verifull: " << e.what() << "\n";
     return kInput;

@@ -24,6 +24,7 @@ const char* outcome_name(Outcome outcome) {
     case Outcome::connection_refused: return "connection_refused";
     case Outcome::timeout: return "timeout";
     case Outcome::network_error: return "network_error";
+    case Outcome::connection_failed: return "connection_failed";
   }
   return "unknown";
 }

@@ -1,0 +1,95 @@
+// Verified libpq connections: a PGconn that only exists if the server proved, before
+// the startup packet (and any credential) left, that it holds a certificate chaining
+// to the caller's anchors and naming the host that was dialled.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "verifull/export.hpp"
+#include "verifull/policy.hpp"
+#include "verifull/report.hpp"
+#include "verifull/trust.hpp"
+
+// libpq's connection type, declared here so this header does not include libpq-fe.h.
+typedef struct pg_conn PGconn;
+
+namespace verifull {
+inline namespace v0 {
+namespace postgres {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+// An owning PGconn (PQfinish on destruction). It also keeps the Trust alive, because
+// libpq reads sslrootcert from the Trust's anchors file.
+class VERIFULL_API Connection {
+ public:
+  Connection() = default;
+  Connection(PGconn* conn, Trust trust);
+  Connection(Connection&& other) noexcept;
+  Connection& operator=(Connection&& other) noexcept;
+  ~Connection();
+  PGconn* get() const { return conn_; }
+  explicit operator bool() const { return conn_ != nullptr; }
+  // Hands the PGconn to the caller, who must PQfinish it.
+  PGconn* release();
+
+ private:
+  PGconn* conn_ = nullptr;
+  std::vector<Trust> trust_;  // empty or one; a vector because Trust has no empty state
+};
+
+struct Connected {
+  Connection conn;  // null unless report.ok()
+  Report report;    // why, either way
+};
+
+// The hardened keyword/value parameters for `conninfo_or_url` (a postgres:// URL or a
+// "key=value ..." string): sslmode=verify-full, sslrootcert=<the anchors>,
+// gssencmode=disable, ssl_min_protocol_version=TLSv1.2 (or the caller's TLSv1.3),
+// sslsni=1, connect_timeout from the policy. InputError for a malformed string or a
+// caller setting that would weaken them (sslmode other than verify-full, an
+// sslrootcert, a gssencmode other than disable, a TLS minimum below 1.2).
+VERIFULL_API Params hardened_params(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy = {});
+VERIFULL_API Params hardened_params(const Params& params, const Trust& trust, const Policy& policy = {});
+
+// The same as one conninfo string, for libpq users that cannot use connect() (psycopg).
+// The string names the Trust's anchors file: keep the Trust alive while it is used.
+// Pins, the second engine and the key floor are only enforced by connect().
+VERIFULL_API std::string conninfo(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy = {});
+
+// Connects with the hardened parameters and checks the server's chain with verifull's
+// own verdict (pins, engines, key floor, profile) the moment the TLS handshake is done,
+// before libpq sends the startup packet. Every host of a multi-host string is checked.
+// InputError for bad input; any refusal is a Report with a null connection.
+VERIFULL_API Connected connect(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy = {});
+VERIFULL_API Connected connect(const Params& params, const Trust& trust, const Policy& policy = {});
+
+// The same, driven by the caller's event loop (libpq's PQconnectPoll model):
+//   AsyncConnect c(params, trust, policy);
+//   while (c.step() != AsyncConnect::Wait::done) wait for c.socket() per c.wait();
+//   Connected result = c.finish();
+class VERIFULL_API AsyncConnect {
+ public:
+  enum class Wait { read, write, done };
+  AsyncConnect(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy = {});
+  AsyncConnect(const Params& params, const Trust& trust, const Policy& policy = {});
+  AsyncConnect(AsyncConnect&&) noexcept;
+  AsyncConnect& operator=(AsyncConnect&&) noexcept;
+  ~AsyncConnect();
+  // Advances the connection; call it again when socket() is ready for wait().
+  Wait step();
+  Wait wait() const;
+  int socket() const;
+  // After step() returned done: the connection or the refusal.
+  Connected finish();
+
+ private:
+  struct State;
+  State* state_;
+};
+
+}  // namespace postgres
+}  // namespace v0
+}  // namespace verifull

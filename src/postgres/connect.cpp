@@ -1,0 +1,272 @@
+// Verified libpq connections. libpq runs sslmode=verify-full against the anchors; in
+// addition verifull's own verdict (pins, engines, key floor, profile) runs on the
+// presented chain at the one moment it is available and nothing has been sent yet:
+// PQconnectPoll reports CONNECTION_MADE with TLS in use right after the handshake and
+// before the startup packet. A refusal there closes the socket; no extra round trip.
+#include <libpq-fe.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "core/verdict.hpp"
+#include "verifull/errors.hpp"
+#include "verifull/postgres.hpp"
+#include "verifull/probe.hpp"
+
+namespace verifull {
+inline namespace v0 {
+namespace postgres {
+namespace {
+
+std::string trimmed_error(const PGconn* conn) {
+  std::string message = conn ? PQerrorMessage(conn) : "out of memory";
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  return message;
+}
+
+std::string endpoint_of(const PGconn* conn) {
+  const std::string host = PQhost(conn) ? PQhost(conn) : "";
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + (PQport(conn) ? PQport(conn) : "");
+}
+
+// verifull's verdict on the chain libpq just received, before anything is sent.
+Report verify_in_band(PGconn* conn, const Trust& trust, const Policy& policy) {
+  auto* ssl = static_cast<SSL*>(PQsslStruct(conn, "OpenSSL"));
+  STACK_OF(X509)* chain = ssl ? SSL_get_peer_cert_chain(ssl) : nullptr;
+  Report report;
+  if (!chain || sk_X509_num(chain) == 0) {
+    report.outcome = Outcome::protocol_violation;  // fail closed: nothing to verify
+    report.message = "libpq reports TLS in use but no server certificate is available";
+  } else {
+    Policy effective = policy;
+    effective.host = PQhost(conn);
+    report = detail::verify_chain(chain, nullptr, trust, effective);
+    report.tls_version = SSL_get_version(ssl);
+    report.cipher = SSL_get_cipher_name(ssl);
+  }
+  report.endpoint = endpoint_of(conn);
+  return report;
+}
+
+// libpq refused before verifull saw a chain. Pre-TLS failures are classified from
+// libpq's words; failures during TLS are diagnosed by probing the same host (no
+// credential is sent) so the user gets verifull's sentence, not only libpq's.
+Report diagnose_failure(PGconn* conn, ConnStatusType failed_in, const Trust& trust, const Policy& policy) {
+  const std::string libpq_says = trimmed_error(conn);
+  Report report;
+  report.endpoint = endpoint_of(conn);
+  const bool during_tls = failed_in == CONNECTION_MADE || failed_in == CONNECTION_SSL_STARTUP;
+  if (during_tls && PQhost(conn) && PQport(conn)) {
+    Endpoint ep;
+    ep.protocol = Protocol::postgres;
+    const char* address = PQhostaddr(conn);
+    ep.host = address && *address ? address : PQhost(conn);
+    ep.port = static_cast<std::uint16_t>(std::atoi(PQport(conn)));
+    Policy probe_policy = policy;
+    probe_policy.host = PQhost(conn);
+    report = check(ep, trust, probe_policy);
+    report.endpoint = endpoint_of(conn);
+    if (!report.ok()) {
+      report.engines.push_back({"libpq", report.outcome, libpq_says});
+      return report;
+    }
+  }
+  if (libpq_says.find("could not translate host name") != std::string::npos) {
+    report.outcome = Outcome::name_not_resolved;
+  } else if (libpq_says.find("Connection refused") != std::string::npos) {
+    report.outcome = Outcome::connection_refused;
+  } else if (libpq_says.find("timeout expired") != std::string::npos) {
+    report.outcome = Outcome::timeout;
+  } else if (failed_in == CONNECTION_STARTED || failed_in == CONNECTION_NEEDED) {
+    report.outcome = Outcome::network_error;
+  } else {
+    report.outcome = Outcome::connection_failed;
+  }
+  report.message = "libpq: " + libpq_says;
+  return report;
+}
+
+PGconn* start(const Params& hardened) {
+  std::vector<const char*> keys, values;
+  for (const auto& [k, v] : hardened) {
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  // expand_dbname = 0: a dbname is only a name, never a second connection string.
+  return PQconnectStartParams(keys.data(), values.data(), 0);
+}
+
+}  // namespace
+
+// ---- Connection ----------------------------------------------------------------
+
+Connection::Connection(PGconn* conn, Trust trust) : conn_(conn) { trust_.push_back(std::move(trust)); }
+Connection::Connection(Connection&& other) noexcept : conn_(other.conn_), trust_(std::move(other.trust_)) {
+  other.conn_ = nullptr;
+}
+Connection& Connection::operator=(Connection&& other) noexcept {
+  if (this != &other) {
+    if (conn_) PQfinish(conn_);
+    conn_ = other.conn_;
+    trust_ = std::move(other.trust_);
+    other.conn_ = nullptr;
+  }
+  return *this;
+}
+Connection::~Connection() {
+  if (conn_) PQfinish(conn_);
+}
+PGconn* Connection::release() {
+  PGconn* conn = conn_;
+  conn_ = nullptr;
+  return conn;
+}
+
+// ---- AsyncConnect ----------------------------------------------------------------
+
+struct AsyncConnect::State {
+  Trust trust;
+  Policy policy;
+  PGconn* conn = nullptr;
+  Wait wait = Wait::write;
+  bool done = false;
+  bool checked_this_attempt = false;
+  ConnStatusType last_status = CONNECTION_NEEDED;
+  Report report;
+  bool connected = false;
+
+  State(const Params& hardened, Trust t, Policy p) : trust(std::move(t)), policy(std::move(p)) {
+    conn = start(hardened);
+    if (!conn) throw std::bad_alloc();
+    if (PQstatus(conn) == CONNECTION_BAD) {
+      report = diagnose_failure(conn, CONNECTION_NEEDED, trust, policy);
+      finish_refused();
+    }
+  }
+  ~State() {
+    if (conn) PQfinish(conn);
+  }
+  void finish_refused() {
+    if (conn) PQfinish(conn);  // closes the socket before anything more is sent
+    conn = nullptr;
+    done = true;
+    wait = Wait::done;
+  }
+};
+
+AsyncConnect::AsyncConnect(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy)
+    : state_(new State(hardened_params(conninfo_or_url, trust, policy), trust, policy)) {}
+AsyncConnect::AsyncConnect(const Params& params, const Trust& trust, const Policy& policy)
+    : state_(new State(hardened_params(params, trust, policy), trust, policy)) {}
+AsyncConnect::AsyncConnect(AsyncConnect&& other) noexcept : state_(other.state_) { other.state_ = nullptr; }
+AsyncConnect& AsyncConnect::operator=(AsyncConnect&& other) noexcept {
+  if (this != &other) {
+    delete state_;
+    state_ = other.state_;
+    other.state_ = nullptr;
+  }
+  return *this;
+}
+AsyncConnect::~AsyncConnect() { delete state_; }
+
+AsyncConnect::Wait AsyncConnect::wait() const { return state_->wait; }
+int AsyncConnect::socket() const { return state_->conn ? PQsocket(state_->conn) : -1; }
+
+AsyncConnect::Wait AsyncConnect::step() {
+  State& s = *state_;
+  if (s.done) return Wait::done;
+  const PostgresPollingStatusType polled = PQconnectPoll(s.conn);
+  const ConnStatusType status = PQstatus(s.conn);
+  if (!PQsslInUse(s.conn)) s.checked_this_attempt = false;  // a new host or attempt
+  if (status == CONNECTION_MADE && PQsslInUse(s.conn) && !s.checked_this_attempt) {
+    s.checked_this_attempt = true;
+    s.report = verify_in_band(s.conn, s.trust, s.policy);
+    if (!s.report.ok()) {
+      s.finish_refused();
+      return Wait::done;
+    }
+  }
+  switch (polled) {
+    case PGRES_POLLING_READING: s.wait = Wait::read; break;
+    case PGRES_POLLING_WRITING: s.wait = Wait::write; break;
+    case PGRES_POLLING_OK:
+      if (!PQsslInUse(s.conn) || !s.checked_this_attempt) {
+        // Cannot happen with sslmode=verify-full; refuse rather than trust it.
+        s.report.outcome = Outcome::tls_unavailable;
+        s.report.message = "libpq connected without a TLS session verifull could check; refused";
+        s.finish_refused();
+        return Wait::done;
+      }
+      s.connected = true;
+      s.done = true;
+      s.wait = Wait::done;
+      break;
+    default: {
+      const bool verified = s.checked_this_attempt && s.report.ok();
+      const std::string libpq_says = trimmed_error(s.conn);
+      if (verified) {
+        // The server proved its identity; what failed came through verified TLS.
+        s.report.outcome = Outcome::connection_failed;
+        s.report.message = "the server was verified, then the connection failed: " + libpq_says;
+      } else {
+        s.report = diagnose_failure(s.conn, s.last_status, s.trust, s.policy);
+      }
+      s.finish_refused();
+      return Wait::done;
+    }
+  }
+  s.last_status = status;
+  return s.wait;
+}
+
+Connected AsyncConnect::finish() {
+  State& s = *state_;
+  if (!s.done) throw InputError("AsyncConnect::finish() called before step() returned done");
+  Connected result;
+  result.report = std::move(s.report);
+  if (s.connected) {
+    result.conn = Connection(s.conn, s.trust);
+    s.conn = nullptr;
+  }
+  return result;
+}
+
+// ---- blocking connect --------------------------------------------------------------
+
+namespace {
+Connected drive(AsyncConnect& async, const Policy& policy) {
+  // libpq's connect_timeout bounds each host attempt; this bounds the whole call.
+  const auto deadline = std::chrono::steady_clock::now() + policy.timeout * 2;
+  while (async.step() != AsyncConnect::Wait::done) {
+    pollfd p{async.socket(), static_cast<short>(async.wait() == AsyncConnect::Wait::read ? POLLIN : POLLOUT), 0};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0) {
+      Connected timed_out;
+      timed_out.report.outcome = Outcome::timeout;
+      timed_out.report.message = "the connection did not complete in time — an IP-filtered endpoint silently drops "
+                                 "packets from addresses not on its allowlist";
+      return timed_out;  // ~AsyncConnect closes the half-open connection
+    }
+  }
+  return async.finish();
+}
+}  // namespace
+
+Connected connect(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy) {
+  AsyncConnect async(conninfo_or_url, trust, policy);
+  return drive(async, policy);
+}
+
+Connected connect(const Params& params, const Trust& trust, const Policy& policy) {
+  AsyncConnect async(params, trust, policy);
+  return drive(async, policy);
+}
+
+}  // namespace postgres
+}  // namespace v0
+}  // namespace verifull

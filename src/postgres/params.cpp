@@ -1,0 +1,127 @@
+// Hardened libpq parameters: everything that decides whether the server is verified
+// is set explicitly, so no environment variable, service file or default can weaken
+// it, and a caller's weaker setting is an error rather than silently replaced.
+#include <libpq-fe.h>
+
+#include <cmath>
+#include <set>
+
+#include "verifull/errors.hpp"
+#include "verifull/postgres.hpp"
+
+namespace verifull {
+inline namespace v0 {
+namespace postgres {
+namespace {
+
+const std::string* find(const Params& params, const std::string& key) {
+  for (const auto& [k, v] : params)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+// Calls `each` for every element of a comma-separated libpq list ("a,b,c").
+template <typename F>
+void for_each_listed(const std::string& value, F each) {
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    auto comma = value.find(',', start);
+    if (comma == std::string::npos) comma = value.size();
+    each(value.substr(start, comma - start));
+    start = comma + 1;
+  }
+}
+
+void refuse_bad_port(const std::string& port) {
+  if (port.empty()) return;  // libpq's default, 5432
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stol(port) < 1 ||
+      std::stol(port) > 65535)
+    throw InputError("invalid port \"" + port + "\" (expected a number from 1 to 65535)");
+}
+
+void refuse_weakening(const std::string& key, const std::string& value) {
+  if (key == "sslmode" && value != "verify-full")
+    throw InputError("sslmode=" + value + " would weaken verification; verifull always uses sslmode=verify-full "
+                     "(remove sslmode from the connection string)");
+  if (key == "sslrootcert")
+    throw InputError("sslrootcert is set by verifull from the trust anchors; pass the CA as the trust instead");
+  if (key == "gssencmode" && value != "disable")
+    throw InputError("gssencmode=" + value + " would let GSSAPI encryption replace verified TLS; verifull "
+                     "sets gssencmode=disable");
+  if (key == "ssl_min_protocol_version" && value != "TLSv1.2" && value != "TLSv1.3")
+    throw InputError("ssl_min_protocol_version=" + value + " is below verifull's minimum, TLSv1.2");
+  if (key == "requiressl" && value != "1")
+    throw InputError("requiressl=" + value + " would weaken verification; remove it");
+  if (key == "port") for_each_listed(value, refuse_bad_port);
+  if (key == "host") {
+    for_each_listed(value, [&](const std::string& host) {
+      if (host.empty())
+        throw InputError("an empty host in host=\"" + value + "\"; verifull needs the name of each server to verify");
+      if (host.front() == '/' || host.front() == '@')
+        throw InputError("host " + host + " is a Unix-domain socket; libpq never uses TLS there, so verifull "
+                         "cannot verify it (connect over TCP)");
+    });
+  }
+}
+
+std::string quote_value(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+Params hardened_params(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo_or_url.c_str(), &error);
+  if (!options) {
+    std::string why = error ? error : "out of memory";
+    PQfreemem(error);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    throw InputError("invalid PostgreSQL connection string: " + why);
+  }
+  Params params;
+  for (const PQconninfoOption* o = options; o->keyword; ++o)
+    if (o->val) params.emplace_back(o->keyword, o->val);
+  PQconninfoFree(options);
+  return hardened_params(params, trust, policy);
+}
+
+Params hardened_params(const Params& params, const Trust& trust, const Policy& policy) {
+  static const std::set<std::string> kOurs = {"sslmode", "sslrootcert", "gssencmode", "ssl_min_protocol_version",
+                                              "requiressl", "sslsni"};
+  Params out;
+  for (const auto& [key, value] : params) {
+    refuse_weakening(key, value);
+    if (!kOurs.count(key)) out.emplace_back(key, value);
+  }
+  if (!find(params, "host"))
+    throw InputError("no host given; verifull connects over TCP to a named host (libpq would fall back to a "
+                     "Unix socket or PGHOST)");
+  const auto* min_tls = find(params, "ssl_min_protocol_version");
+  out.emplace_back("sslmode", "verify-full");
+  out.emplace_back("sslrootcert", trust.anchors_file());
+  out.emplace_back("gssencmode", "disable");
+  out.emplace_back("ssl_min_protocol_version", min_tls ? *min_tls : "TLSv1.2");
+  out.emplace_back("sslsni", "1");
+  if (!find(params, "connect_timeout")) {
+    const auto seconds = static_cast<long>(std::ceil(policy.timeout.count() / 1000.0));
+    out.emplace_back("connect_timeout", std::to_string(std::max(2L, seconds)));
+  }
+  return out;
+}
+
+std::string conninfo(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy) {
+  std::string out;
+  for (const auto& [key, value] : hardened_params(conninfo_or_url, trust, policy))
+    out += (out.empty() ? "" : " ") + key + "=" + quote_value(value);
+  return out;
+}
+
+}  // namespace postgres
+}  // namespace v0
+}  // namespace verifull

@@ -1,0 +1,325 @@
+// Verified libpq connections against the real PostgreSQL 15 (tools/test starts it with
+// TLS from the test PKI, scram-sha-256, hostssl only) and against hostile fakes that
+// record every byte they receive.
+#include <doctest/doctest.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "fake_server.hpp"
+#include "run_cli.hpp"
+#include "servers_env.hpp"
+#include "test_pki.hpp"
+#include "verifull.h"
+#include "verifull/verifull.hpp"
+
+using namespace verifull;
+
+namespace {
+
+Trust ca(const std::string& file = "ca.pem") { return Trust::from_file(servers::pki(file)); }
+
+std::string url(const std::string& host, const std::string& port, const std::string& extra = "") {
+  return "postgres://" + servers::user() + ":" + servers::password() + "@" + host + ":" + port + "/" +
+         servers::database() + extra;
+}
+
+std::string query_one(PGconn* conn, const std::string& sql) {
+  PGresult* res = PQexec(conn, sql.c_str());
+  REQUIRE(PQresultStatus(res) == PGRES_TUPLES_OK);
+  std::string value = PQgetvalue(res, 0, 0);
+  PQclear(res);
+  return value;
+}
+
+// What a fake must never see: the startup packet's user name, or the password.
+void check_no_credentials(const fakes::FakeServer& fake) {
+  const auto got = fake.received();
+  CHECK_MESSAGE(got.find(servers::user()) == std::string::npos, "the user name (startup packet) reached the fake");
+  CHECK_MESSAGE(got.find(servers::password()) == std::string::npos, "the password reached the fake");
+}
+
+// A fake PostgreSQL that agrees to TLS with `cert` and records what comes through it.
+fakes::FakeServer tls_fake(const testpki::Cert& cert) {
+  return fakes::FakeServer([cert](fakes::Conn& c) {
+    if (fakes::pg_expect_ssl_request(c)) {
+      c.write("S");
+      if (c.start_tls(cert)) c.drain(500);
+    }
+  });
+}
+
+testpki::Cert pki_cert(const std::string& name) {
+  return testpki::load(servers::pki(name + ".pem"), servers::pki(name + ".key"));
+}
+
+struct ScopedEnv {
+  std::vector<std::string> names;
+  ScopedEnv(std::initializer_list<std::pair<const char*, const char*>> vars) {
+    for (const auto& [k, v] : vars) {
+      setenv(k, v, 1);
+      names.emplace_back(k);
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& n : names) unsetenv(n.c_str());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("connects to the real server over verified TLS and runs a query") {
+  auto c = postgres::connect(url("localhost", servers::pg_port()), ca());
+  REQUIRE_MESSAGE(c.report.ok(), c.report.message);
+  REQUIRE(c.conn);
+  CHECK(query_one(c.conn.get(), "SELECT 1") == "1");
+  CHECK(query_one(c.conn.get(), "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") == "t");
+  CHECK(query_one(c.conn.get(), "SELECT current_user") == servers::user());
+  CHECK(c.report.tls_version.rfind("TLSv1.", 0) == 0);
+  CHECK(c.report.endpoint == "localhost:" + servers::pg_port());
+}
+
+TEST_CASE("keyword/value conninfo with hostaddr verifies a DNS name on loopback") {
+  const std::string conninfo = "host=localhost hostaddr=127.0.0.1 port=" + servers::pg_port() + " user=" +
+                               servers::user() + " password=" + servers::password() + " dbname=" + servers::database();
+  auto c = postgres::connect(conninfo, ca());
+  REQUIRE_MESSAGE(c.report.ok(), c.report.message);
+  postgres::Params params = {{"host", "localhost"}, {"hostaddr", "127.0.0.1"}, {"port", servers::pg_port()},
+                             {"user", servers::user()}, {"password", servers::password()}, {"dbname", servers::database()}};
+  CHECK(postgres::connect(params, ca()).report.ok());
+}
+
+TEST_CASE("the real server's certificate for another name, or from another CA, is refused") {
+  auto by_ip = postgres::connect(url("127.0.0.1", servers::pg_port()), ca());
+  CHECK(by_ip.report.outcome == Outcome::name_mismatch);
+  CHECK_FALSE(by_ip.conn);
+  auto other_ca = postgres::connect(url("localhost", servers::pg_port()), ca("other-ca.pem"));
+  CHECK(other_ca.report.outcome == Outcome::untrusted_issuer);
+  CHECK_FALSE(other_ca.conn);
+}
+
+TEST_CASE("a server with ssl=off is refused as tls_unavailable") {
+  auto c = postgres::connect(url("localhost", servers::pg_plain_port()), ca());
+  CHECK(c.report.outcome == Outcome::tls_unavailable);
+  CHECK_FALSE(c.conn);
+}
+
+TEST_CASE("pins: the server's key is accepted, another key is refused") {
+  const auto probe = check(parse_url(url("localhost", servers::pg_port())), ca(), Policy{});
+  REQUIRE(probe.ok());
+  Policy pinned;
+  pinned.pins = {probe.chain[0].spki_sha256};
+  CHECK(postgres::connect(url("localhost", servers::pg_port()), ca(), pinned).report.ok());
+  Policy wrong;
+  wrong.pins = {"sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="};
+  auto c = postgres::connect(url("localhost", servers::pg_port()), ca(), wrong);
+  CHECK(c.report.outcome == Outcome::pin_mismatch);
+  CHECK_FALSE(c.conn);
+}
+
+TEST_CASE("PGSSLMODE, PGSSLROOTCERT, PGGSSENCMODE and friends cannot weaken or redirect it") {
+  ScopedEnv env({{"PGSSLMODE", "disable"},
+                 {"PGSSLROOTCERT", "/wrong/root.crt"},
+                 {"PGGSSENCMODE", "require"},
+                 {"PGSSLMINPROTOCOLVERSION", "TLSv1"},
+                 {"PGREQUIRESSL", "0"},
+                 {"PGSSLSNI", "0"}});
+  auto good = postgres::connect(url("localhost", servers::pg_port()), ca());
+  REQUIRE_MESSAGE(good.report.ok(), good.report.message);
+  CHECK(query_one(good.conn.get(), "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") == "t");
+  // PGSSLMODE=disable would have connected to the plain server; verifull does not.
+  CHECK(postgres::connect(url("localhost", servers::pg_plain_port()), ca()).report.outcome == Outcome::tls_unavailable);
+  CHECK(postgres::connect(url("localhost", servers::pg_port()), ca("other-ca.pem")).report.outcome ==
+        Outcome::untrusted_issuer);
+}
+
+TEST_CASE("a weaker sslmode, an sslrootcert, a Unix socket or a malformed conninfo is an input error") {
+  for (const char* mode : {"disable", "allow", "prefer", "require", "verify-ca"}) {
+    CHECK_THROWS_WITH_AS(postgres::connect(url("localhost", servers::pg_port(), std::string("?sslmode=") + mode), ca()),
+                         doctest::Contains("would weaken verification"), InputError);
+  }
+  CHECK_THROWS_AS(postgres::connect(url("localhost", servers::pg_port(), "?sslrootcert=/tmp/x.pem"), ca()), InputError);
+  CHECK_THROWS_AS(postgres::connect(url("localhost", servers::pg_port(), "?gssencmode=require"), ca()), InputError);
+  CHECK_THROWS_AS(postgres::connect(url("localhost", servers::pg_port(), "?ssl_min_protocol_version=TLSv1.1"), ca()), InputError);
+  CHECK_THROWS_AS(postgres::connect("host=/var/run/postgresql dbname=x", ca()), InputError);
+  CHECK_THROWS_AS(postgres::connect("dbname=x user=y", ca()), InputError);  // no host
+  CHECK_THROWS_AS(postgres::connect("host=localhost port", ca()), InputError);
+  CHECK_THROWS_AS(postgres::connect("postgres://localhost:99999999/x", ca()), InputError);
+  CHECK_THROWS_AS(postgres::connect("host='unterminated", ca()), InputError);
+}
+
+TEST_CASE("an impostor with another CA's certificate is refused and gets no startup packet") {
+  auto fake = tls_fake(pki_cert("impostor"));
+  auto c = postgres::connect(url("localhost", std::to_string(fake.port())), ca());
+  CHECK(c.report.outcome == Outcome::untrusted_issuer);
+  CHECK_FALSE(c.conn);
+  check_no_credentials(fake);
+}
+
+TEST_CASE("an impostor with a same-CA certificate for another name is refused and gets nothing") {
+  auto fake = tls_fake(pki_cert("wrong-name"));
+  auto c = postgres::connect(url("localhost", std::to_string(fake.port())), ca());
+  CHECK(c.report.outcome == Outcome::name_mismatch);
+  check_no_credentials(fake);
+}
+
+TEST_CASE("a fake answering N is refused and gets no startup packet") {
+  fakes::FakeServer fake([](fakes::Conn& c) {
+    if (fakes::pg_expect_ssl_request(c)) c.write("N");
+    c.drain(500);
+  });
+  auto c = postgres::connect(url("localhost", std::to_string(fake.port())), ca());
+  CHECK(c.report.outcome == Outcome::tls_unavailable);
+  check_no_credentials(fake);
+}
+
+TEST_CASE("a pin refusal happens in-band, before the startup packet (the fake would have seen it)") {
+  // The fake holds a valid certificate for localhost from the right CA, so libpq's own
+  // verify-full accepts it; only verifull's pin stands between it and the credentials.
+  const auto valid = pki_cert("server2");
+  {
+    auto control = tls_fake(valid);
+    auto c = postgres::connect(url("localhost", std::to_string(control.port())), ca());
+    CHECK(c.report.outcome != Outcome::ok);  // the fake speaks no further protocol
+    CHECK_MESSAGE(control.received().find(servers::user()) != std::string::npos,
+                  "control: without a pin, libpq sends the startup packet to this fake");
+  }
+  auto fake = tls_fake(valid);
+  const auto real = check(parse_url(url("localhost", servers::pg_port())), ca(), Policy{});
+  Policy pinned;
+  pinned.pins = {real.chain[0].spki_sha256};  // the real server's key, not the fake's
+  auto c = postgres::connect(url("localhost", std::to_string(fake.port())), ca(), pinned);
+  CHECK(c.report.outcome == Outcome::pin_mismatch);
+  CHECK(fake.connections() == 1);  // refused in-band: no second connection, no probe
+  CHECK(fake.received().size() == 8);  // the SSLRequest, then nothing inside TLS
+  check_no_credentials(fake);
+}
+
+TEST_CASE("multi-host: every host attempted is checked") {
+  auto fake = tls_fake(pki_cert("server2"));
+  const auto real = check(parse_url(url("localhost", servers::pg_port())), ca(), Policy{});
+  Policy pinned;
+  pinned.pins = {real.chain[0].spki_sha256};
+  const std::string both_ports = std::to_string(fake.port()) + "," + servers::pg_port();
+  const std::string conninfo = "host=localhost,localhost port=" + both_ports + " user=" + servers::user() +
+                               " password=" + servers::password() + " dbname=" + servers::database();
+  auto c = postgres::connect(conninfo, ca(), pinned);
+  CHECK(c.report.outcome == Outcome::pin_mismatch);
+  CHECK(c.report.endpoint == "localhost:" + std::to_string(fake.port()));
+  check_no_credentials(fake);
+  // A first host that refuses TCP is skipped by libpq; the second is verified.
+  const std::string refused_then_real = "host=127.0.0.2,localhost port=" + servers::pg_port() + "," +
+                                        servers::pg_port() + " user=" + servers::user() + " password=" +
+                                        servers::password() + " dbname=" + servers::database();
+  auto ok = postgres::connect(refused_then_real, ca(), pinned);
+  CHECK_MESSAGE(ok.report.ok(), ok.report.message);
+}
+
+TEST_CASE("conninfo() gives libpq a hardened string, with the anchors in a private memfd") {
+  auto trust = ca();
+  const auto s = postgres::conninfo(url("localhost", servers::pg_port()), trust);
+  CHECK(s.find("sslmode='verify-full'") != std::string::npos);
+  CHECK(s.find("gssencmode='disable'") != std::string::npos);
+  CHECK(s.find("sslrootcert='/proc/self/fd/") != std::string::npos);
+  CHECK(s.find("ssl_min_protocol_version='TLSv1.2'") != std::string::npos);
+  ScopedEnv env({{"PGSSLMODE", "disable"}});
+  PGconn* conn = PQconnectdb(s.c_str());
+  CHECK(PQstatus(conn) == CONNECTION_OK);
+  CHECK(PQsslInUse(conn) == 1);
+  PQfinish(conn);
+  // The anchors file goes away with the last copy of the Trust.
+  std::string path;
+  {
+    auto temporary = ca();
+    path = temporary.anchors_file();
+    CHECK(access(path.c_str(), R_OK) == 0);
+  }
+  CHECK(access(path.c_str(), R_OK) != 0);
+}
+
+TEST_CASE("the non-blocking AsyncConnect can be driven by an event loop") {
+  postgres::AsyncConnect async(url("localhost", servers::pg_port()), ca());
+  int steps = 0;
+  while (async.step() != postgres::AsyncConnect::Wait::done) {
+    pollfd p{async.socket(), static_cast<short>(async.wait() == postgres::AsyncConnect::Wait::read ? POLLIN : POLLOUT), 0};
+    REQUIRE(poll(&p, 1, 5000) == 1);
+    ++steps;
+  }
+  auto c = async.finish();
+  CHECK(steps > 2);
+  REQUIRE_MESSAGE(c.report.ok(), c.report.message);
+  CHECK(query_one(c.conn.get(), "SELECT 2") == "2");
+}
+
+TEST_CASE("the C ABI connects, reports, and hands over the PGconn") {
+  vf_trust_t trust = nullptr;
+  REQUIRE(vf_trust_from_file(&trust, servers::pki("ca.pem").c_str()) == VF_OK);
+  vf_policy_options opts = VF_POLICY_OPTIONS_INIT;
+  vf_pg_t pg = nullptr;
+  REQUIRE(vf_pg_connect(&pg, url("localhost", servers::pg_port()).c_str(), trust, &opts) == VF_OK);
+  vf_report_t report = nullptr;
+  REQUIRE(vf_pg_report(pg, &report) == VF_OK);
+  int outcome = -1;
+  vf_report_outcome(report, &outcome);
+  CHECK(outcome == VF_OUTCOME_OK);
+  void* conn = nullptr;
+  REQUIRE(vf_pg_release(pg, &conn) == VF_OK);
+  REQUIRE(conn != nullptr);
+  CHECK(query_one(static_cast<PGconn*>(conn), "SELECT 3") == "3");
+  PQfinish(static_cast<PGconn*>(conn));
+  vf_report_destroy(report);
+  vf_pg_destroy(pg);
+
+  vf_pg_t refused = nullptr;
+  REQUIRE(vf_pg_connect(&refused, url("127.0.0.1", servers::pg_port()).c_str(), trust, &opts) == VF_OK);
+  REQUIRE(vf_pg_report(refused, &report) == VF_OK);
+  vf_report_outcome(report, &outcome);
+  CHECK(outcome == VF_OUTCOME_NAME_MISMATCH);
+  CHECK(vf_pg_conn(refused, &conn) == VF_OK);
+  CHECK(conn == nullptr);
+  vf_report_destroy(report);
+  vf_pg_destroy(refused);
+
+  CHECK(vf_pg_connect(&pg, (url("localhost", servers::pg_port()) + "?sslmode=require").c_str(), trust, &opts) ==
+        VF_ERROR_INPUT);
+  char buf[2048];
+  size_t len = sizeof buf;
+  CHECK(vf_pg_conninfo(url("localhost", servers::pg_port()).c_str(), trust, &opts, buf, &len) == VF_OK);
+  CHECK(std::string(buf).find("verify-full") != std::string::npos);
+
+  // Non-blocking through the C ABI.
+  REQUIRE(vf_pg_connect_start(&pg, url("localhost", servers::pg_port()).c_str(), trust, &opts) == VF_OK);
+  int wait = 0, fd = -1;
+  for (;;) {
+    REQUIRE(vf_pg_connect_poll(pg, &wait, &fd) == VF_OK);
+    if (wait == VF_WAIT_DONE) break;
+    pollfd p{fd, static_cast<short>(wait == VF_WAIT_READ ? POLLIN : POLLOUT), 0};
+    REQUIRE(poll(&p, 1, 5000) == 1);
+  }
+  REQUIRE(vf_pg_report(pg, &report) == VF_OK);
+  vf_report_outcome(report, &outcome);
+  CHECK(outcome == VF_OUTCOME_OK);
+  vf_report_destroy(report);
+  vf_pg_destroy(pg);
+  vf_trust_destroy(trust);
+}
+
+TEST_CASE("verifull connect runs the query; the password may come from PGPASSWORD") {
+  auto r = testcli::verifull({"connect", url("localhost", servers::pg_port()), "--ca", servers::pki("ca.pem"),
+                              "--query", "SELECT 40 + 2 AS answer", "--json"});
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["outcome"] == "ok");
+  CHECK(j["rows"][0][0] == "42");
+  ScopedEnv env({{"PGPASSWORD", servers::password().c_str()}});
+  const auto no_password = "postgres://" + servers::user() + "@localhost:" + servers::pg_port() + "/" + servers::database();
+  auto p = testcli::verifull({"connect", no_password, "--ca", servers::pki("ca.pem")});
+  CHECK(p.exit_code == 0);
+  CHECK(p.out.find("query: SELECT 1") != std::string::npos);
+  CHECK(testcli::verifull({"connect", url("127.0.0.1", servers::pg_port()), "--ca", servers::pki("ca.pem")}).exit_code == 1);
+  CHECK(testcli::verifull({"connect", url("localhost", servers::pg_port(), "?sslmode=disable"), "--ca",
+                           servers::pki("ca.pem")}).exit_code == 2);
+}
