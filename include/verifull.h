@@ -174,6 +174,28 @@ VF_API int vf_pg_destroy(vf_pg_t pg);
 VF_API int vf_pg_conninfo(const char* conninfo_or_url, vf_trust_t trust,
                           const vf_policy_options* options, char* buf, size_t* len);
 
+/* ---- MySQL / MariaDB (Connector/C) ------------------------------------------------- */
+typedef struct vf_mysql_struct* vf_mysql_t;
+
+/* Probes, verifies, then connects pinned to the approved certificate (approvals are
+ * cached per endpoint, process-wide). Returns VF_OK and a handle whether or not the
+ * server was accepted: check vf_mysql_report's outcome. url: mysql:// or mariadb://;
+ * the password from the URL, else MYSQL_PWD. options->host: NULL, or a name to
+ * verify instead of the URL's host. */
+VF_API int vf_mysql_connect(vf_mysql_t* my, const char* url, vf_trust_t trust,
+                            const vf_policy_options* options);
+/* Configures and connects the caller's own handle (void* = MYSQL* from mysql_init).
+ * *report receives the verdict (destroy it); on refusal the handle is not connected.
+ * The trust handle must outlive the MYSQL handle. */
+VF_API int vf_mysql_connect_handle(void* mysql, const char* url, vf_trust_t trust,
+                                   const vf_policy_options* options, vf_report_t* report);
+VF_API int vf_mysql_report(vf_mysql_t my, vf_report_t* report);
+/* The MYSQL* (as void*), borrowed: NULL unless the outcome is VF_OUTCOME_OK. */
+VF_API int vf_mysql_conn(vf_mysql_t my, void** mysql);
+/* Transfers the MYSQL* to the caller, who must mysql_close it. */
+VF_API int vf_mysql_release(vf_mysql_t my, void** mysql);
+VF_API int vf_mysql_destroy(vf_mysql_t my);
+
 #ifdef __cplusplus
 }
 #endif

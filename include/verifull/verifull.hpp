@@ -3,6 +3,7 @@
 
 #include "verifull/endpoint.hpp"
 #include "verifull/errors.hpp"
+#include "verifull/mysql.hpp"
 #include "verifull/policy.hpp"
 #include "verifull/postgres.hpp"
 #include "verifull/probe.hpp"

@@ -16,6 +16,7 @@ using namespace verifull;
 constexpr std::uint32_t kTrustMagic = 0x76665452;   // "vfTR"
 constexpr std::uint32_t kReportMagic = 0x76665250;  // "vfRP"
 constexpr std::uint32_t kPgMagic = 0x76665047;      // "vfPG"
+constexpr std::uint32_t kMysqlMagic = 0x76664d59;   // "vfMY"
 
 thread_local std::string g_last_error;
 
@@ -68,6 +69,12 @@ struct vf_pg_struct {
   ~vf_pg_struct() { magic = 0; }
 };
 
+struct vf_mysql_struct {
+  std::uint32_t magic = kMysqlMagic;
+  mysql::Connected result;
+  ~vf_mysql_struct() { magic = 0; }
+};
+
 struct vf_report_struct {
   std::uint32_t magic = kReportMagic;
   Report report;
@@ -118,6 +125,11 @@ std::string cert_field(const CertInfo& c, int field) {
 }
 
 Policy to_policy(const vf_policy_options* o, bool host_required = true);
+
+vf_mysql_struct* mysql_of(vf_mysql_t handle) {
+  if (!handle || handle->magic != kMysqlMagic) return nullptr;
+  return handle;
+}
 
 vf_pg_struct* pg_of(vf_pg_t handle) {
   if (!handle || handle->magic != kPgMagic) return nullptr;
@@ -409,6 +421,81 @@ int vf_pg_conninfo(const char* conninfo_or_url, vf_trust_t trust, const vf_polic
     if (!t) return invalid_handle("trust");
     if (options->version != VF_POLICY_OPTIONS_VERSION) return fail(VF_ERROR_BAD_VERSION, "unsupported vf_policy_options.version");
     return write_string(postgres::conninfo(conninfo_or_url, *t, to_policy_without_host(options)), buf, len);
+  });
+}
+
+namespace {
+// Checks shared by the connect calls; returns the trust or fails.
+const Trust* connect_inputs(const char* url, vf_trust_t trust, const vf_policy_options* options) {
+  if (!url || !options) throw InputError("url and options are required");
+  const Trust* t = trust_of(trust);
+  if (!t) throw InputError("not a valid trust handle");
+  if (options->version != VF_POLICY_OPTIONS_VERSION) throw InputError("unsupported vf_policy_options.version");
+  return t;
+}
+}  // namespace
+
+int vf_mysql_connect(vf_mysql_t* my, const char* url, vf_trust_t trust, const vf_policy_options* options) {
+  return guard([&] {
+    if (!my) return fail(VF_ERROR_NULL_POINTER, "the output handle pointer must not be NULL");
+    *my = nullptr;
+    const Trust* t = connect_inputs(url, trust, options);
+    auto handle = std::make_unique<vf_mysql_struct>();
+    handle->result = mysql::connect(url, *t, to_policy_without_host(options));
+    *my = handle.release();
+    return VF_OK;
+  });
+}
+
+int vf_mysql_connect_handle(void* mysql_handle, const char* url, vf_trust_t trust, const vf_policy_options* options,
+                            vf_report_t* report) {
+  return guard([&] {
+    if (!report) return fail(VF_ERROR_NULL_POINTER, "report must not be NULL");
+    *report = nullptr;
+    if (!mysql_handle) return fail(VF_ERROR_NULL_POINTER, "the MYSQL handle must not be NULL");
+    const Trust* t = connect_inputs(url, trust, options);
+    *report = new vf_report_struct(
+        mysql::connect(static_cast<MYSQL*>(mysql_handle), parse_url(url), *t, to_policy_without_host(options)));
+    return VF_OK;
+  });
+}
+
+int vf_mysql_report(vf_mysql_t my, vf_report_t* report) {
+  return guard([&] {
+    vf_mysql_struct* h = mysql_of(my);
+    if (!h) return invalid_handle("mysql");
+    if (!report) return fail(VF_ERROR_NULL_POINTER, "report must not be NULL");
+    *report = new vf_report_struct(h->result.report);
+    return VF_OK;
+  });
+}
+
+int vf_mysql_conn(vf_mysql_t my, void** mysql_handle) {
+  return guard([&] {
+    vf_mysql_struct* h = mysql_of(my);
+    if (!h) return invalid_handle("mysql");
+    if (!mysql_handle) return fail(VF_ERROR_NULL_POINTER, "mysql must not be NULL");
+    *mysql_handle = h->result.conn.get();
+    return VF_OK;
+  });
+}
+
+int vf_mysql_release(vf_mysql_t my, void** mysql_handle) {
+  return guard([&] {
+    vf_mysql_struct* h = mysql_of(my);
+    if (!h) return invalid_handle("mysql");
+    if (!mysql_handle) return fail(VF_ERROR_NULL_POINTER, "mysql must not be NULL");
+    *mysql_handle = h->result.conn.release();
+    return VF_OK;
+  });
+}
+
+int vf_mysql_destroy(vf_mysql_t my) {
+  return guard([&] {
+    if (!my) return VF_OK;
+    if (!mysql_of(my)) return invalid_handle("mysql");
+    delete my;
+    return VF_OK;
   });
 }
 

@@ -2,6 +2,7 @@
 // 2 usage or bad input, 3 network.
 #include <CLI/CLI.hpp>
 #include <libpq-fe.h>
+#include <mysql.h>
 
 #include <ctime>
 #include <fstream>
@@ -161,6 +162,30 @@ QueryResult run_postgres_query(PGconn* conn, const std::string& sql) {
   return out;
 }
 
+QueryResult run_mysql_query(MYSQL* m, const std::string& sql) {
+  QueryResult out;
+  if (mysql_real_query(m, sql.data(), sql.size()) != 0) {
+    out.error = mysql_error(m);
+    return out;
+  }
+  MYSQL_RES* res = mysql_store_result(m);
+  if (!res) {
+    if (mysql_field_count(m) != 0) out.error = mysql_error(m);
+    return out;
+  }
+  const unsigned int n = mysql_num_fields(res);
+  MYSQL_FIELD* fields = mysql_fetch_fields(res);
+  for (unsigned int c = 0; c < n; ++c) out.columns.emplace_back(fields[c].name);
+  while (MYSQL_ROW row = mysql_fetch_row(res)) {
+    const unsigned long* lengths = mysql_fetch_lengths(res);
+    std::vector<std::string> values;
+    for (unsigned int c = 0; c < n; ++c) values.emplace_back(row[c] ? std::string(row[c], lengths[c]) : "NULL");
+    out.rows.push_back(std::move(values));
+  }
+  mysql_free_result(res);
+  return out;
+}
+
 int print_connection(const Report& report, const std::string& sql, const QueryResult& q, bool json) {
   if (json) {
     auto j = nlohmann::json::parse(report.to_json());
@@ -197,12 +222,15 @@ int run_connect(const ConnectArgs& a) {
   policy.engine = parse_engine(a.engine);
   policy.timeout = timeout_from_seconds(a.timeout);
   const Trust trust = load_trust(a.ca);
-  if (endpoint.protocol != Protocol::postgres)
-    throw InputError("verifull connect supports postgres:// URLs in this build; use `verifull check` for " +
-                     endpoint.display());
+  QueryResult q;
+  if (endpoint.protocol == Protocol::mysql) {
+    // The password comes from the URL or MYSQL_PWD.
+    auto connected = mysql::connect(a.url, trust, policy);
+    if (connected.report.ok()) q = run_mysql_query(connected.conn.get(), a.query);
+    return print_connection(connected.report, a.query, q, a.json);
+  }
   // The password comes from the URL or, as libpq does, from PGPASSWORD.
   auto connected = postgres::connect(a.url, trust, policy);
-  QueryResult q;
   if (connected.report.ok()) q = run_postgres_query(connected.conn.get(), a.query);
   return print_connection(connected.report, a.query, q, a.json);
 }
@@ -326,7 +354,7 @@ int main(int argc, char** argv) {
 
   ConnectArgs connect_args;
   auto* connect_cmd = app.add_subcommand("connect", "open a verified connection and run a query");
-  connect_cmd->add_option("URL", connect_args.url, "postgres://user:password@host:port/db")->required();
+  connect_cmd->add_option("URL", connect_args.url, "postgres:// or mysql:// user:password@host:port/db")->required();
   connect_cmd->add_option("--ca", connect_args.ca, "trust anchors: FILE, - (stdin) or env:VAR; repeatable")->required();
   connect_cmd->add_option("--query", connect_args.query, "SQL to run (default SELECT 1)");
   connect_cmd->add_option("--pin", connect_args.pins, "sha256/BASE64 key pin; repeatable, any one must match");

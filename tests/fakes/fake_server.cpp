@@ -67,6 +67,35 @@ bool Conn::start_tls(const testpki::Cert& cert) {
   return SSL_accept(ssl) == 1;
 }
 
+void Conn::forward_to(std::uint16_t port) {
+  const int up = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (::connect(up, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(up);
+    return;
+  }
+  char buf[16384];
+  for (;;) {
+    pollfd p[2] = {{fd_, POLLIN, 0}, {up, POLLIN, 0}};
+    if (::poll(p, 2, 5000) <= 0) break;
+    if (p[0].revents) {
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      record_(std::string(buf, static_cast<std::size_t>(n)));
+      if (::send(up, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) break;
+    }
+    if (p[1].revents) {
+      const ssize_t n = ::recv(up, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      if (::send(fd_, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) break;
+    }
+  }
+  ::close(up);
+}
+
 FakeServer::FakeServer(Handler handler) : handler_(std::move(handler)) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
@@ -115,6 +144,19 @@ std::string FakeServer::received() const {
 
 bool pg_expect_ssl_request(Conn& c) {
   return c.read_exact(8) == std::string("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8);
+}
+
+bool mysql_accept_tls(Conn& c, const testpki::Cert& cert) {
+  c.write(mysql_greeting(true));
+  return c.read_exact(36).size() == 36 && c.start_tls(cert);
+}
+
+std::string mysql_read_packet(Conn& c) {
+  const auto header = c.read_exact(4);
+  if (header.size() != 4) return "";
+  const std::size_t len = static_cast<unsigned char>(header[0]) | (static_cast<unsigned char>(header[1]) << 8) |
+                          (static_cast<unsigned char>(header[2]) << 16);
+  return header + c.read_exact(len);
 }
 
 std::string mysql_packet(std::uint8_t seq, const std::string& payload) {

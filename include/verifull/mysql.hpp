@@ -1,0 +1,89 @@
+// Verified MySQL/MariaDB connections over MariaDB Connector/C. Connector/C exposes no
+// peer certificate, so verifull probes the endpoint first, verifies the chain with the
+// core, and then opens the real connection pinned to exactly the certificate it
+// approved (MARIADB_OPT_TLS_PEER_FP, checked in addition to the CA chain and the name).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "verifull/endpoint.hpp"
+#include "verifull/export.hpp"
+#include "verifull/policy.hpp"
+#include "verifull/report.hpp"
+#include "verifull/trust.hpp"
+
+// Connector/C's handle type, declared here so this header does not include mysql.h.
+typedef struct st_mysql MYSQL;
+
+namespace verifull {
+inline namespace v0 {
+namespace mysql {
+
+// Certificates verifull approved per endpoint, so later connects skip the probe. An
+// entry lives until the certificate expires or `ttl` passes, whichever is first. A
+// fingerprint failure on a cached entry re-probes once (certificate rotation).
+// Thread-safe.
+class VERIFULL_API ApprovedCache {
+ public:
+  explicit ApprovedCache(std::chrono::seconds ttl = std::chrono::hours(1));
+  ~ApprovedCache();
+  ApprovedCache(const ApprovedCache&) = delete;
+  ApprovedCache& operator=(const ApprovedCache&) = delete;
+  void clear();
+  // Counters for tests and diagnostics.
+  std::uint64_t probes() const;
+  std::uint64_t hits() const;
+  // The process-wide cache connect() uses by default.
+  static ApprovedCache& shared();
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// An owning MYSQL* (mysql_close on destruction), keeping the Trust alive because
+// Connector/C names its anchors file.
+class VERIFULL_API Connection {
+ public:
+  Connection() = default;
+  Connection(MYSQL* mysql, Trust trust);
+  Connection(Connection&& other) noexcept;
+  Connection& operator=(Connection&& other) noexcept;
+  ~Connection();
+  MYSQL* get() const { return mysql_; }
+  explicit operator bool() const { return mysql_ != nullptr; }
+  MYSQL* release();
+
+ private:
+  MYSQL* mysql_ = nullptr;
+  std::vector<Trust> trust_;
+};
+
+struct Connected {
+  Connection conn;  // null unless report.ok()
+  Report report;
+};
+
+// True when built against MariaDB Connector/C (fingerprint pinning available); false
+// with Oracle's libmysqlclient (SSL_MODE_VERIFY_IDENTITY, no pin; see README).
+VERIFULL_API bool has_fingerprint_pinning();
+
+// mysql:// or mariadb:// URL; the password from the URL, else from MYSQL_PWD.
+// InputError for bad input; a refusal is a Report with a null connection.
+VERIFULL_API Connected connect(const std::string& url, const Trust& trust, const Policy& policy = {},
+                               ApprovedCache& cache = ApprovedCache::shared());
+
+// Configures and connects the caller's own handle (from mysql_init). On refusal the
+// handle is left unconnected and the Report says why. The Trust must outlive the handle.
+VERIFULL_API Report connect(MYSQL* mysql, const Endpoint& endpoint, const Trust& trust, const Policy& policy = {},
+                            ApprovedCache& cache = ApprovedCache::shared());
+
+}  // namespace mysql
+}  // namespace v0
+}  // namespace verifull

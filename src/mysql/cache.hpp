@@ -1,0 +1,57 @@
+// The inside of mysql::ApprovedCache.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "verifull/mysql.hpp"
+
+namespace verifull {
+inline namespace v0 {
+namespace mysql {
+
+struct Approval {
+  std::string sha1_hex;  // the certificate Connector/C will be pinned to
+  std::chrono::system_clock::time_point valid_until;
+  Report report;         // the verdict that approved it
+};
+
+struct ApprovedCache::Impl {
+  std::chrono::seconds ttl;
+  mutable std::mutex mutex;
+  std::map<std::string, Approval> entries;
+  std::uint64_t probes = 0, hits = 0;
+
+  std::optional<Approval> find(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = entries.find(key);
+    if (it == entries.end()) return std::nullopt;
+    if (std::chrono::system_clock::now() >= it->second.valid_until) {
+      entries.erase(it);
+      return std::nullopt;
+    }
+    ++hits;
+    return it->second;
+  }
+  void store(const std::string& key, Approval approval) {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++probes;
+    entries[key] = std::move(approval);
+  }
+  void count_probe() {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++probes;
+  }
+  void forget(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mutex);
+    entries.erase(key);
+  }
+};
+
+}  // namespace mysql
+}  // namespace v0
+}  // namespace verifull

@@ -1,0 +1,229 @@
+// Probe, verify, pin: the core verifies what the endpoint presents, then Connector/C
+// opens the real connection with the CA, name verification, TLS >= 1.2, and the SHA-1
+// fingerprint of exactly the approved certificate, so it can only reach that
+// certificate. Approvals are cached per endpoint; a fingerprint failure on a cached
+// approval re-probes once (the server's certificate was rotated), never more.
+#include <mysql.h>
+#include <errmsg.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+
+#include <cmath>
+#include <cstdlib>
+
+#include "core/cert_facts.hpp"
+#include "core/peer_name.hpp"
+#include "mysql/cache.hpp"
+#include "verifull/errors.hpp"
+#include "verifull/probe.hpp"
+
+namespace verifull {
+inline namespace v0 {
+namespace mysql {
+namespace {
+
+// Authentication plugins that never put the password on the wire in clear text
+// (mysql_clear_password and dialog, which can prompt for it, are left out).
+constexpr const char* kAllowedAuth = "mysql_native_password,client_ed25519,caching_sha2_password,sha256_password";
+
+std::string sha1_hex_of_pem(const std::string& pem) {
+  detail::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  detail::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (!cert) throw std::runtime_error("cannot re-read an approved certificate");
+  const auto der = detail::der_of(cert.get());
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(der.data()), der.size(), digest);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : digest) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+std::string cache_key(const Endpoint& ep, const Trust& trust, const Policy& policy) {
+  std::string key = ep.host_port() + "|" + policy.host + "|" + engine_name(policy.engine) + "|";
+  for (const auto& a : trust.anchors()) key += a.sha256 + ",";
+  key += "|";
+  for (const auto& p : policy.pins) key += p + ",";
+  return key;
+}
+
+Approval approve(const Report& report, std::chrono::seconds ttl) {
+  Approval a;
+  a.sha1_hex = sha1_hex_of_pem(report.chain.at(0).pem);
+  const auto cert_expiry = std::chrono::system_clock::from_time_t(
+      static_cast<std::time_t>(parse_rfc3339(report.chain.at(0).not_after)));
+  a.valid_until = std::min(cert_expiry, std::chrono::system_clock::now() + ttl);
+  a.report = report;
+  return a;
+}
+
+void set_option(MYSQL* m, enum mysql_option option, const void* value, const char* name) {
+  if (mysql_optionsv(m, option, value) != 0)
+    throw std::runtime_error(std::string("Connector/C refused option ") + name + "; refusing to connect without it");
+}
+
+void configure(MYSQL* m, const Trust& trust, const Policy& policy, const std::string& fingerprint) {
+  const unsigned int seconds = static_cast<unsigned int>(std::max(1.0, std::ceil(policy.timeout.count() / 1000.0)));
+  set_option(m, MYSQL_OPT_CONNECT_TIMEOUT, &seconds, "MYSQL_OPT_CONNECT_TIMEOUT");
+  set_option(m, MYSQL_OPT_READ_TIMEOUT, &seconds, "MYSQL_OPT_READ_TIMEOUT");
+  set_option(m, MYSQL_OPT_WRITE_TIMEOUT, &seconds, "MYSQL_OPT_WRITE_TIMEOUT");
+  // "localhost" would otherwise mean a Unix socket, where there is no TLS.
+  const unsigned int tcp = MYSQL_PROTOCOL_TCP;
+  set_option(m, MYSQL_OPT_PROTOCOL, &tcp, "MYSQL_OPT_PROTOCOL");
+  set_option(m, MYSQL_OPT_SSL_CA, trust.anchors_file().c_str(), "MYSQL_OPT_SSL_CA");
+  const my_bool on = 1;
+  set_option(m, MYSQL_OPT_SSL_ENFORCE, &on, "MYSQL_OPT_SSL_ENFORCE");
+  set_option(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on, "MYSQL_OPT_SSL_VERIFY_SERVER_CERT");
+  set_option(m, MARIADB_OPT_TLS_VERSION, "TLSv1.2,TLSv1.3", "MARIADB_OPT_TLS_VERSION");
+  set_option(m, MARIADB_OPT_TLS_PEER_FP, fingerprint.c_str(), "MARIADB_OPT_TLS_PEER_FP");
+  set_option(m, MARIADB_OPT_RESTRICTED_AUTH, kAllowedAuth, "MARIADB_OPT_RESTRICTED_AUTH");
+}
+
+Report refused(Report report, Outcome outcome, const std::string& message) {
+  report.outcome = outcome;
+  report.message = message;
+  return report;
+}
+
+Report failure_report(MYSQL* m, const Report& approved) {
+  const unsigned int code = mysql_errno(m);
+  const std::string says = mysql_error(m);
+  switch (code) {
+    case CR_SSL_CONNECTION_ERROR:
+      return refused(approved, Outcome::pin_mismatch,
+                     "the endpoint presented a different certificate (or TLS setup) than the one verifull "
+                     "verified for it moments ago, so Connector/C refused it: " + says);
+    case CR_PLUGIN_NOT_ALLOWED:
+    case CR_AUTH_PLUGIN_CANNOT_LOAD:
+      return refused(approved, Outcome::connection_failed,
+                     "the server asked for an authentication method verifull does not allow (such as "
+                     "mysql_clear_password, which would send the password as it is); refused: " + says);
+    case CR_CONN_HOST_ERROR:
+    case CR_CONNECTION_ERROR:
+    case CR_UNKNOWN_HOST:
+      return refused(approved, Outcome::network_error, "the verified endpoint could not be reached again: " + says);
+    default:
+      return refused(approved, Outcome::connection_failed,
+                     "the server was verified, then the connection failed: " + says);
+  }
+}
+
+}  // namespace
+
+// ---- ApprovedCache ----------------------------------------------------------------
+
+ApprovedCache::ApprovedCache(std::chrono::seconds ttl) : impl_(std::make_unique<Impl>()) { impl_->ttl = ttl; }
+ApprovedCache::~ApprovedCache() = default;
+void ApprovedCache::clear() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->entries.clear();
+}
+std::uint64_t ApprovedCache::probes() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->probes;
+}
+std::uint64_t ApprovedCache::hits() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->hits;
+}
+ApprovedCache& ApprovedCache::shared() {
+  static ApprovedCache cache;
+  return cache;
+}
+
+// ---- Connection ---------------------------------------------------------------------
+
+Connection::Connection(MYSQL* mysql, Trust trust) : mysql_(mysql) { trust_.push_back(std::move(trust)); }
+Connection::Connection(Connection&& other) noexcept : mysql_(other.mysql_), trust_(std::move(other.trust_)) {
+  other.mysql_ = nullptr;
+}
+Connection& Connection::operator=(Connection&& other) noexcept {
+  if (this != &other) {
+    if (mysql_) mysql_close(mysql_);
+    mysql_ = other.mysql_;
+    trust_ = std::move(other.trust_);
+    other.mysql_ = nullptr;
+  }
+  return *this;
+}
+Connection::~Connection() {
+  if (mysql_) mysql_close(mysql_);
+}
+MYSQL* Connection::release() {
+  MYSQL* m = mysql_;
+  mysql_ = nullptr;
+  return m;
+}
+
+bool has_fingerprint_pinning() { return true; }
+
+// ---- connect --------------------------------------------------------------------------
+
+Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Policy& policy, ApprovedCache& cache) {
+  if (!m) throw InputError("the MYSQL handle is NULL (call mysql_init first)");
+  if (endpoint.protocol != Protocol::mysql) throw InputError(endpoint.display() + " is not a mysql:// endpoint");
+  Policy effective = policy;
+  if (effective.host.empty()) effective.host = endpoint.host;
+  detail::parse_peer_name(effective.host);
+  for (const auto& pin : effective.pins) decode_pin(pin);
+  auto& impl = cache.impl();
+  const std::string key = cache_key(endpoint, trust, effective);
+  const char* password = endpoint.password.empty() ? std::getenv("MYSQL_PWD") : endpoint.password.c_str();
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::optional<Approval> approval = attempt == 0 ? impl.find(key) : std::nullopt;
+    const bool from_cache = approval.has_value();
+    if (!approval) {
+      Report probed = check(endpoint, trust, effective);
+      if (!probed.ok()) {
+        impl.count_probe();
+        return probed;
+      }
+      approval = approve(probed, impl.ttl);
+      impl.store(key, *approval);
+    }
+    configure(m, trust, effective, approval->sha1_hex);
+    if (mysql_real_connect(m, endpoint.host.c_str(), endpoint.user.c_str(), password,
+                           endpoint.database.empty() ? nullptr : endpoint.database.c_str(), endpoint.port,
+                           nullptr, 0)) {
+      if (!mysql_get_ssl_cipher(m)) {  // cannot happen with SSL_ENFORCE; fail closed anyway
+        mysql_close(m);
+        return refused(approval->report, Outcome::tls_unavailable, "Connector/C connected without TLS; refused");
+      }
+      return approval->report;
+    }
+    if (from_cache && mysql_errno(m) == CR_SSL_CONNECTION_ERROR) {
+      impl.forget(key);  // rotated certificate: verify the new one, once
+      continue;
+    }
+    return failure_report(m, approval->report);
+  }
+  return failure_report(m, Report{});
+}
+
+Connected connect(const std::string& url, const Trust& trust, const Policy& policy, ApprovedCache& cache) {
+  const Endpoint endpoint = parse_url(url);
+  if (endpoint.protocol != Protocol::mysql) throw InputError(endpoint.display() + " is not a mysql:// URL");
+  MYSQL* m = mysql_init(nullptr);
+  if (!m) throw std::bad_alloc();
+  Connected result;
+  try {
+    result.report = connect(m, endpoint, trust, policy, cache);
+  } catch (...) {
+    mysql_close(m);
+    throw;
+  }
+  if (result.report.ok()) {
+    result.conn = Connection(m, trust);
+  } else {
+    mysql_close(m);
+  }
+  return result;
+}
+
+}  // namespace mysql
+}  // namespace v0
+}  // namespace verifull

@@ -1,0 +1,284 @@
+// Verified Connector/C connections against the real MariaDB (tools/test starts it with
+// TLS from the test PKI and require_secure_transport=ON) and hostile fakes that record
+// every byte they receive.
+#include <doctest/doctest.h>
+#include <errmsg.h>
+#include <mysql.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "fake_server.hpp"
+#include "run_cli.hpp"
+#include "servers_env.hpp"
+#include "test_pki.hpp"
+#include "verifull.h"
+#include "verifull/verifull.hpp"
+
+using namespace verifull;
+namespace fs = std::filesystem;
+
+namespace {
+
+Trust ca(const std::string& file = "ca.pem") { return Trust::from_file(servers::pki(file)); }
+
+std::string url(const std::string& host, const std::string& port, const std::string& user = servers::user(),
+                const std::string& password = servers::password()) {
+  return "mysql://" + user + ":" + password + "@" + host + ":" + port + "/" + servers::database();
+}
+
+std::string query_one(MYSQL* m, const std::string& sql) {
+  REQUIRE(mysql_query(m, sql.c_str()) == 0);
+  MYSQL_RES* res = mysql_store_result(m);
+  REQUIRE(res != nullptr);
+  MYSQL_ROW row = mysql_fetch_row(res);
+  REQUIRE(row != nullptr);
+  const unsigned int last = mysql_num_fields(res) - 1;  // SHOW STATUS: the value column
+  std::string value = row[last] ? row[last] : "NULL";
+  mysql_free_result(res);
+  return value;
+}
+
+// The HandshakeResponse carries the user name; the password must never appear.
+void check_no_credentials(const fakes::FakeServer& fake) {
+  const auto got = fake.received();
+  CHECK_MESSAGE(got.find(servers::user()) == std::string::npos, "a HandshakeResponse (user name) reached the fake");
+  CHECK_MESSAGE(got.find(servers::password()) == std::string::npos, "the password reached the fake");
+}
+
+testpki::Cert pki_cert(const std::string& name) {
+  return testpki::load(servers::pki(name + ".pem"), servers::pki(name + ".key"));
+}
+
+fakes::FakeServer tls_fake(const testpki::Cert& cert) {
+  return fakes::FakeServer([cert](fakes::Conn& c) {
+    if (fakes::mysql_accept_tls(c, cert)) c.drain(500);
+  });
+}
+
+struct ScopedEnv {
+  std::vector<std::string> names;
+  ScopedEnv(std::initializer_list<std::pair<std::string, std::string>> vars) {
+    for (const auto& [k, v] : vars) {
+      setenv(k.c_str(), v.c_str(), 1);
+      names.push_back(k);
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& n : names) unsetenv(n.c_str());
+  }
+};
+
+// Replaces the real server's certificate and makes it reload (MariaDB's FLUSH SSL).
+void install_server_cert(const std::string& name) {
+  const fs::path dir = fs::path(servers::env("VERIFULL_SERVERS_DIR")) / "maria-tls";
+  for (const char* ext : {".pem", ".key"})
+    fs::copy_file(servers::pki(name + ext), dir / (std::string("server") + ext), fs::copy_options::overwrite_existing);
+  mysql::ApprovedCache fresh;
+  auto admin = mysql::connect(url("localhost", servers::mysql_port(), "verifull_admin", servers::env("VERIFULL_ADMIN_PASSWORD")),
+                              ca(), Policy{}, fresh);
+  REQUIRE_MESSAGE(admin.report.ok(), admin.report.message);
+  REQUIRE(mysql_query(admin.conn.get(), "FLUSH SSL") == 0);
+}
+
+}  // namespace
+
+TEST_CASE("connects to the real MariaDB over verified TLS and runs a query") {
+  mysql::ApprovedCache cache;
+  auto c = mysql::connect(url("localhost", servers::mysql_port()), ca(), Policy{}, cache);
+  REQUIRE_MESSAGE(c.report.ok(), c.report.message);
+  CHECK(query_one(c.conn.get(), "SELECT 1") == "1");
+  CHECK(query_one(c.conn.get(), "SHOW STATUS LIKE 'Ssl_version'").rfind("TLSv1.", 0) == 0);
+  CHECK(std::string(mysql_get_ssl_cipher(c.conn.get())).size() > 0);
+  CHECK(mysql::has_fingerprint_pinning());
+}
+
+TEST_CASE("a same-CA certificate for another name is refused; plain Connector/C with only a CA accepts it") {
+  mysql::ApprovedCache cache;
+  auto c = mysql::connect(url("127.0.0.1", servers::mysql_port()), ca(), Policy{}, cache);
+  CHECK(c.report.outcome == Outcome::name_mismatch);
+  CHECK_FALSE(c.conn);
+  // What an application gets from Connector/C 3.3 with only MYSQL_OPT_SSL_CA set.
+  MYSQL* plain = mysql_init(nullptr);
+  const std::string ca_path = servers::pki("ca.pem");
+  mysql_optionsv(plain, MYSQL_OPT_SSL_CA, ca_path.c_str());
+  const bool connected = mysql_real_connect(plain, "127.0.0.1", servers::user().c_str(), servers::password().c_str(),
+                                            servers::database().c_str(),
+                                            static_cast<unsigned>(std::stoi(servers::mysql_port())), nullptr, 0);
+  CHECK_MESSAGE(connected, "plain Connector/C refused too: " << mysql_error(plain));
+  mysql_close(plain);
+}
+
+TEST_CASE("another CA, and a server without TLS, are refused") {
+  mysql::ApprovedCache cache;
+  CHECK(mysql::connect(url("localhost", servers::mysql_port()), ca("other-ca.pem"), Policy{}, cache).report.outcome ==
+        Outcome::untrusted_issuer);
+  CHECK(mysql::connect(url("localhost", servers::mysql_plain_port()), ca(), Policy{}, cache).report.outcome ==
+        Outcome::tls_unavailable);
+}
+
+TEST_CASE("a cache hit skips the probe: one TCP connection instead of two") {
+  fakes::FakeServer relay([](fakes::Conn& c) { c.forward_to(static_cast<std::uint16_t>(std::stoi(servers::mysql_port()))); });
+  mysql::ApprovedCache cache;
+  const auto through_relay = url("localhost", std::to_string(relay.port()));
+  auto first = mysql::connect(through_relay, ca(), Policy{}, cache);
+  REQUIRE_MESSAGE(first.report.ok(), first.report.message);
+  CHECK(relay.connections() == 2);  // the probe, then the real connection
+  auto second = mysql::connect(through_relay, ca(), Policy{}, cache);
+  REQUIRE_MESSAGE(second.report.ok(), second.report.message);
+  CHECK(relay.connections() == 3);  // no probe this time
+  CHECK(cache.probes() == 1);
+  CHECK(cache.hits() == 1);
+  // A different trust set is a different approval: it probes again.
+  auto other_trust = mysql::connect(through_relay, Trust::combine({ca(), ca("other-ca.pem")}), Policy{}, cache);
+  CHECK(other_trust.report.ok());
+  CHECK(cache.probes() == 2);
+}
+
+TEST_CASE("after the server's certificate rotates, the next connect succeeds after one re-probe") {
+  mysql::ApprovedCache cache;
+  REQUIRE(mysql::connect(url("localhost", servers::mysql_port()), ca(), Policy{}, cache).report.ok());
+  CHECK(cache.probes() == 1);
+  install_server_cert("server2");
+  auto after = mysql::connect(url("localhost", servers::mysql_port()), ca(), Policy{}, cache);
+  install_server_cert("server");  // restore for the other tests before asserting
+  CHECK_MESSAGE(after.report.ok(), after.report.message);
+  CHECK(cache.hits() == 1);    // the stale approval was tried
+  CHECK(cache.probes() == 2);  // and re-probed exactly once
+}
+
+TEST_CASE("a greeting without CLIENT_SSL is refused and gets no HandshakeResponse") {
+  fakes::FakeServer fake([](fakes::Conn& c) {
+    c.write(fakes::mysql_greeting(false));
+    c.drain(500);
+  });
+  mysql::ApprovedCache cache;
+  auto c = mysql::connect(url("localhost", std::to_string(fake.port())), ca(), Policy{}, cache);
+  CHECK(c.report.outcome == Outcome::tls_unavailable);
+  CHECK(fake.received().empty());
+  check_no_credentials(fake);
+}
+
+TEST_CASE("impostors with a same-CA wrong-name or another CA's certificate get no auth bytes") {
+  for (const auto& [name, outcome] : {std::pair{"wrong-name", Outcome::name_mismatch},
+                                      std::pair{"impostor", Outcome::untrusted_issuer}}) {
+    auto fake = tls_fake(pki_cert(name));
+    mysql::ApprovedCache cache;
+    auto c = mysql::connect(url("localhost", std::to_string(fake.port())), ca(), Policy{}, cache);
+    CHECK(c.report.outcome == outcome);
+    CHECK(fake.received().size() == 36);  // the probe's SSLRequest; nothing inside TLS
+    check_no_credentials(fake);
+  }
+}
+
+TEST_CASE("a verified server asking for mysql_clear_password is refused without the password") {
+  const auto valid = pki_cert("server2");
+  fakes::FakeServer fake([valid](fakes::Conn& c) {
+    if (!fakes::mysql_accept_tls(c, valid)) return;
+    if (fakes::mysql_read_packet(c).empty()) return;  // the probe hangs up here
+    c.write(fakes::mysql_packet(3, std::string("\xfe") + "mysql_clear_password" + '\0'));
+    c.drain(1000);
+  });
+  mysql::ApprovedCache cache;
+  auto c = mysql::connect(url("localhost", std::to_string(fake.port())), ca(), Policy{}, cache);
+  CHECK_FALSE(c.report.ok());
+  CHECK(c.report.message.find("mysql_clear_password") != std::string::npos);
+  CHECK(fake.received().find(servers::password()) == std::string::npos);
+  CHECK(fake.received().find(servers::user()) != std::string::npos);  // it did reach authentication
+}
+
+TEST_CASE("a man in the middle who swaps certificates after the probe is refused by the pin") {
+  // The relay forwards the probe to the real server, then answers the real connection
+  // itself with a valid same-CA certificate for the same name: only the fingerprint
+  // pin tells them apart. Option files and environment switches must not matter.
+  const auto valid = pki_cert("server2");
+  const fs::path home = fs::temp_directory_path() / "verifull-mysql-home";
+  fs::create_directories(home);
+  std::ofstream(home / ".my.cnf") << "[client]\nssl=0\nssl-verify-server-cert=0\n";
+  ScopedEnv env({{"HOME", home.string()}, {"MYSQL_HOME", home.string()},
+                 {"MARIADB_TLS_DISABLE_PEER_VERIFICATION", "1"}});
+  fakes::FakeServer mitm([valid](fakes::Conn& c) {
+    static int n = 0;
+    if (n++ == 0) {
+      c.forward_to(static_cast<std::uint16_t>(std::stoi(servers::mysql_port())));
+    } else if (fakes::mysql_accept_tls(c, valid)) {
+      c.drain(500);
+    }
+  });
+  mysql::ApprovedCache cache;
+  auto c = mysql::connect(url("localhost", std::to_string(mitm.port())), ca(), Policy{}, cache);
+  fs::remove_all(home);
+  CHECK(c.report.outcome == Outcome::pin_mismatch);
+  CHECK_FALSE(c.conn);
+  CHECK(mitm.connections() == 2);
+  CHECK(mitm.received().find(servers::user()) == std::string::npos);
+  CHECK(mitm.received().find(servers::password()) == std::string::npos);
+}
+
+TEST_CASE("bad input is an input error") {
+  CHECK_THROWS_AS(mysql::connect("postgres://localhost/x", ca()), InputError);
+  CHECK_THROWS_AS(mysql::connect("mysql://localhost:0/x", ca()), InputError);
+  Policy bad_pin;
+  bad_pin.pins = {"sha256/nope"};
+  CHECK_THROWS_AS(mysql::connect(url("localhost", servers::mysql_port()), ca(), bad_pin), InputError);
+  CHECK_THROWS_AS(mysql::connect(nullptr, parse_url(url("localhost", servers::mysql_port())), ca()), InputError);
+}
+
+TEST_CASE("configuring the caller's own MYSQL handle") {
+  MYSQL* m = mysql_init(nullptr);
+  mysql::ApprovedCache cache;
+  auto report = mysql::connect(m, parse_url(url("localhost", servers::mysql_port())), ca(), Policy{}, cache);
+  CHECK_MESSAGE(report.ok(), report.message);
+  CHECK(query_one(m, "SELECT 5") == "5");
+  mysql_close(m);
+}
+
+TEST_CASE("the C ABI: vf_mysql_connect, report, and the MYSQL handle") {
+  vf_trust_t trust = nullptr;
+  REQUIRE(vf_trust_from_file(&trust, servers::pki("ca.pem").c_str()) == VF_OK);
+  vf_policy_options opts = VF_POLICY_OPTIONS_INIT;
+  vf_mysql_t my = nullptr;
+  REQUIRE(vf_mysql_connect(&my, url("localhost", servers::mysql_port()).c_str(), trust, &opts) == VF_OK);
+  vf_report_t report = nullptr;
+  REQUIRE(vf_mysql_report(my, &report) == VF_OK);
+  int outcome = -1;
+  vf_report_outcome(report, &outcome);
+  CHECK(outcome == VF_OUTCOME_OK);
+  vf_report_destroy(report);
+  void* handle = nullptr;
+  REQUIRE(vf_mysql_conn(my, &handle) == VF_OK);
+  REQUIRE(handle != nullptr);
+  CHECK(query_one(static_cast<MYSQL*>(handle), "SELECT 6") == "6");
+  vf_mysql_destroy(my);
+
+  REQUIRE(vf_mysql_connect(&my, url("127.0.0.1", servers::mysql_port()).c_str(), trust, &opts) == VF_OK);
+  REQUIRE(vf_mysql_report(my, &report) == VF_OK);
+  vf_report_outcome(report, &outcome);
+  CHECK(outcome == VF_OUTCOME_NAME_MISMATCH);
+  CHECK(vf_mysql_conn(my, &handle) == VF_OK);
+  CHECK(handle == nullptr);
+  vf_report_destroy(report);
+  vf_mysql_destroy(my);
+
+  MYSQL* own = mysql_init(nullptr);
+  REQUIRE(vf_mysql_connect_handle(own, url("localhost", servers::mysql_port()).c_str(), trust, &opts, &report) == VF_OK);
+  vf_report_outcome(report, &outcome);
+  CHECK(outcome == VF_OUTCOME_OK);
+  CHECK(query_one(own, "SELECT 7") == "7");
+  vf_report_destroy(report);
+  mysql_close(own);
+  vf_trust_destroy(trust);
+}
+
+TEST_CASE("verifull connect mysql:// runs the query; the password may come from MYSQL_PWD") {
+  auto r = testcli::verifull({"connect", url("localhost", servers::mysql_port()), "--ca", servers::pki("ca.pem"),
+                              "--query", "SELECT 40 + 2", "--json"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(nlohmann::json::parse(r.out)["rows"][0][0] == "42");
+  ScopedEnv env({{"MYSQL_PWD", servers::password()}});
+  const auto no_password = "mariadb://" + servers::user() + "@localhost:" + servers::mysql_port() + "/" + servers::database();
+  CHECK(testcli::verifull({"connect", no_password, "--ca", servers::pki("ca.pem")}).exit_code == 0);
+  CHECK(testcli::verifull({"connect", url("127.0.0.1", servers::mysql_port()), "--ca", servers::pki("ca.pem")}).exit_code == 1);
+}
