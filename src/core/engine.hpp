@@ -26,11 +26,13 @@ struct ChainInput {
 struct EngineResult {
   Outcome outcome = Outcome::invalid_chain;
   std::string detail;             // the engine's own words, for the report
+  std::string finding;            // what verifull's own checks found, when they refused
   X509Ptr failing_cert;           // the certificate the failure is about, when known
   int failing_depth = -1;         // 0 = leaf
   std::vector<X509Ptr> verified;  // leaf .. anchor, when the outcome is ok
 };
 
 EngineResult verify_with_openssl(const ChainInput& input, const TrustData& trust);
+EngineResult verify_with_botan(const ChainInput& input, const TrustData& trust);
 
 }  // namespace verifull::detail

@@ -35,9 +35,16 @@ Rule check_serial(const X509* cert) {
   return std::nullopt;
 }
 
-// RFC 5280 4.2.1.1: when present, the authorityKeyIdentifier carries a keyIdentifier.
-Rule check_authority_key_id(const X509* cert) {
-  if (!has_extension(cert, NID_authority_key_identifier)) return std::nullopt;
+// RFC 5280 4.2.1.1: every certificate but a self-signed one carries a non-critical
+// authorityKeyIdentifier with a keyIdentifier (OpenSSL's X509_STRICT checks this too;
+// here it holds for every engine).
+Rule check_authority_key_id(const X509* cert, bool self_signed) {
+  bool critical = false;
+  if (!has_extension(cert, NID_authority_key_identifier, &critical)) {
+    if (self_signed) return std::nullopt;
+    return "it has no authorityKeyIdentifier";
+  }
+  if (critical) return "its authorityKeyIdentifier is marked critical";
   Decoded<AUTHORITY_KEYID> akid{static_cast<AUTHORITY_KEYID*>(
                                     X509_get_ext_d2i(cert, NID_authority_key_identifier, nullptr, nullptr)),
                                 AUTHORITY_KEYID_free};
@@ -61,13 +68,25 @@ Rule check_name_constraints(const X509* cert, bool is_leaf) {
   return std::nullopt;
 }
 
-// RFC 5280 4.2.2.1: an authorityInfoAccess holds at least one access description.
+// RFC 5280 4.2.2.1: a non-critical authorityInfoAccess with at least one description.
 Rule check_authority_info_access(const X509* cert) {
-  if (!has_extension(cert, NID_info_access)) return std::nullopt;
+  bool critical = false;
+  if (!has_extension(cert, NID_info_access, &critical)) return std::nullopt;
+  if (critical) return "its authorityInfoAccess extension is marked critical";
   Decoded<AUTHORITY_INFO_ACCESS> aia{static_cast<AUTHORITY_INFO_ACCESS*>(
                                          X509_get_ext_d2i(cert, NID_info_access, nullptr, nullptr)),
                                      AUTHORITY_INFO_ACCESS_free};
   if (!aia.value || sk_ACCESS_DESCRIPTION_num(aia.value) <= 0) return "its authorityInfoAccess extension is malformed";
+  return std::nullopt;
+}
+
+// RFC 5280 4.2.1.2 and 4.2.1.9: a CA certificate has a subjectKeyIdentifier and a
+// critical basicConstraints.
+Rule check_ca(const X509* cert) {
+  if (!has_extension(cert, NID_subject_key_identifier)) return "it is a CA certificate without a subjectKeyIdentifier";
+  bool critical = false;
+  if (has_extension(cert, NID_basic_constraints, &critical) && !critical)
+    return "its basicConstraints extension is not marked critical";
   return std::nullopt;
 }
 
@@ -77,14 +96,19 @@ Rule check_leaf(const X509* leaf) {
                                     X509_get_ext_d2i(leaf, NID_basic_constraints, nullptr, nullptr)),
                                 BASIC_CONSTRAINTS_free};
   if (bc.value && bc.value->ca) return "it is a CA certificate (basicConstraints CA:TRUE), not a server certificate";
-  // RFC 5280 4.2.1.6: the SAN is critical only when the subject is empty.
+  // RFC 5280 4.2.1.6: the SAN is critical exactly when the subject is empty.
   bool san_critical = false;
-  if (has_extension(leaf, NID_subject_alt_name, &san_critical) && san_critical &&
-      X509_NAME_entry_count(X509_get_subject_name(leaf)) > 0)
-    return "its subjectAltName is marked critical although it has a subject";
+  const bool empty_subject = X509_NAME_entry_count(X509_get_subject_name(leaf)) == 0;
+  if (has_extension(leaf, NID_subject_alt_name, &san_critical) && san_critical != empty_subject)
+    return empty_subject ? "its subject is empty but its subjectAltName is not marked critical"
+                         : "its subjectAltName is marked critical although it has a subject";
   GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(leaf, NID_subject_alt_name, nullptr, nullptr)));
   for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
+    if (name->type == GEN_IPADD) {
+      const int len = ASN1_STRING_length(name->d.iPAddress);
+      if (len != 4 && len != 16) return "its subjectAltName holds a malformed IP address";
+    }
     if (name->type != GEN_DNS) continue;
     const auto* s = name->d.dNSName;
     const std::string dns(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
@@ -123,7 +147,8 @@ std::optional<ProfileViolation> check_profile(const std::vector<X509Ptr>& chain)
     if (is_leaf) rule = check_leaf(cert);
     // The anchor is the caller's choice; its serial is not the server's to get right.
     if (!rule && !is_anchor) rule = check_serial(cert);
-    if (!rule) rule = check_authority_key_id(cert);
+    if (!rule && !is_leaf) rule = check_ca(cert);
+    if (!rule) rule = check_authority_key_id(cert, X509_check_issued(const_cast<X509*>(cert), const_cast<X509*>(cert)) == X509_V_OK);
     if (!rule) rule = check_name_constraints(cert, is_leaf);
     if (!rule) rule = check_authority_info_access(cert);
     if (rule) return ProfileViolation{depth, *rule};

@@ -1,6 +1,7 @@
 // The inside of a Trust: parsed anchors and the OpenSSL store built from them once.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -9,6 +10,8 @@
 #include "verifull/trust.hpp"
 
 namespace verifull::detail {
+
+struct BotanAnchors;  // the Botan engine's view of the anchors, built on first use
 
 struct TrustData {
   std::vector<X509Ptr> anchors;
@@ -28,6 +31,9 @@ struct TrustData {
   };
   mutable std::once_flag anchor_file_once;
   mutable AnchorFile anchor_file;
+
+  mutable std::once_flag botan_once;
+  mutable std::shared_ptr<BotanAnchors> botan_anchors;
 };
 
 }  // namespace verifull::detail

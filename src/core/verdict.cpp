@@ -183,10 +183,66 @@ std::string explain(Outcome outcome, const Facts& f, const std::string& finding,
                " — the server's certificate chain does not meet RFC 5280";
       return "the certificate chain is invalid: " + f.engine.detail + " (at " + failing_subject(f) +
              ") — the server's chain is malformed or breaks its CA's constraints";
-    case Outcome::engines_disagree: return "the verification engines disagree";
+    case Outcome::engines_disagree:
+      return "the verification engines disagree: " + finding +
+             " — verifull refuses unless both accept; please report this chain";
     default: break;  // endpoint outcomes are worded by the probe
   }
   return "unknown outcome";
+}
+
+// verifull's own checks, the same whichever engine built the chain: the certificate
+// profile, the key and signature floor, and the pins. They turn an engine's acceptance
+// into a refusal; a refusal gets the exact weakness named when an engine's security
+// level caused it. Sets r.finding to what they found.
+void apply_own_checks(EngineResult& r, const std::vector<std::string>& pins) {
+  if (r.outcome == Outcome::weak_crypto && r.failing_cert) {
+    const X509* weak = r.failing_cert.get();
+    r.finding = weak_key(weak).value_or(weak_signature(weak).value_or(""));
+  }
+  if (r.outcome != Outcome::ok) return;
+  if (auto violation = check_profile(r.verified)) {
+    r.outcome = Outcome::invalid_chain;
+    r.finding = violation->rule;
+    r.failing_depth = static_cast<int>(violation->depth);
+    r.failing_cert = share(r.verified[violation->depth].get());
+  } else if (auto weak = find_weakness(r.verified)) {
+    r.outcome = Outcome::weak_crypto;
+    r.finding = weak->what;
+    for (std::size_t i = 0; i < r.verified.size(); ++i)
+      if (r.verified[i].get() == weak->cert.get()) r.failing_depth = static_cast<int>(i);
+    r.failing_cert = std::move(weak->cert);
+  } else if (!pins.empty() && !chain_matches_pin(r.verified, pins)) {
+    r.outcome = Outcome::pin_mismatch;
+  }
+  if (r.outcome != Outcome::ok) r.detail += " (then verifull: " + std::string(outcome_name(r.outcome)) + ")";
+}
+
+EngineResult run_engine(Engine engine, const ChainInput& input, const TrustData& trust,
+                        const std::vector<std::string>& pins, std::vector<EngineVerdict>& verdicts) {
+  EngineResult r = engine == Engine::openssl ? verify_with_openssl(input, trust) : verify_with_botan(input, trust);
+  apply_own_checks(r, pins);
+  verdicts.push_back({engine_name(engine), r.outcome, r.detail});
+  return r;
+}
+
+// Runs the chosen engine(s). With `both`, agreement returns OpenSSL's result (both
+// accepted: its verified chain; both refused: its reason); disagreement returns the
+// refusing engine's result and sets `disagreement`.
+EngineResult run_engines(Engine engine, const ChainInput& input, const TrustData& trust,
+                         const std::vector<std::string>& pins, std::vector<EngineVerdict>& verdicts,
+                         std::string& disagreement) {
+  if (engine != Engine::both) return run_engine(engine, input, trust, pins, verdicts);
+  EngineResult o = run_engine(Engine::openssl, input, trust, pins, verdicts);
+  EngineResult b = run_engine(Engine::botan, input, trust, pins, verdicts);
+  const bool o_ok = o.outcome == Outcome::ok, b_ok = b.outcome == Outcome::ok;
+  if (o_ok == b_ok) return o;
+  const char* accepted = o_ok ? "openssl" : "botan";
+  const char* refused = o_ok ? "botan" : "openssl";
+  EngineResult& refusal = o_ok ? b : o;
+  disagreement = std::string(accepted) + " accepted the chain, " + refused + " refused it (" +
+                 outcome_name(refusal.outcome) + ": " + refusal.detail + ")";
+  return std::move(refusal);
 }
 
 }  // namespace
@@ -200,10 +256,6 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
   input.max_intermediates = policy.max_intermediates;
   std::vector<std::string> pins;
   for (const auto& pin : policy.pins) pins.push_back(decode_pin(pin));
-  if (policy.engine != Engine::openssl) {
-    throw InputError(std::string("engine \"") + engine_name(policy.engine) +
-                     "\" is not available in this build of verifull");
-  }
 
   input.leaf = sk_X509_value(presented, 0);
   X509StackPtr untrusted(sk_X509_new_null());
@@ -212,34 +264,12 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
     sk_X509_push(untrusted.get(), share(sk_X509_value(extra_untrusted, i)).release());
   input.untrusted = untrusted.get();
 
-  EngineResult result = verify_with_openssl(input, trust.data());
   Report report;
   report.endpoint = input.peer.value;
-  report.engines.push_back({"openssl", result.outcome, result.detail});
-
-  std::string finding;
-  Outcome outcome = result.outcome;
-  if (outcome == Outcome::ok) {
-    if (auto violation = check_profile(result.verified)) {
-      outcome = Outcome::invalid_chain;
-      finding = violation->rule;
-      result.failing_depth = static_cast<int>(violation->depth);
-      result.failing_cert = share(result.verified[violation->depth].get());
-    } else if (auto weak = find_weakness(result.verified)) {  // the floors OpenSSL does not enforce
-      outcome = Outcome::weak_crypto;
-      finding = weak->what;
-      for (std::size_t i = 0; i < result.verified.size(); ++i)
-        if (result.verified[i].get() == weak->cert.get()) result.failing_depth = static_cast<int>(i);
-      result.failing_cert = std::move(weak->cert);
-    } else if (!pins.empty() && !chain_matches_pin(result.verified, pins)) {
-      outcome = Outcome::pin_mismatch;
-    }
-  }
-  if (outcome == Outcome::weak_crypto && finding.empty() && result.failing_cert) {
-    // OpenSSL's security level refused it; say what exactly is weak.
-    const X509* weak = result.failing_cert.get();
-    finding = weak_key(weak).value_or(weak_signature(weak).value_or(""));
-  }
+  std::string disagreement;
+  EngineResult result = run_engines(policy.engine, input, trust.data(), pins, report.engines, disagreement);
+  const Outcome outcome = disagreement.empty() ? result.outcome : Outcome::engines_disagree;
+  const std::string finding = disagreement.empty() ? result.finding : disagreement;
   if (outcome == Outcome::ok) report.anchor = subject_of(result.verified.back().get());
 
   for (int i = 0; i < sk_X509_num(presented); ++i) report.chain.push_back(cert_info(sk_X509_value(presented, i)));

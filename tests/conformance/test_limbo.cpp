@@ -33,10 +33,11 @@ json load(const std::filesystem::path& path) {
   return json::parse(in);
 }
 
-// id -> reason, from known_rejections.txt ("id  reason" per line, # comments).
-std::map<std::string, std::string> known_rejections() {
+// id -> reason, from a list file named by an environment variable ("id  reason" per
+// line, # comments); empty when the variable is unset.
+std::map<std::string, std::string> known_list(const char* variable) {
   std::map<std::string, std::string> out;
-  const char* path = std::getenv("VERIFULL_LIMBO_KNOWN");
+  const char* path = std::getenv(variable);
   if (!path) return out;
   std::ifstream in(path);
   std::string line;
@@ -65,7 +66,8 @@ std::string join_pems(const json& list) {
 }
 
 struct Tally {
-  int passed = 0, false_accepts = 0, known_rejections = 0, new_rejections = 0, skipped = 0;
+  int passed = 0, false_accepts = 0, known_false_accepts = 0, known_rejections = 0, new_rejections = 0,
+      skipped = 0, disagreements = 0;
 };
 
 std::string skip_reason(const json& tc) {
@@ -80,8 +82,8 @@ std::string skip_reason(const json& tc) {
   return "";
 }
 
-// True when verifull accepted the case.
-bool run_case(const json& tc, Engine engine, std::string& why) {
+// True when verifull accepted the case; `outcome` and `why` say what it decided.
+bool run_case(const json& tc, Engine engine, Outcome& outcome, std::string& why) {
   Policy policy;
   policy.engine = engine;
   policy.host = tc["expected_peer_name"]["value"].get<std::string>();
@@ -92,15 +94,18 @@ bool run_case(const json& tc, Engine engine, std::string& why) {
     const auto report = verify_pem(tc["peer_certificate"].get<std::string>(),
                                    join_pems(tc["untrusted_intermediates"]), trust, policy);
     why = std::string(outcome_name(report.outcome)) + ": " + report.message;
+    outcome = report.outcome;
     return report.ok();
   } catch (const InputError& e) {
+    outcome = Outcome::invalid_chain;
     why = std::string("input error: ") + e.what();
     return false;
   }
 }
 
 Tally run_suite(const std::string& label, const std::vector<json>& cases, Engine engine) {
-  const auto known = known_rejections();
+  const auto known = known_list("VERIFULL_LIMBO_KNOWN");
+  const auto known_accepts = known_list("VERIFULL_LIMBO_KNOWN_FALSE_ACCEPTS");
   Tally t;
   for (const auto& tc : cases) {
     const std::string id = tc["id"];
@@ -110,10 +115,18 @@ Tally run_suite(const std::string& label, const std::vector<json>& cases, Engine
       continue;
     }
     std::string why;
-    const bool accepted = run_case(tc, engine, why);
+    Outcome outcome = Outcome::invalid_chain;
+    const bool accepted = run_case(tc, engine, outcome, why);
     const bool expected = tc["expected_result"] == "SUCCESS";
+    if (outcome == Outcome::engines_disagree) {
+      ++t.disagreements;
+      std::cout << "  disagreement  " << id << " (expected " << tc["expected_result"].get<std::string>() << "): " << why << "\n";
+    }
     if (accepted == expected) {
       ++t.passed;
+    } else if (accepted && known_accepts.count(id)) {
+      ++t.known_false_accepts;
+      std::cout << "  known false accept  " << id << "\n      reason: " << known_accepts.at(id) << "\n";
     } else if (accepted) {
       ++t.false_accepts;
       std::cout << "  FALSE ACCEPT  " << id << "\n";
@@ -126,9 +139,9 @@ Tally run_suite(const std::string& label, const std::vector<json>& cases, Engine
     }
   }
   std::cout << "x509-limbo " << label << " [" << engine_name(engine) << "]: " << t.passed << " pass, "
-            << t.false_accepts << " false accept, " << t.known_rejections << " known rejection, "
-            << t.new_rejections << " unexpected rejection, " << t.skipped << " skip (of " << cases.size()
-            << ")\n";
+            << t.false_accepts << " false accept, " << t.known_false_accepts << " known false accept, "
+            << t.known_rejections << " known rejection, " << t.new_rejections << " unexpected rejection, "
+            << t.skipped << " skip, " << t.disagreements << " engine disagreement (of " << cases.size() << ")\n";
   return t;
 }
 

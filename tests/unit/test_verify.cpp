@@ -1,6 +1,7 @@
 // Chain and name verification through the public C++ API, on a generated PKI.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <ctime>
 
 #include "test_pki.hpp"
@@ -24,10 +25,22 @@ Pki& pki() {
   return instance;
 }
 
-Report verify(const std::string& presented, const std::string& host, const Trust& trust = pki().trust,
-              std::vector<std::string> pins = {}, const std::string& untrusted = "") {
+// The engine under test: VERIFULL_TEST_ENGINE (meson runs this file once per engine).
+Engine engine_under_test() {
+  const char* e = std::getenv("VERIFULL_TEST_ENGINE");
+  return e ? parse_engine(e) : Engine::openssl;
+}
+
+Policy policy_for(const std::string& host) {
   Policy policy;
   policy.host = host;
+  policy.engine = engine_under_test();
+  return policy;
+}
+
+Report verify(const std::string& presented, const std::string& host, const Trust& trust = pki().trust,
+              std::vector<std::string> pins = {}, const std::string& untrusted = "") {
+  Policy policy = policy_for(host);
   policy.pins = std::move(pins);
   return verify_pem(presented, untrusted, trust, policy);
 }
@@ -143,8 +156,7 @@ TEST_CASE("an expired leaf is expired, and verifies at a time inside its validit
   auto r = verify(leaf, "db.example.com");
   CHECK(r.outcome == Outcome::expired);
   CHECK(contains(r.message, "the server certificate CN=db expired on"));
-  Policy at_past;
-  at_past.host = "db.example.com";
+  Policy at_past = policy_for("db.example.com");
   at_past.verification_time = static_cast<std::int64_t>(std::time(nullptr)) - 5L * 86400;
   CHECK(verify_pem(leaf, "", pki().trust, at_past).ok());
 }
@@ -242,8 +254,6 @@ TEST_CASE("pins: the leaf's or the CA's key matches, another key is pin_mismatch
 
 TEST_CASE("a pin never rescues an untrusted chain") {
   auto impostor = testpki::issue(pki().other_root, leaf_spec("db", {"db.example.com"}));
-  Policy p;
-  p.host = "db.example.com";
   auto facts = verify(impostor.pem(), "db.example.com");
   auto r = verify(impostor.pem(), "db.example.com", pki().trust, {facts.chain[0].spki_sha256});
   CHECK(r.outcome == Outcome::untrusted_issuer);
@@ -277,20 +287,25 @@ TEST_CASE("a rotation bundle with the old and the new CA accepts leaves of both"
 
 TEST_CASE("max_intermediates limits the chain length") {
   auto leaf = testpki::issue(pki().intermediate, leaf_spec("db", {"db.example.com"}));
-  Policy p;
-  p.host = "db.example.com";
+  Policy p = policy_for("db.example.com");
   p.max_intermediates = 0;
   CHECK_FALSE(verify_pem(leaf.pem() + pki().intermediate.pem(), "", pki().trust, p).ok());
   p.max_intermediates = 1;
   CHECK(verify_pem(leaf.pem() + pki().intermediate.pem(), "", pki().trust, p).ok());
 }
 
-TEST_CASE("engines not built in are an input error, never a silent fallback") {
+TEST_CASE("the report names the engines that decided") {
   auto leaf = testpki::issue(pki().root, leaf_spec("db", {"db.example.com"})).pem();
-  Policy p;
-  p.host = "db.example.com";
-  p.engine = Engine::botan;
-  CHECK_THROWS_AS(verify_pem(leaf, "", pki().trust, p), InputError);
+  auto r = verify(leaf, "db.example.com");
+  const std::vector<std::string> expected =
+      engine_under_test() == Engine::both ? std::vector<std::string>{"openssl", "botan"}
+                                          : std::vector<std::string>{engine_name(engine_under_test())};
+  REQUIRE(r.engines.size() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    CHECK(r.engines[i].engine == expected[i]);
+    CHECK(r.engines[i].outcome == Outcome::ok);
+  }
+  CHECK_THROWS_AS(parse_engine("gnutls"), InputError);
 }
 
 TEST_CASE("a CA certificate presented as the server's certificate is refused") {
