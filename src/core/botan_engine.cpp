@@ -18,6 +18,7 @@ namespace verifull::detail {
 
 struct BotanAnchors {
   Botan::Certificate_Store_In_Memory store;
+  std::vector<std::pair<Botan::X509_Certificate, X509*>> pairs;  // Botan's view -> TrustData's X509
 };
 
 namespace {
@@ -30,7 +31,14 @@ Botan::X509_Certificate to_botan(const X509* cert) {
   return Botan::X509_Certificate(der);
 }
 
-X509Ptr to_openssl(const Botan::X509_Certificate& cert) {
+// The OpenSSL object verifull already holds for a certificate of Botan's path. The
+// path only contains certificates it was given (the chain or the anchors), so this
+// finds it; parsing DER again with d2i_X509 costs more than Botan's whole validation.
+using Pairs = std::vector<std::pair<Botan::X509_Certificate, X509*>>;
+X509Ptr to_openssl(const Botan::X509_Certificate& cert, const Pairs& given, const Pairs& anchors) {
+  for (const Pairs* list : {&given, &anchors})
+    for (const auto& [botan, openssl] : *list)
+      if (botan == cert) return share(openssl);
   const auto der = cert.BER_encode();
   const unsigned char* p = der.data();
   return X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
@@ -39,7 +47,10 @@ X509Ptr to_openssl(const Botan::X509_Certificate& cert) {
 const BotanAnchors& anchors_of(const TrustData& trust) {
   std::call_once(trust.botan_once, [&] {
     auto anchors = std::make_shared<BotanAnchors>();
-    for (const auto& cert : trust.anchors) anchors->store.add_certificate(to_botan(cert.get()));
+    for (const auto& cert : trust.anchors) {
+      anchors->pairs.emplace_back(to_botan(cert.get()), cert.get());
+      anchors->store.add_certificate(anchors->pairs.back().first);
+    }
     trust.botan_anchors = anchors;
   });
   return *trust.botan_anchors;
@@ -120,14 +131,17 @@ bool names_peer(const Botan::X509_Certificate& leaf, const PeerName& peer) {
 EngineResult verify_with_botan(const ChainInput& input, const TrustData& trust) {
   EngineResult result;
   try {
-    std::vector<Botan::X509_Certificate> end_certs = {to_botan(input.leaf)};
+    Pairs given = {{to_botan(input.leaf), input.leaf}};
     for (int i = 0; input.untrusted && i < sk_X509_num(input.untrusted); ++i)
-      end_certs.push_back(to_botan(sk_X509_value(input.untrusted, i)));
+      given.emplace_back(to_botan(sk_X509_value(input.untrusted, i)), sk_X509_value(input.untrusted, i));
+    std::vector<Botan::X509_Certificate> end_certs;
+    for (const auto& [botan, openssl] : given) end_certs.push_back(botan);
     // 110 bits: RSA >= 2048; SHA-2 signatures only. verdict.cpp adds EC >= P-256.
     const Botan::Path_Validation_Restrictions restrictions(false, 110, false, {"SHA-256", "SHA-384", "SHA-512"});
     const auto when = input.verification_time ? std::chrono::system_clock::from_time_t(static_cast<time_t>(*input.verification_time))
                                               : std::chrono::system_clock::now();
     auto& anchors = const_cast<BotanAnchors&>(anchors_of(trust));
+    const auto back_to_openssl = [&](const Botan::X509_Certificate& c) { return to_openssl(c, given, anchors.pairs); };
     const Botan::Path_Validation_Result path = Botan::x509_path_validate(
         end_certs, restrictions, {&anchors.store}, "", Botan::Usage_Type::TLS_SERVER_AUTH, when);
     if (!path.successful_validation()) {
@@ -150,7 +164,7 @@ EngineResult verify_with_botan(const ChainInput& input, const TrustData& trust) 
           static_cast<std::size_t>(result.failing_depth) + 1 < cert_path.size())
         ++result.failing_depth;
       if (static_cast<std::size_t>(result.failing_depth) < cert_path.size()) {
-        result.failing_cert = to_openssl(*cert_path[result.failing_depth]);
+        result.failing_cert = back_to_openssl(*cert_path[result.failing_depth]);
       } else {
         result.failing_cert = share(input.leaf);
       }
@@ -161,14 +175,14 @@ EngineResult verify_with_botan(const ChainInput& input, const TrustData& trust) 
       result.outcome = Outcome::untrusted_issuer;
       result.detail = "chain ends at an anchor that is not self-signed";
       result.failing_depth = static_cast<int>(cert_path.size() - 1);
-      result.failing_cert = to_openssl(*cert_path.back());
+      result.failing_cert = back_to_openssl(*cert_path.back());
       return result;
     }
     if (input.max_intermediates && static_cast<int>(cert_path.size()) - 2 > *input.max_intermediates) {
       result.outcome = Outcome::invalid_chain;
       result.detail = "certificate chain too long";
       result.failing_depth = static_cast<int>(cert_path.size() - 1);
-      result.failing_cert = to_openssl(*cert_path.back());
+      result.failing_cert = back_to_openssl(*cert_path.back());
       return result;
     }
     if (!names_peer(*cert_path.front(), input.peer)) {
@@ -178,7 +192,7 @@ EngineResult verify_with_botan(const ChainInput& input, const TrustData& trust) 
       result.failing_cert = share(input.leaf);
       return result;
     }
-    for (const auto& cert : cert_path) result.verified.push_back(to_openssl(*cert));
+    for (const auto& cert : cert_path) result.verified.push_back(back_to_openssl(*cert));
     result.outcome = Outcome::ok;
     result.detail = "ok";
   } catch (const std::exception& e) {

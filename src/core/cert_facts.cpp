@@ -5,6 +5,9 @@
 #include <openssl/sha.h>
 
 #include <ctime>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
 
 namespace verifull::detail {
 
@@ -61,10 +64,17 @@ std::string base64(const std::string& bytes) {
   return out;
 }
 
+// OpenSSL 3 looks an implementation up on every SHA256()/EVP_sha256() call; fetching
+// it once makes a fingerprint several times cheaper (it is on every verification).
+static const EVP_MD* sha256_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
 std::string sha256(const std::string& bytes) {
   std::string digest(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         reinterpret_cast<unsigned char*>(digest.data()));
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), reinterpret_cast<unsigned char*>(digest.data()), &len, sha256_md(), nullptr);
   return digest;
 }
 
@@ -78,24 +88,22 @@ std::string der_of(const X509* cert) {
 }
 
 std::string spki_sha256_raw(const X509* cert) {
-  const X509_PUBKEY* key = X509_get_X509_PUBKEY(cert);
-  const int n = i2d_X509_PUBKEY(key, nullptr);
-  if (n <= 0) return {};
-  std::string der(static_cast<std::size_t>(n), '\0');
-  auto* p = reinterpret_cast<unsigned char*>(der.data());
-  i2d_X509_PUBKEY(key, &p);
-  return sha256(der);
+  std::string digest(SHA256_DIGEST_LENGTH, '\0');
+  unsigned int len = 0;
+  if (X509_pubkey_digest(cert, sha256_md(), reinterpret_cast<unsigned char*>(digest.data()), &len) != 1) return {};
+  return digest;
 }
 
 std::string spki_pin(const X509* cert) { return "sha256/" + base64(spki_sha256_raw(cert)); }
 
-std::string pem_of(const X509* cert) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  PEM_write_bio_X509(bio.get(), const_cast<X509*>(cert));
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(n));
+std::string pem_from_der(const std::string& der) {
+  const std::string b64 = base64(der);
+  std::string pem = "-----BEGIN CERTIFICATE-----\n";
+  for (std::size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
+  return pem + "-----END CERTIFICATE-----\n";
 }
+
+std::string pem_of(const X509* cert) { return pem_from_der(der_of(cert)); }
 
 static std::string ip_to_string(const ASN1_OCTET_STRING* ip) {
   char buf[INET6_ADDRSTRLEN] = {0};
@@ -152,16 +160,66 @@ bool is_self_signed(const X509* cert) {
   return X509_check_issued(const_cast<X509*>(cert), const_cast<X509*>(cert)) == X509_V_OK;
 }
 
-CertInfo cert_info(const X509* cert) {
+namespace {
+
+CertInfo describe(const X509* cert) {
   CertInfo info;
   info.subject = subject_of(cert);
   info.issuer = name_to_string(X509_get_issuer_name(cert));
   info.sans = subject_alt_names(cert);
   info.not_before = rfc3339(X509_get0_notBefore(cert));
   info.not_after = rfc3339(X509_get0_notAfter(cert));
-  info.sha256 = hex_colon(sha256(der_of(cert)));
+  const std::string der = der_of(cert);  // encoding is the costly part: once per certificate
+  info.sha256 = hex_colon(sha256(der));
   info.spki_sha256 = spki_pin(cert);
-  info.pem = pem_of(cert);
+  info.pem = pem_from_der(der);
+  return info;
+}
+
+// A server presents the same chain on every connection, and describing a certificate
+// (its DER encoding for the fingerprint, above all) costs more than a tenth of the
+// verification itself. Descriptions are kept for the most recent certificates, keyed
+// by the SHA-1 OpenSSL caches for every parsed certificate and confirmed with X509_cmp
+// (full equality), so a hit is always the same certificate.
+class DescriptionCache {
+ public:
+  std::optional<CertInfo> find(const std::string& key, const X509* cert) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = entries_.find(key);
+    if (it == entries_.end() || X509_cmp(it->second.cert.get(), cert) != 0) return std::nullopt;
+    return it->second.info;
+  }
+  void store(const std::string& key, const X509* cert, const CertInfo& info) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (entries_.size() >= kCapacity) entries_.clear();  // simple and bounded
+    entries_[key] = Entry{share(const_cast<X509*>(cert)), info};
+  }
+
+ private:
+  static constexpr std::size_t kCapacity = 256;
+  struct Entry {
+    X509Ptr cert;
+    CertInfo info;
+  };
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+DescriptionCache& description_cache() {
+  static DescriptionCache cache;
+  return cache;
+}
+
+}  // namespace
+
+CertInfo cert_info(const X509* cert) {
+  unsigned char sha1[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (X509_digest(cert, EVP_sha1(), sha1, &len) != 1) return describe(cert);
+  const std::string key(reinterpret_cast<char*>(sha1), len);
+  if (auto hit = description_cache().find(key, cert)) return *hit;
+  CertInfo info = describe(cert);
+  description_cache().store(key, cert, info);
   return info;
 }
 

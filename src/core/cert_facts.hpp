@@ -22,6 +22,7 @@ std::string der_of(const X509* cert);
 std::string spki_sha256_raw(const X509* cert);  // 32 bytes
 std::string spki_pin(const X509* cert);         // "sha256/BASE64"
 std::string pem_of(const X509* cert);
+std::string pem_from_der(const std::string& der);
 // "DNS:a.example", "IP:10.0.0.1"; other kinds as OpenSSL names them.
 std::vector<std::string> subject_alt_names(const X509* cert);
 bool has_san_extension(const X509* cert);

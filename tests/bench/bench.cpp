@@ -1,0 +1,348 @@
+// verifull's costs against the raw libraries doing the same work, in one run, as
+// ratios. Run with tools/bench (a release build, with the test servers started).
+// Not a test: it asserts nothing about timing; it prints each ratio and its target.
+#include <botan/certstor.h>
+#include <botan/x509path.h>
+#include <libpq-fe.h>
+#include <mysql.h>
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/pem.hpp"
+#include "core/verdict.hpp"
+#include "test_pki.hpp"
+#include "verifull/verifull.hpp"
+
+using namespace verifull;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Calls per second of `f`, best of `rounds` rounds of `n` calls (least disturbed).
+double rate(const std::function<void()>& f, int n, int rounds = 5) {
+  double best = 0;
+  for (int r = 0; r < rounds; ++r) {
+    const auto start = Clock::now();
+    for (int i = 0; i < n; ++i) f();
+    best = std::max(best, n / seconds_since(start));
+  }
+  return best;
+}
+
+void line(const std::string& what, double ours, double raw, const std::string& unit, double ratio,
+          const std::string& target, bool met) {
+  std::printf("%-44s verifull %10.1f %-6s raw %10.1f %-6s ratio %5.2f  target %-7s %s\n", what.c_str(), ours,
+              unit.c_str(), raw, unit.c_str(), ratio, target.c_str(), met ? "met" : "MISSED");
+}
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v) {
+    std::cerr << name << " is not set: run tools/bench, which starts the servers\n";
+    std::exit(2);
+  }
+  return v;
+}
+
+// ---- 1. chain verification -----------------------------------------------------------
+
+void bench_chains() {
+  const auto root = testpki::make_root(testpki::ca_spec("Bench Root"));
+  const auto ica = testpki::issue(root, testpki::ca_spec("Bench Intermediate"));
+  const auto leaf = testpki::issue(ica, testpki::leaf_spec("db", {"db.example.com"}));
+  const Trust trust = Trust::from_pem(root.pem());
+  detail::X509StackPtr presented(sk_X509_new_null());
+  sk_X509_push(presented.get(), detail::share(leaf.cert.get()).release());
+  sk_X509_push(presented.get(), detail::share(ica.cert.get()).release());
+  detail::X509StackPtr untrusted(sk_X509_new_null());
+  sk_X509_push(untrusted.get(), detail::share(ica.cert.get()).release());
+
+  X509_STORE* store = X509_STORE_new();
+  X509_STORE_add_cert(store, root.cert.get());
+  const auto raw_openssl = [&] {
+    X509_STORE_CTX* ctx = X509_STORE_CTX_new();
+    X509_STORE_CTX_init(ctx, store, leaf.cert.get(), untrusted.get());
+    X509_VERIFY_PARAM* p = X509_STORE_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_X509_STRICT);
+    X509_VERIFY_PARAM_set_purpose(p, X509_PURPOSE_SSL_SERVER);
+    X509_VERIFY_PARAM_set1_host(p, "db.example.com", 0);
+    if (X509_verify_cert(ctx) != 1) std::abort();
+    X509_STORE_CTX_free(ctx);
+  };
+
+  const auto to_botan = [](const testpki::Cert& c) {
+    const int n = i2d_X509(c.cert.get(), nullptr);
+    std::vector<uint8_t> der(static_cast<std::size_t>(n));
+    unsigned char* p = der.data();
+    i2d_X509(c.cert.get(), &p);
+    return Botan::X509_Certificate(der);
+  };
+  Botan::Certificate_Store_In_Memory botan_store;
+  botan_store.add_certificate(to_botan(root));
+  const std::vector<Botan::X509_Certificate> botan_chain = {to_botan(leaf), to_botan(ica)};
+  const Botan::Path_Validation_Restrictions restrictions(false, 110, false, {"SHA-256", "SHA-384", "SHA-512"});
+  const auto raw_botan = [&] {
+    auto r = Botan::x509_path_validate(botan_chain, restrictions, {&botan_store}, "db.example.com",
+                                       Botan::Usage_Type::TLS_SERVER_AUTH);
+    if (!r.successful_validation()) std::abort();
+  };
+
+  // A Botan client parses the chain it receives; so does verifull (from the DER OpenSSL
+  // holds). The raw baseline does the same parsing, then validates.
+  const auto leaf_der = to_botan(leaf).BER_encode(), ica_der = to_botan(ica).BER_encode();
+  const auto raw_botan_parsing = [&] {
+    const std::vector<Botan::X509_Certificate> chain = {Botan::X509_Certificate(leaf_der), Botan::X509_Certificate(ica_der)};
+    auto r = Botan::x509_path_validate(chain, restrictions, {&botan_store}, "db.example.com",
+                                       Botan::Usage_Type::TLS_SERVER_AUTH);
+    if (!r.successful_validation()) std::abort();
+  };
+
+  const auto ours = [&](Engine engine) {
+    return [&, engine] {
+      Policy p;
+      p.host = "db.example.com";
+      p.engine = engine;
+      if (!detail::verify_chain(presented.get(), nullptr, trust, p).ok()) std::abort();
+    };
+  };
+  const int n = std::getenv("VERIFULL_BENCH_CHAINS") ? std::atoi(std::getenv("VERIFULL_BENCH_CHAINS")) : 2000;
+  const double r_ossl = rate(raw_openssl, n), v_ossl = rate(ours(Engine::openssl), n);
+  // Botan's baseline parses the DER it is given, as any Botan client must (verifull
+  // hands Botan the DER of the certificates OpenSSL received).
+  const double r_botan = rate(raw_botan_parsing, n), v_botan = rate(ours(Engine::botan), n);
+  const double r_botan_preparsed = rate(raw_botan, n);
+  const double v_both = rate(ours(Engine::both), n);
+  const double r_both = 1.0 / (1.0 / r_ossl + 1.0 / r_botan);  // raw OpenSSL then raw Botan
+  std::printf("\n1. chain verification (root -> intermediate -> leaf, EC P-256), chains per second\n");
+  line("openssl engine vs X509_verify_cert", v_ossl, r_ossl, "/s", v_ossl / r_ossl, ">= 0.90", v_ossl / r_ossl >= 0.9);
+  line("botan engine vs parse + x509_path_validate", v_botan, r_botan, "/s", v_botan / r_botan, ">= 0.90", v_botan / r_botan >= 0.9);
+  line("both vs the two raw loops above", v_both, r_both, "/s", v_both / r_both, ">= 0.90", v_both / r_both >= 0.9);
+  std::printf("   (x509_path_validate on pre-parsed certificates: %.1f/s)\n", r_botan_preparsed);
+  std::printf("   cost of `both` over `openssl`: %.0f us per chain\n", 1e6 / v_both - 1e6 / v_ossl);
+  X509_STORE_free(store);
+}
+
+// ---- 2. trust loading --------------------------------------------------------------------
+
+void bench_trust_loading() {
+  std::string bundle;
+  for (int i = 0; i < 150; ++i) bundle += testpki::make_root(testpki::ca_spec("Bundle CA " + std::to_string(i))).pem();
+  const std::string path = "/tmp/verifull-bench-bundle.pem";
+  testpki::write_file(path, bundle);
+  auto start = Clock::now();
+  const Trust trust = Trust::from_file(path);
+  const double load_once_us = seconds_since(start) * 1e6;
+  // What libpq and Connector/C do for every connection: a new SSL_CTX reading the file.
+  const auto reread = [&] {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    if (SSL_CTX_load_verify_locations(ctx, path.c_str(), nullptr) != 1) std::abort();
+    SSL_CTX_free(ctx);
+  };
+  const double per_conn_raw_us = 1e6 / rate(reread, 50, 3);
+  const Trust copy = trust;  // sharing a loaded Trust is a reference count
+  start = Clock::now();
+  for (int i = 0; i < 100000; ++i) {
+    const Trust shared = copy;
+    (void)shared;
+  }
+  const double per_conn_ours_us = seconds_since(start) * 1e6 / 100000;
+  std::printf("\n2. trust loading: a 150-anchor bundle (%zu anchors)\n", trust.anchors().size());
+  std::printf("   verifull loads it once: %.0f us; sharing it per connection costs %.3f us\n", load_once_us, per_conn_ours_us);
+  std::printf("   re-reading the file per connection (libpq, Connector/C): %.0f us each\n", per_conn_raw_us);
+  std::printf("   over 1000 connections: verifull %.1f ms, re-reading %.1f ms\n",
+              (load_once_us + 1000 * per_conn_ours_us) / 1000, per_conn_raw_us);
+  std::printf("   (libpq and Connector/C still read verifull's anchors file for their own check: that\n"
+              "    cost stays inside each connection below)\n");
+  std::remove(path.c_str());
+}
+
+// ---- 3. connects -----------------------------------------------------------------------
+
+struct Stats {
+  double median_ms, p95_ms;
+};
+
+Stats stats(std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  return {ms[ms.size() / 2], ms[static_cast<std::size_t>(ms.size() * 0.95)]};
+}
+
+double time_ms(const std::function<void()>& f) {
+  const auto start = Clock::now();
+  f();
+  return seconds_since(start) * 1000;
+}
+
+void connect_line(const std::string& what, const Stats& ours, const Stats& raw, double target) {
+  const double ratio = ours.median_ms / raw.median_ms;
+  std::printf("%-44s verifull median %6.2f ms p95 %6.2f ms | raw median %6.2f ms p95 %6.2f ms | ratio %4.2f  target <= %.2f %s\n",
+              what.c_str(), ours.median_ms, ours.p95_ms, raw.median_ms, raw.p95_ms, ratio, target,
+              ratio <= target ? "met" : "MISSED");
+}
+
+void bench_connects(int n) {
+  const std::string pki = env("VERIFULL_PKI_DIR"), user = env("VERIFULL_DB_USER"), pw = env("VERIFULL_DB_PASSWORD"),
+                    db = env("VERIFULL_DB_NAME"), pg_port = env("VERIFULL_PG_PORT"), my_port = env("VERIFULL_MYSQL_PORT");
+  const Trust trust = Trust::from_file(pki + "/ca.pem");
+  const std::string ca_file = pki + "/ca.pem";
+
+  std::vector<double> pg_raw, pg_ours;
+  const std::string pg_url = "postgres://" + user + ":" + pw + "@localhost:" + pg_port + "/" + db;
+  for (int i = 0; i < n; ++i) {
+    pg_raw.push_back(time_ms([&] {
+      const char* keys[] = {"host", "port", "user", "password", "dbname", "sslmode", "sslrootcert", nullptr};
+      const char* vals[] = {"localhost", pg_port.c_str(), user.c_str(), pw.c_str(), db.c_str(), "verify-full", ca_file.c_str(), nullptr};
+      PGconn* c = PQconnectdbParams(keys, vals, 0);
+      if (PQstatus(c) != CONNECTION_OK) std::abort();
+      PQfinish(c);
+    }));
+    pg_ours.push_back(time_ms([&] {
+      if (!postgres::connect(pg_url, trust).report.ok()) std::abort();
+    }));
+  }
+
+  std::vector<double> my_raw, my_warm, my_cold;
+  const std::string my_url = "mysql://" + user + ":" + pw + "@localhost:" + my_port + "/" + db;
+  mysql::ApprovedCache warm_cache;
+  for (int i = 0; i < n; ++i) {
+    my_raw.push_back(time_ms([&] {
+      MYSQL* m = mysql_init(nullptr);
+      const my_bool on = 1;
+      const unsigned int tcp = MYSQL_PROTOCOL_TCP;
+      mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &tcp);
+      mysql_optionsv(m, MYSQL_OPT_SSL_CA, ca_file.c_str());
+      mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+      if (!mysql_real_connect(m, "localhost", user.c_str(), pw.c_str(), db.c_str(),
+                              static_cast<unsigned>(std::stoi(my_port)), nullptr, 0))
+        std::abort();
+      mysql_close(m);
+    }));
+    my_warm.push_back(time_ms([&] {
+      if (!mysql::connect(my_url, trust, Policy{}, warm_cache).report.ok()) std::abort();
+    }));
+    my_cold.push_back(time_ms([&] {
+      mysql::ApprovedCache cold;
+      if (!mysql::connect(my_url, trust, Policy{}, cold).report.ok()) std::abort();
+    }));
+  }
+  std::printf("\n3. connects to the local servers (%d each, interleaved; engine: the default, %s)\n", n,
+              engine_name(Policy{}.engine));
+  connect_line("PostgreSQL vs libpq verify-full", stats(pg_ours), stats(pg_raw), 1.05);
+  connect_line("MySQL warm (cached pin) vs VERIFY_SERVER_CERT", stats(my_warm), stats(my_raw), 1.10);
+  connect_line("MySQL cold (probe) vs VERIFY_SERVER_CERT", stats(my_cold), stats(my_raw), 2.2);
+}
+
+// ---- 4. memory -----------------------------------------------------------------------------
+
+long rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  long value = 0;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      status >> value;
+      return value;
+    }
+    status.ignore(1 << 16, '\n');
+  }
+  return 0;
+}
+
+// Runs `open_n` in a child process and returns its resident-memory growth per
+// connection, so neither side inherits memory the other freed.
+double per_connection_kib(const std::function<void()>& warm_up, const std::function<void()>& open_n, int n) {
+  int fds[2];
+  if (pipe(fds) != 0) std::abort();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    warm_up();
+    const long before = rss_kib();
+    open_n();
+    const double per = static_cast<double>(rss_kib() - before) / n;
+    if (write(fds[1], &per, sizeof per) != sizeof per) _exit(1);
+    _exit(0);  // connections are closed by the exit; destructors are not needed
+  }
+  close(fds[1]);
+  double per = -1;
+  if (read(fds[0], &per, sizeof per) != sizeof per) per = -1;
+  close(fds[0]);
+  waitpid(pid, nullptr, 0);
+  return per;
+}
+
+
+void bench_memory(int n) {
+  const std::string pki = env("VERIFULL_PKI_DIR"), user = env("VERIFULL_DB_USER"), pw = env("VERIFULL_DB_PASSWORD"),
+                    db = env("VERIFULL_DB_NAME"), pg_port = env("VERIFULL_PG_PORT"), my_port = env("VERIFULL_MYSQL_PORT");
+  const std::string ca_file = pki + "/ca.pem";
+  const std::string pg_url = "postgres://" + user + ":" + pw + "@localhost:" + pg_port + "/" + db;
+  const std::string my_url = "mysql://" + user + ":" + pw + "@localhost:" + my_port + "/" + db;
+  const auto raw_pg = [&] {
+    const char* keys[] = {"host", "port", "user", "password", "dbname", "sslmode", "sslrootcert", nullptr};
+    const char* vals[] = {"localhost", pg_port.c_str(), user.c_str(), pw.c_str(), db.c_str(), "verify-full", ca_file.c_str(), nullptr};
+    return PQconnectdbParams(keys, vals, 0);
+  };
+  const auto raw_my = [&] {
+    MYSQL* m = mysql_init(nullptr);
+    const my_bool on = 1;
+    const unsigned int tcp = MYSQL_PROTOCOL_TCP;
+    mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &tcp);
+    mysql_optionsv(m, MYSQL_OPT_SSL_CA, ca_file.c_str());
+    mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+    mysql_real_connect(m, "localhost", user.c_str(), pw.c_str(), db.c_str(), static_cast<unsigned>(std::stoi(my_port)), nullptr, 0);
+    return m;
+  };
+  // Each side warms up with one connection of its own kind (one-time library state),
+  // then opens n and keeps them open while its memory is read.
+  const double pg_raw = per_connection_kib([&] { PQfinish(raw_pg()); }, [&] {
+    for (int i = 0; i < n; ++i) raw_pg();
+  }, n);
+  const double pg_ours = per_connection_kib([&] { postgres::connect(pg_url, Trust::from_file(ca_file)); }, [&] {
+    const Trust trust = Trust::from_file(ca_file);
+    static std::vector<postgres::Connection> keep;
+    for (int i = 0; i < n; ++i) keep.push_back(std::move(postgres::connect(pg_url, trust).conn));
+  }, n);
+  const double my_raw = per_connection_kib([&] { mysql_close(raw_my()); }, [&] {
+    for (int i = 0; i < n; ++i) raw_my();
+  }, n);
+  const double my_ours = per_connection_kib([&] { mysql::connect(my_url, Trust::from_file(ca_file)); }, [&] {
+    const Trust trust = Trust::from_file(ca_file);
+    static std::vector<mysql::Connection> keep;
+    for (int i = 0; i < n; ++i) keep.push_back(std::move(mysql::connect(my_url, trust).conn));
+  }, n);
+  std::printf("\n4. memory: resident memory per open connection (%d open, each side in its own process)\n", n);
+  std::printf("%-44s verifull %6.1f KiB raw %6.1f KiB extra %6.1f KiB  target <= 64 KiB %s\n", "PostgreSQL", pg_ours,
+              pg_raw, pg_ours - pg_raw, pg_ours - pg_raw <= 64 ? "met" : "MISSED");
+  std::printf("%-44s verifull %6.1f KiB raw %6.1f KiB extra %6.1f KiB  target <= 64 KiB %s\n", "MySQL (warm cache)", my_ours,
+              my_raw, my_ours - my_raw, my_ours - my_raw <= 64 ? "met" : "MISSED");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::printf("verifull %s benchmark\n", VERIFULL_VERSION_STRING);
+  bench_chains();
+  if (argc > 1 && std::string(argv[1]) == "chains") return 0;  // offline part only (profiling)
+  const int connects = argc > 1 ? std::atoi(argv[1]) : 200;
+  bench_trust_loading();
+  bench_connects(connects);
+  bench_memory(40);
+  return 0;
+}
