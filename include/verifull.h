@@ -104,6 +104,9 @@ VF_API int vf_trust_anchor_count(vf_trust_t trust, size_t* count);
  * VF_CERT_SPKI_SHA256. */
 VF_API int vf_trust_anchor_field(vf_trust_t trust, size_t index, int field, char* buf,
                                  size_t* len);
+/* A path to the anchors as one PEM file, for drivers that take only a path: on Linux a
+ * memfd (/proc/self/fd/N, never on disk). Valid until the trust handle is destroyed. */
+VF_API int vf_trust_anchors_file(vf_trust_t trust, char* buf, size_t* len);
 
 /* ---- policy -------------------------------------------------------------------- */
 #define VF_POLICY_OPTIONS_VERSION 1
@@ -195,6 +198,17 @@ VF_API int vf_mysql_conn(vf_mysql_t my, void** mysql);
 /* Transfers the MYSQL* to the caller, who must mysql_close it. */
 VF_API int vf_mysql_release(vf_mysql_t my, void** mysql);
 VF_API int vf_mysql_destroy(vf_mysql_t my);
+/* Probe and verify only (or reuse a cached approval), for clients that configure
+ * Connector/C themselves: *report receives the verdict; when it is VF_OUTCOME_OK, buf
+ * receives the approved certificate's SHA-1 fingerprint (40 hex digits), else "". */
+VF_API int vf_mysql_approve(vf_report_t* report, const char* url, vf_trust_t trust,
+                            const vf_policy_options* options, char* buf, size_t* len);
+
+/* ---- URLs ---------------------------------------------------------------------------- */
+/* The parts of a postgres:// or mysql:// URL as one JSON object: protocol, host, port,
+ * user, password, database, params. VF_ERROR_INPUT (and a message that never repeats
+ * the password) for a malformed URL. */
+VF_API int vf_parse_url(const char* url, char* buf, size_t* len);
 
 #ifdef __cplusplus
 }

@@ -74,6 +74,16 @@ struct Connected {
 // with Oracle's libmysqlclient (SSL_MODE_VERIFY_IDENTITY, no pin; see README).
 VERIFULL_API bool has_fingerprint_pinning();
 
+// Probe and verify only (or reuse a cached approval): the verdict and, when it is ok,
+// the SHA-1 fingerprint (lower-case hex) of the approved certificate, for clients that
+// configure Connector/C themselves (mysqlclient through an option file, say).
+struct Approved {
+  Report report;
+  std::string sha1_fingerprint;  // empty unless report.ok()
+};
+VERIFULL_API Approved approve(const Endpoint& endpoint, const Trust& trust, const Policy& policy = {},
+                              ApprovedCache& cache = ApprovedCache::shared());
+
 // mysql:// or mariadb:// URL; the password from the URL, else from MYSQL_PWD.
 // InputError for bad input; a refusal is a Report with a null connection.
 VERIFULL_API Connected connect(const std::string& url, const Trust& trust, const Policy& policy = {},

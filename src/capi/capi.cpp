@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "verifull/verifull.hpp"
 
 namespace {
@@ -228,6 +230,14 @@ int vf_trust_anchor_field(vf_trust_t trust, size_t index, int field, char* buf, 
       case VF_CERT_SPKI_SHA256: return write_string(a.spki_sha256, buf, len);
       default: return fail(VF_ERROR_INPUT, "field " + std::to_string(field) + " is not available for anchors");
     }
+  });
+}
+
+int vf_trust_anchors_file(vf_trust_t trust, char* buf, size_t* len) {
+  return guard([&] {
+    const Trust* t = trust_of(trust);
+    if (!t) return invalid_handle("trust");
+    return write_string(t->anchors_file(), buf, len);
   });
 }
 
@@ -487,6 +497,38 @@ int vf_mysql_release(vf_mysql_t my, void** mysql_handle) {
     if (!mysql_handle) return fail(VF_ERROR_NULL_POINTER, "mysql must not be NULL");
     *mysql_handle = h->result.conn.release();
     return VF_OK;
+  });
+}
+
+int vf_mysql_approve(vf_report_t* report, const char* url, vf_trust_t trust, const vf_policy_options* options,
+                     char* buf, size_t* len) {
+  return guard([&] {
+    if (!report) return fail(VF_ERROR_NULL_POINTER, "report must not be NULL");
+    *report = nullptr;
+    const Trust* t = connect_inputs(url, trust, options);
+    auto approved = mysql::approve(parse_url(url), *t, to_policy_without_host(options));
+    // The fingerprint first: a too-small buffer must not leak a report handle.
+    const int rc = write_string(approved.sha1_fingerprint, buf, len);
+    if (rc != VF_OK) return rc;
+    *report = new vf_report_struct(std::move(approved.report));
+    return VF_OK;
+  });
+}
+
+int vf_parse_url(const char* url, char* buf, size_t* len) {
+  return guard([&] {
+    if (!url) return fail(VF_ERROR_NULL_POINTER, "url must not be NULL");
+    const Endpoint ep = parse_url(url);
+    nlohmann::json params = nlohmann::json::object();
+    for (const auto& [k, v] : ep.params) params[k] = v;
+    const nlohmann::json j = {{"protocol", ep.protocol == Protocol::postgres ? "postgres" : "mysql"},
+                              {"host", ep.host},
+                              {"port", ep.port},
+                              {"user", ep.user},
+                              {"password", ep.password},
+                              {"database", ep.database},
+                              {"params", params}};
+    return write_string(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), buf, len);
   });
 }
 

@@ -160,31 +160,69 @@ MYSQL* Connection::release() {
 
 bool has_fingerprint_pinning() { return true; }
 
-// ---- connect --------------------------------------------------------------------------
+// ---- approve / connect ------------------------------------------------------------------
 
-Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Policy& policy, ApprovedCache& cache) {
-  if (!m) throw InputError("the MYSQL handle is NULL (call mysql_init first)");
+namespace {
+
+Policy effective_policy(const Endpoint& endpoint, const Policy& policy) {
   if (endpoint.protocol != Protocol::mysql) throw InputError(endpoint.display() + " is not a mysql:// endpoint");
   Policy effective = policy;
   if (effective.host.empty()) effective.host = endpoint.host;
   detail::parse_peer_name(effective.host);
   for (const auto& pin : effective.pins) decode_pin(pin);
+  return effective;
+}
+
+// A cached approval (from_cache = true), or a fresh probe and verdict, stored when it
+// approves. `report` is set when the probe refused.
+std::optional<Approval> find_or_probe(const Endpoint& endpoint, const Trust& trust, const Policy& effective,
+                                      ApprovedCache::Impl& impl, const std::string& key, bool use_cache,
+                                      Report& report, bool& from_cache) {
+  from_cache = false;
+  if (use_cache) {
+    if (auto cached = impl.find(key)) {
+      from_cache = true;
+      return cached;
+    }
+  }
+  Report probed = check(endpoint, trust, effective);
+  if (!probed.ok()) {
+    impl.count_probe();
+    report = std::move(probed);
+    return std::nullopt;
+  }
+  Approval approval = approve(probed, impl.ttl);
+  impl.store(key, approval);
+  return approval;
+}
+
+}  // namespace
+
+Approved approve(const Endpoint& endpoint, const Trust& trust, const Policy& policy, ApprovedCache& cache) {
+  const Policy effective = effective_policy(endpoint, policy);
+  Approved out;
+  bool from_cache = false;
+  if (auto approval = find_or_probe(endpoint, trust, effective, cache.impl(), cache_key(endpoint, trust, effective),
+                                    true, out.report, from_cache)) {
+    out.report = approval->report;
+    out.sha1_fingerprint = approval->sha1_hex;
+  }
+  return out;
+}
+
+Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Policy& policy, ApprovedCache& cache) {
+  if (!m) throw InputError("the MYSQL handle is NULL (call mysql_init first)");
+  const Policy effective = effective_policy(endpoint, policy);
   auto& impl = cache.impl();
   const std::string key = cache_key(endpoint, trust, effective);
   const char* password = endpoint.password.empty() ? std::getenv("MYSQL_PWD") : endpoint.password.c_str();
 
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::optional<Approval> approval = attempt == 0 ? impl.find(key) : std::nullopt;
-    const bool from_cache = approval.has_value();
-    if (!approval) {
-      Report probed = check(endpoint, trust, effective);
-      if (!probed.ok()) {
-        impl.count_probe();
-        return probed;
-      }
-      approval = approve(probed, impl.ttl);
-      impl.store(key, *approval);
-    }
+    Report refusal;
+    bool from_cache = false;
+    std::optional<Approval> approval =
+        find_or_probe(endpoint, trust, effective, impl, key, attempt == 0, refusal, from_cache);
+    if (!approval) return refusal;
     configure(m, trust, effective, approval->sha1_hex);
     if (mysql_real_connect(m, endpoint.host.c_str(), endpoint.user.c_str(), password,
                            endpoint.database.empty() ? nullptr : endpoint.database.c_str(), endpoint.port,

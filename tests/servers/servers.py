@@ -10,6 +10,8 @@ Each server gets its own data directory under STATE_DIR and a free port on 127.0
   pg-plain    PostgreSQL 15, ssl=off
   maria-tls   MariaDB, TLS with pki/server.pem, require_secure_transport=ON
   maria-plain MariaDB, --skip-ssl
+  maria-ip    MariaDB, TLS with pki/server-ip.pem (also names IP 127.0.0.1), for clients
+              that cannot force TCP to "localhost" (mysqlclient)
 STATE_DIR/env.sh exports the ports and credentials for the tests. As root, PostgreSQL
 runs as the postgres user and MariaDB as mysql.
 """
@@ -121,7 +123,7 @@ def maria_install(state):
     return os.path.join(template, "data")
 
 
-def maria_start(state, name, template_data, pki, tls):
+def maria_start(state, name, template_data, pki, tls, cert="server"):
     home = os.path.join(state, name)
     os.makedirs(home)
     chown(home, "mysql")
@@ -135,8 +137,8 @@ def maria_start(state, name, template_data, pki, tls):
     if IS_ROOT:
         args.append("--user=mysql")
     if tls:
-        install_cert(pki, home, "mysql")
-        args += [f"--ssl-cert={home}/server.pem", f"--ssl-key={home}/server.key",
+        install_cert(pki, home, "mysql", cert)
+        args += [f"--ssl-cert={home}/{cert}.pem", f"--ssl-key={home}/{cert}.key",
                  "--require-secure-transport=ON", "--tls-version=TLSv1.2,TLSv1.3"]
     else:
         args.append("--skip-ssl")
@@ -189,6 +191,7 @@ def start(state):
     maria_template = maria_install(state)
     ports["VERIFULL_MYSQL_PORT"] = maria_start(state, "maria-tls", maria_template, pki, tls=True)
     ports["VERIFULL_MYSQL_PLAIN_PORT"] = maria_start(state, "maria-plain", maria_template, pki, tls=False)
+    ports["VERIFULL_MYSQL_IP_PORT"] = maria_start(state, "maria-ip", maria_template, pki, tls=True, cert="server-ip")
     env = dict(ports)
     env.update({
         "VERIFULL_SERVERS_DIR": state,
@@ -208,7 +211,7 @@ def start(state):
 def stop(state):
     for name in ("pg-tls", "pg-plain"):
         pg_stop(state, name)
-    for name in ("maria-tls", "maria-plain"):
+    for name in ("maria-tls", "maria-plain", "maria-ip"):
         maria_stop(state, name)
 
 

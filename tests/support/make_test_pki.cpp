@@ -2,6 +2,9 @@
 //   ca.pem                      the trust anchor the clients are given
 //   server.pem/.key             DNS:localhost only (so dialling 127.0.0.1 is a name mismatch)
 //   server2.pem/.key            the same name, a new key (certificate rotation)
+//   server-ip.pem/.key          DNS:localhost and IP:127.0.0.1 (for clients such as
+//                               mysqlclient that reach "localhost" only by Unix socket)
+//   server-ip2.pem/.key         the same names, another key (only a pin tells them apart)
 //   wrong-name.pem/.key         same CA, but for wrong-name.invalid only
 //   other-ca.pem                an unrelated CA
 //   impostor.pem/.key           issued by the other CA for localhost and 127.0.0.1
@@ -20,6 +23,8 @@ int main(int argc, char** argv) {
   const Cert ca = make_root(ca_spec("verifull demo CA"));
   const Cert server = issue(ca, leaf_spec("localhost", {"localhost"}));
   const Cert server2 = issue(ca, leaf_spec("localhost", {"localhost"}));
+  const Cert server_ip = issue(ca, leaf_spec("localhost", {"localhost"}, {"127.0.0.1"}));
+  const Cert server_ip2 = issue(ca, leaf_spec("localhost", {"localhost"}, {"127.0.0.1"}));
   const Cert wrong = issue(ca, leaf_spec("wrong-name.invalid", {"wrong-name.invalid"}));
   const Cert other_ca = make_root(ca_spec("verifull demo impostor CA"));
   const Cert impostor = issue(other_ca, leaf_spec("localhost", {"localhost"}, {"127.0.0.1", "::1"}));
@@ -28,6 +33,10 @@ int main(int argc, char** argv) {
   write_file(dir + "/server.key", server.key_pem());
   write_file(dir + "/server2.pem", server2.pem());
   write_file(dir + "/server2.key", server2.key_pem());
+  write_file(dir + "/server-ip.pem", server_ip.pem());
+  write_file(dir + "/server-ip.key", server_ip.key_pem());
+  write_file(dir + "/server-ip2.pem", server_ip2.pem());
+  write_file(dir + "/server-ip2.key", server_ip2.key_pem());
   write_file(dir + "/wrong-name.pem", wrong.pem());
   write_file(dir + "/wrong-name.key", wrong.key_pem());
   write_file(dir + "/other-ca.pem", other_ca.pem());

@@ -1,0 +1,180 @@
+"""verifull: database connections that open only after the server proved who it is.
+
+    trust = verifull.Trust.from_file("aptible-ca.pem")
+    report = verifull.check("postgres://db.example.com:5432", trust)     # never sends credentials
+    conn = psycopg2.connect(verifull.postgres.conninfo(url, trust))       # verify-full, hardened
+    conn = MySQLdb.connect(**verifull.mysql.connect_kwargs(url, trust))   # verified and pinned
+
+Refusals raise VerificationError (with .outcome and .report), bad input InputError,
+unreachable endpoints NetworkError.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+from . import _native
+
+__all__ = ["Trust", "Report", "Certificate", "check", "verify_pem", "VerifullError", "InputError",
+           "VerificationError", "NetworkError", "postgres", "mysql", "__version__"]
+
+__version__ = _native.lib.vf_version_string().decode()
+
+# Outcomes that mean "could not reach it" rather than "it failed a check" (CLI exit 3).
+NETWORK_OUTCOMES = frozenset({"handshake_failed", "name_not_resolved", "connection_refused", "timeout", "network_error"})
+
+
+class VerifullError(Exception):
+    """Base class of verifull's exceptions."""
+
+
+class InputError(VerifullError, ValueError):
+    """Bad input: a malformed CA file, a private key passed as a CA, a bad URL or pin."""
+
+
+class VerificationError(VerifullError):
+    """The endpoint or its certificate failed a check. .outcome is the stable code
+    (name_mismatch, untrusted_issuer, tls_unavailable, ...); .report has the facts."""
+
+    def __init__(self, report: "Report"):
+        super().__init__(f"{report.endpoint}: {report.outcome}: {report.message}")
+        self.report = report
+        self.outcome = report.outcome
+
+
+class NetworkError(VerificationError):
+    """The endpoint could not be reached (timeout, refused, unresolved, handshake)."""
+
+
+def _raise_for(error: _native.NativeError) -> None:
+    if error.code == _native.ERROR_INPUT:
+        raise InputError(str(error)) from None
+    raise VerifullError(str(error)) from None
+
+
+@dataclass(frozen=True)
+class Certificate:
+    subject: str
+    issuer: str
+    sans: list
+    not_before: str
+    not_after: str
+    sha256: str
+    spki_sha256: str
+
+
+@dataclass(frozen=True)
+class Report:
+    endpoint: str
+    ok: bool
+    outcome: str
+    message: str
+    tls_version: Optional[str] = None
+    cipher: Optional[str] = None
+    anchor: Optional[str] = None
+    chain: list = field(default_factory=list)
+    engines: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    @classmethod
+    def _from_json(cls, data: dict) -> "Report":
+        chain = [Certificate(**{k: c[k] for k in Certificate.__dataclass_fields__}) for c in data.get("chain", [])]
+        return cls(endpoint=data["endpoint"], ok=data["ok"], outcome=data["outcome"], message=data["message"],
+                   tls_version=data.get("tls_version"), cipher=data.get("cipher"), anchor=data.get("anchor"),
+                   chain=chain, engines=data.get("engines", []), warnings=data.get("warnings", []))
+
+    def raise_for_outcome(self) -> "Report":
+        """Returns self when ok; raises VerificationError (or NetworkError) otherwise."""
+        if self.ok:
+            return self
+        raise (NetworkError if self.outcome in NETWORK_OUTCOMES else VerificationError)(self)
+
+
+class Trust:
+    """Trust anchors: the CA certificates a server must chain to. Loading is strict."""
+
+    def __init__(self, handle: ctypes.c_void_p):
+        self._handle = handle
+        self._option_files: dict = {}  # mysql option files (memfds) made for this trust
+
+    @classmethod
+    def _load(cls, fn, *args) -> "Trust":
+        handle = ctypes.c_void_p()
+        try:
+            _native.call(fn, ctypes.byref(handle), *args)
+        except _native.NativeError as e:
+            _raise_for(e)
+        return cls(handle)
+
+    @classmethod
+    def from_file(cls, path: "str | os.PathLike") -> "Trust":
+        return cls._load(_native.lib.vf_trust_from_file, os.fsencode(path))
+
+    @classmethod
+    def from_pem(cls, pem: "str | bytes") -> "Trust":
+        data = pem.encode() if isinstance(pem, str) else bytes(pem)
+        return cls._load(_native.lib.vf_trust_from_pem, data, len(data))
+
+    @classmethod
+    def from_env(cls, variable: str) -> "Trust":
+        return cls._load(_native.lib.vf_trust_from_env, variable.encode())
+
+    @property
+    def anchors(self) -> list:
+        """[{subject, sha256, spki_sha256, not_before, not_after}] for each anchor."""
+        count = ctypes.c_size_t()
+        _native.call(_native.lib.vf_trust_anchor_count, self._handle, ctypes.byref(count))
+        fields = {"subject": 0, "not_before": 3, "not_after": 4, "sha256": 5, "spki_sha256": 6}
+        return [{name: _native.string_out(_native.lib.vf_trust_anchor_field, self._handle, i, code)
+                 for name, code in fields.items()} for i in range(count.value)]
+
+    @property
+    def anchors_file(self) -> str:
+        """A path to the anchors as PEM (a memfd on Linux), valid while this Trust lives."""
+        return _native.string_out(_native.lib.vf_trust_anchors_file, self._handle)
+
+    def __del__(self):
+        for fd in getattr(self, "_option_files", {}).values():
+            os.close(fd)
+        if getattr(self, "_handle", None):
+            _native.lib.vf_trust_destroy(self._handle)
+            self._handle = None
+
+
+def _policy(host=None, pins: Sequence[str] = (), engine: Optional[str] = None, timeout: float = 10, at=None):
+    try:
+        return _native.policy(host, pins, engine, timeout, at)
+    except ValueError as e:
+        raise InputError(str(e)) from None
+
+
+def check(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
+          timeout: float = 10) -> Report:
+    """Probes a postgres:// or mysql:// endpoint and verifies what it presents. Never sends
+    a credential. Returns the Report whatever the verdict; InputError for bad input."""
+    opts, keep = _policy(None, pins, engine, timeout)
+    handle = ctypes.c_void_p()
+    try:
+        _native.call(_native.lib.vf_check, ctypes.byref(handle), url.encode(), trust._handle, ctypes.byref(opts))
+    except _native.NativeError as e:
+        _raise_for(e)
+    return Report._from_json(_native.report_json(handle))
+
+
+def verify_pem(chain_pem: str, trust: Trust, host: str, untrusted_pem: str = "", pins: Sequence[str] = (),
+               engine: Optional[str] = None, at: Optional[int] = None) -> Report:
+    """Verifies a chain offline (leaf first), as a connection would."""
+    opts, keep = _policy(host, pins, engine, 10, at)
+    chain, extra = chain_pem.encode(), untrusted_pem.encode()
+    handle = ctypes.c_void_p()
+    try:
+        _native.call(_native.lib.vf_verify_pem, ctypes.byref(handle), chain, len(chain), extra or None, len(extra),
+                     trust._handle, ctypes.byref(opts))
+    except _native.NativeError as e:
+        _raise_for(e)
+    return Report._from_json(_native.report_json(handle))
+
+
+from . import mysql, postgres  # noqa: E402  (they use the names above)

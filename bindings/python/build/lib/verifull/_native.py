@@ -1,0 +1,153 @@
+"""The C ABI (include/verifull.h) through ctypes: loading, signatures, error mapping.
+
+Only this module touches ctypes. The constants are checked against the header by
+tests/python/test_abi.py, so they cannot drift silently.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import json
+import os
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+ABI_VERSION = 1
+
+# Return codes (VF_*).
+OK = 0
+ERROR_INPUT = -1
+ERROR_NULL_POINTER = -2
+ERROR_INVALID_HANDLE = -3
+ERROR_BUFFER_TOO_SMALL = -4
+ERROR_NETWORK = -5
+ERROR_BAD_VERSION = -6
+ERROR_OUT_OF_RANGE = -7
+ERROR_INTERNAL = -99
+
+ENGINE_DEFAULT, ENGINE_OPENSSL, ENGINE_BOTAN, ENGINE_BOTH = 0, 1, 2, 3
+ENGINES = {None: ENGINE_DEFAULT, "openssl": ENGINE_OPENSSL, "botan": ENGINE_BOTAN, "both": ENGINE_BOTH}
+POLICY_OPTIONS_VERSION = 1
+
+
+class _PolicyOptions(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("host", ctypes.c_char_p),
+        ("pins", ctypes.POINTER(ctypes.c_char_p)),
+        ("pin_count", ctypes.c_size_t),
+        ("engine", ctypes.c_int),
+        ("has_verification_time", ctypes.c_int),
+        ("verification_time", ctypes.c_int64),
+        ("max_intermediates", ctypes.c_int),
+        ("timeout_ms", ctypes.c_uint),
+    ]
+
+
+def _candidates() -> list[str]:
+    """Where libverifull may be: $VERIFULL_LIBRARY, the loader's search path, a build tree."""
+    found = []
+    if os.environ.get("VERIFULL_LIBRARY"):
+        found.append(os.environ["VERIFULL_LIBRARY"])
+    found.append(f"libverifull.so.{ABI_VERSION}")
+    by_name = ctypes.util.find_library("verifull")
+    if by_name:
+        found.append(by_name)
+    repo = Path(__file__).resolve().parents[3]
+    for build in sorted(repo.glob("build*/src/libverifull.so")):
+        found.append(str(build))
+    return found
+
+
+def _load() -> ctypes.CDLL:
+    errors = []
+    for path in _candidates():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError as e:
+            errors.append(f"{path}: {e}")
+            continue
+        lib.vf_abi_version.restype = ctypes.c_int
+        if lib.vf_abi_version() != ABI_VERSION:
+            raise ImportError(f"{path} has C ABI version {lib.vf_abi_version()}; these bindings need {ABI_VERSION}")
+        return lib
+    raise ImportError("libverifull not found; install it or set VERIFULL_LIBRARY. Tried: " + "; ".join(errors))
+
+
+lib = _load()
+
+_p = ctypes.c_void_p
+_pp = ctypes.POINTER(ctypes.c_void_p)
+_size_p = ctypes.POINTER(ctypes.c_size_t)
+_opts_p = ctypes.POINTER(_PolicyOptions)
+for name, args in {
+    "vf_trust_from_file": [_pp, ctypes.c_char_p],
+    "vf_trust_from_pem": [_pp, ctypes.c_char_p, ctypes.c_size_t],
+    "vf_trust_from_env": [_pp, ctypes.c_char_p],
+    "vf_trust_destroy": [_p],
+    "vf_trust_anchor_count": [_p, _size_p],
+    "vf_trust_anchor_field": [_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_char_p, _size_p],
+    "vf_verify_pem": [_pp, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t, _p, _opts_p],
+    "vf_check": [_pp, ctypes.c_char_p, _p, _opts_p],
+    "vf_report_destroy": [_p],
+    "vf_report_json": [_p, ctypes.c_char_p, _size_p],
+    "vf_pg_conninfo": [ctypes.c_char_p, _p, _opts_p, ctypes.c_char_p, _size_p],
+    "vf_mysql_approve": [_pp, ctypes.c_char_p, _p, _opts_p, ctypes.c_char_p, _size_p],
+    "vf_parse_url": [ctypes.c_char_p, ctypes.c_char_p, _size_p],
+}.items():
+    fn = getattr(lib, name)
+    fn.argtypes = args
+    fn.restype = ctypes.c_int
+lib.vf_last_error_message.restype = ctypes.c_char_p
+lib.vf_version_string.restype = ctypes.c_char_p
+
+
+class NativeError(Exception):
+    """A failed call: .code is the VF_ERROR_* value."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def call(fn, *args) -> None:
+    rc = fn(*args)
+    if rc != OK:
+        raise NativeError(rc, lib.vf_last_error_message().decode("utf-8", "replace"))
+
+
+def string_out(fn, *args) -> str:
+    """Calls fn(*args, buf, &len) with the size-needed protocol of the C ABI."""
+    size = ctypes.c_size_t(256)
+    while True:
+        buf = ctypes.create_string_buffer(size.value)
+        rc = fn(*args, buf, ctypes.byref(size))
+        if rc == ERROR_BUFFER_TOO_SMALL:
+            continue
+        if rc != OK:
+            raise NativeError(rc, lib.vf_last_error_message().decode("utf-8", "replace"))
+        return buf.value.decode("utf-8", "replace")
+
+
+def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optional[str] = None,
+           timeout: float = 10, at: Optional[int] = None) -> tuple[_PolicyOptions, Any]:
+    """A vf_policy_options and the Python objects that keep its pointers alive."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r} (expected 'openssl', 'botan' or 'both')")
+    if not (0 < timeout <= 3600):
+        raise ValueError("timeout must be between 0 and 3600 seconds")
+    if isinstance(pins, str):
+        pins = (pins,)
+    encoded = [p.encode() for p in pins]
+    pin_array = (ctypes.c_char_p * max(1, len(encoded)))(*encoded)
+    opts = _PolicyOptions(POLICY_OPTIONS_VERSION, host.encode() if host else None,
+                          ctypes.cast(pin_array, ctypes.POINTER(ctypes.c_char_p)), len(encoded),
+                          ENGINES[engine], 1 if at is not None else 0, at or 0, -1, int(timeout * 1000))
+    return opts, (pin_array, encoded)
+
+
+def report_json(handle: ctypes.c_void_p) -> dict:
+    try:
+        return json.loads(string_out(lib.vf_report_json, handle))
+    finally:
+        lib.vf_report_destroy(handle)

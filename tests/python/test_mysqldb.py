@@ -1,0 +1,153 @@
+"""mysqlclient (MySQLdb 1.4.6, no ssl_mode) with verifull.mysql.connect_kwargs(): every
+option it relies on is shown to take effect, and hostile servers get no credential."""
+import pathlib
+
+import MySQLdb
+import pytest
+
+import verifull
+from fakes import Fake, mysql_greeting, mysql_packet, read_mysql_packet, relay, server_tls, strip_client_ssl
+
+
+def ssl_version(conn):
+    cur = conn.cursor()
+    cur.execute("SHOW STATUS LIKE 'Ssl_version'")
+    return cur.fetchone()[1]
+
+
+def test_connects_verified_and_pinned(servers, trust):
+    kwargs = verifull.mysql.connect_kwargs(servers.mysql_url(), trust)
+    assert "ssl" not in kwargs
+    conn = MySQLdb.connect(**kwargs)
+    assert ssl_version(conn).startswith("TLSv1.")
+    conn.close()
+
+
+def test_refusals_raise_before_mysqldb_connects(servers, trust):
+    with pytest.raises(verifull.VerificationError) as e:  # cert names localhost, not 127.0.0.1
+        verifull.mysql.connect_kwargs(servers.mysql_url(port=servers.port("MYSQL")), trust)
+    assert e.value.outcome == "name_mismatch"
+    with pytest.raises(verifull.VerificationError) as e:
+        verifull.mysql.connect_kwargs(servers.mysql_url(port=servers.port("MYSQL_PLAIN")), trust)
+    assert e.value.outcome == "tls_unavailable"
+    other = verifull.Trust.from_file(servers.file("other-ca.pem"))
+    with pytest.raises(verifull.VerificationError) as e:
+        verifull.mysql.connect_kwargs(servers.mysql_url(), other)
+    assert e.value.outcome == "untrusted_issuer"
+
+
+def test_bad_input(servers, trust):
+    with pytest.raises(verifull.InputError, match="Unix socket"):
+        verifull.mysql.connect_kwargs(servers.mysql_url(host="localhost"), trust)
+    with pytest.raises(verifull.InputError):
+        verifull.mysql.connect_kwargs(servers.pg_url(), trust)
+
+
+def greeting_stripper(port):
+    """First connection (verifull's probe) relayed untouched; later ones get the real
+    server's greeting with CLIENT_SSL cleared."""
+    def handler(fake, conn, n):
+        relay(fake, conn, port, rewrite_greeting=None if n == 1 else strip_client_ssl)
+    return Fake(handler)
+
+
+def test_stripped_client_ssl_is_refused_without_a_login(servers, trust):
+    port = servers.port("MYSQL_IP")
+    with greeting_stripper(port) as fake:
+        kwargs = verifull.mysql.connect_kwargs(servers.mysql_url(port=fake.port), trust)
+        with pytest.raises(MySQLdb.OperationalError):
+            MySQLdb.connect(**kwargs)
+    assert servers.user.encode() not in fake.received
+
+
+def test_control_plain_mysqldb_logs_in_to_a_stripped_greeting(servers):
+    """Why ssl-enforce matters: mysqlclient with only a CA sends the login in plaintext."""
+    with greeting_stripper(servers.port("MYSQL_IP")) as fake:
+        fake.connections = 1  # no probe: the first connection is the client's
+        try:
+            MySQLdb.connect(host="127.0.0.1", port=fake.port, user=servers.user, passwd=servers.password,
+                            ssl={"ca": servers.file("ca.pem")}, connect_timeout=5)
+        except MySQLdb.OperationalError:
+            pass  # the server itself refuses (require_secure_transport); the login already left
+    assert servers.user.encode() in fake.received
+
+
+def test_a_certificate_swapped_after_the_probe_is_refused_by_the_pin(servers, trust):
+    """Same CA, same names, another key: only ssl-fp tells them apart."""
+    port = servers.port("MYSQL_IP")
+
+    def handler(fake, conn, n):
+        if n == 1:
+            relay(fake, conn, port)
+            return
+        conn.sendall(mysql_greeting(tls=True))
+        if len(fake.recv_exact(conn, 36)) == 36:
+            try:
+                tls = server_tls(conn, servers.file("server-ip2.pem"), servers.file("server-ip2.key"))
+            except OSError:
+                return
+            fake.drain(tls)
+    with Fake(handler) as fake:
+        kwargs = verifull.mysql.connect_kwargs(servers.mysql_url(port=fake.port), trust)
+        with pytest.raises(MySQLdb.OperationalError, match="(?i)fingerprint|SSL"):
+            MySQLdb.connect(**kwargs)
+    assert servers.user.encode() not in fake.received
+
+
+def test_mysql_clear_password_is_refused_without_the_password(servers, trust):
+    def handler(fake, conn, n):
+        conn.sendall(mysql_greeting(tls=True))
+        if len(fake.recv_exact(conn, 36)) != 36:
+            return
+        try:
+            tls = server_tls(conn, servers.file("server-ip.pem"), servers.file("server-ip.key"))
+        except OSError:
+            return
+        if read_mysql_packet(fake, tls):  # the HandshakeResponse (the probe hangs up first)
+            tls.sendall(mysql_packet(3, b"\xfemysql_clear_password\x00"))
+            fake.drain(tls)
+    with Fake(handler) as fake:
+        kwargs = verifull.mysql.connect_kwargs(servers.mysql_url(port=fake.port), trust)
+        with pytest.raises(MySQLdb.OperationalError):
+            MySQLdb.connect(**kwargs)
+    assert servers.user.encode() in fake.received  # it got as far as authentication
+    assert servers.password.encode() not in fake.received
+
+
+def option_file(tmp_path, lines):
+    path = tmp_path / "my.cnf"
+    path.write_text("[t]\n" + "\n".join(lines) + "\n")
+    return str(path)
+
+
+def connect_with(servers, path, port):
+    return MySQLdb.connect(host="127.0.0.1", port=port, user=servers.user, passwd=servers.password,
+                           read_default_file=path, read_default_group="t", connect_timeout=5)
+
+
+def test_each_option_file_setting_takes_effect(servers, tmp_path):
+    """Connector/C can ignore options silently; check each one connect_kwargs relies on."""
+    ca = f"ssl-ca={servers.file('ca.pem')}"
+    # ssl-verify-server-cert: the main server's certificate names only localhost.
+    with pytest.raises(MySQLdb.OperationalError):
+        connect_with(servers, option_file(tmp_path, [ca, "ssl-verify-server-cert=1"]), servers.port("MYSQL"))
+    # ... and without it Connector/C 3.3 accepts the wrong name (the default this fixes).
+    connect_with(servers, option_file(tmp_path, [ca]), servers.port("MYSQL")).close()
+    # ssl-fp: a wrong fingerprint is refused, the right one accepted.
+    with pytest.raises(MySQLdb.OperationalError):
+        connect_with(servers, option_file(tmp_path, [ca, "ssl-fp=" + "00" * 20]), servers.port("MYSQL_IP"))
+    # tls-version: a client limited to TLS 1.1 cannot reach a TLS 1.2+ server.
+    with pytest.raises(MySQLdb.OperationalError):
+        connect_with(servers, option_file(tmp_path, [ca, "tls-version=TLSv1.1"]), servers.port("MYSQL_IP"))
+    # A server without TLS: ssl-verify-server-cert and ssl-fp each make Connector/C refuse
+    # it instead of logging in in plaintext ...
+    plain = servers.port("MYSQL_PLAIN")
+    for setting in ["ssl-verify-server-cert=1", "ssl-fp=" + "00" * 20]:
+        with pytest.raises(MySQLdb.OperationalError, match="SSL is required"):
+            connect_with(servers, option_file(tmp_path, [ca, setting]), plain)
+    # ... while ssl-enforce in an option file is silently ignored by Connector/C 3.3, which
+    # is why connect_kwargs does not rely on it.
+    conn = connect_with(servers, option_file(tmp_path, [ca, "ssl-enforce=1"]), plain)
+    assert ssl_version(conn) == ""
+    conn.close()
+    # restricted-auth: covered end to end by test_mysql_clear_password_is_refused_without_the_password.
