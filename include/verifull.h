@@ -66,7 +66,8 @@ extern "C" {
 #define VF_OUTCOME_TIMEOUT 15
 #define VF_OUTCOME_NETWORK_ERROR 16
 #define VF_OUTCOME_CONNECTION_FAILED 17
-#define VF_OUTCOME_LAST VF_OUTCOME_CONNECTION_FAILED
+#define VF_OUTCOME_ADMIN_CREDENTIAL 18
+#define VF_OUTCOME_LAST VF_OUTCOME_ADMIN_CREDENTIAL
 
 /* Verification engines. */
 #define VF_ENGINE_DEFAULT 0
@@ -109,7 +110,8 @@ VF_API int vf_trust_anchor_field(vf_trust_t trust, size_t index, int field, char
 VF_API int vf_trust_anchors_file(vf_trust_t trust, char* buf, size_t* len);
 
 /* ---- policy -------------------------------------------------------------------- */
-#define VF_POLICY_OPTIONS_VERSION 1
+/* Version 2 added refuse_admin_credentials; version 1 structs are still accepted. */
+#define VF_POLICY_OPTIONS_VERSION 2
 typedef struct vf_policy_options {
   unsigned int version;      /* VF_POLICY_OPTIONS_VERSION */
   const char* host;          /* required: DNS name or IP literal that was dialled */
@@ -120,9 +122,10 @@ typedef struct vf_policy_options {
   int64_t verification_time; /* Unix seconds */
   int max_intermediates;     /* negative: library default */
   unsigned int timeout_ms;   /* network timeouts; 0: library default (10 s) */
+  int refuse_admin_credentials; /* connections: refuse an administrator credential */
 } vf_policy_options;
 #define VF_POLICY_OPTIONS_INIT \
-  { VF_POLICY_OPTIONS_VERSION, NULL, NULL, 0, VF_ENGINE_DEFAULT, 0, 0, -1, 0 }
+  { VF_POLICY_OPTIONS_VERSION, NULL, NULL, 0, VF_ENGINE_DEFAULT, 0, 0, -1, 0, 0 }
 
 /* ---- offline verification ------------------------------------------------------ */
 /* presented_pem: the leaf first, then intermediates as a server would send them.
@@ -203,6 +206,18 @@ VF_API int vf_mysql_destroy(vf_mysql_t my);
  * receives the approved certificate's SHA-1 fingerprint (40 hex digits), else "". */
 VF_API int vf_mysql_approve(vf_report_t* report, const char* url, vf_trust_t trust,
                             const vf_policy_options* options, char* buf, size_t* len);
+
+/* ---- least-privilege audit -------------------------------------------------------- */
+/* What the connected credential may do, as one JSON object: user, verdict ("admin",
+ * "broad" or "least_privilege"), message, admin_findings, broad_findings,
+ * table_privileges, grants. pgconn is a PGconn*, mysql a MYSQL* (as void*). */
+VF_API int vf_pg_audit(void* pgconn, char* buf, size_t* len);
+VF_API int vf_mysql_audit(void* mysql, char* buf, size_t* len);
+#define VF_KIND_POSTGRES 1
+#define VF_KIND_MYSQL 2
+/* SQL creating a dedicated read-only user with SELECT on exactly the comma-separated
+ * tables (MySQL: database.table) and a generated password. user may be NULL. */
+VF_API int vf_suggest_readonly_sql(int kind, const char* tables, const char* user, char* buf, size_t* len);
 
 /* ---- URLs ---------------------------------------------------------------------------- */
 /* The parts of a postgres:// or mysql:// URL as one JSON object: protocol, host, port,

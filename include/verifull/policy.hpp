@@ -33,6 +33,10 @@ struct Policy {
   std::optional<int> max_intermediates;
   // Network timeouts (connect, each read, handshake) for probes and connections.
   std::chrono::milliseconds timeout{10000};
+  // Connections only: after logging in, audit the credential and refuse (outcome
+  // admin_credential) when it is an administrator. For BI tools and other
+  // integrations that must never hold one.
+  bool refuse_admin_credentials = false;
 };
 
 // "2024-05-01T12:00:00Z" or with an offset; InputError otherwise.

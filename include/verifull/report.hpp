@@ -32,6 +32,7 @@ enum class Outcome {
   timeout = 15,             // no answer in time (IP filters drop silently)
   network_error = 16,       // any other socket error
   connection_failed = 17,   // verified, then the driver failed (authentication, database)
+  admin_credential = 18,    // refuse_admin_credentials: the credential is an administrator
 };
 
 VERIFULL_API const char* outcome_name(Outcome outcome);

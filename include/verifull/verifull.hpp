@@ -1,6 +1,7 @@
 // Umbrella header of verifull's C++ API.
 #pragma once
 
+#include "verifull/audit.hpp"
 #include "verifull/endpoint.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/mysql.hpp"

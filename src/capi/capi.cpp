@@ -142,9 +142,9 @@ vf_pg_struct* pg_of(vf_pg_t handle) {
 Policy to_policy_without_host(const vf_policy_options* o) { return to_policy(o, false); }
 
 Policy to_policy(const vf_policy_options* o, bool host_required) {
-  if (o->version != VF_POLICY_OPTIONS_VERSION)
+  if (o->version < 1 || o->version > VF_POLICY_OPTIONS_VERSION)
     throw InputError("vf_policy_options.version is " + std::to_string(o->version) +
-                     "; this library knows version " + std::to_string(VF_POLICY_OPTIONS_VERSION));
+                     "; this library knows versions 1 to " + std::to_string(VF_POLICY_OPTIONS_VERSION));
   Policy p;
   if (!o->host && host_required) throw InputError("vf_policy_options.host is required");
   if (o->host) p.host = o->host;
@@ -163,6 +163,7 @@ Policy to_policy(const vf_policy_options* o, bool host_required) {
   if (o->has_verification_time) p.verification_time = o->verification_time;
   if (o->max_intermediates >= 0) p.max_intermediates = o->max_intermediates;
   if (o->timeout_ms) p.timeout = std::chrono::milliseconds(o->timeout_ms);
+  if (o->version >= 2) p.refuse_admin_credentials = o->refuse_admin_credentials != 0;
   return p;
 }
 
@@ -251,7 +252,7 @@ int vf_verify_pem(vf_report_t* report, const char* presented_pem, size_t present
     if (!untrusted_pem && untrusted_len) return fail(VF_ERROR_NULL_POINTER, "untrusted_pem is NULL");
     const Trust* t = trust_of(trust);
     if (!t) return invalid_handle("trust");
-    if (options->version != VF_POLICY_OPTIONS_VERSION)
+    if ((options->version < 1 || options->version > VF_POLICY_OPTIONS_VERSION))
       return fail(VF_ERROR_BAD_VERSION, "vf_policy_options.version " + std::to_string(options->version) +
                                             " is not supported (expected " +
                                             std::to_string(VF_POLICY_OPTIONS_VERSION) + ")");
@@ -324,7 +325,7 @@ int vf_check(vf_report_t* report, const char* url, vf_trust_t trust, const vf_po
     if (!url || !options) return fail(VF_ERROR_NULL_POINTER, "url and options are required");
     const Trust* t = trust_of(trust);
     if (!t) return invalid_handle("trust");
-    if (options->version != VF_POLICY_OPTIONS_VERSION) return fail(VF_ERROR_BAD_VERSION, "unsupported vf_policy_options.version");
+    if ((options->version < 1 || options->version > VF_POLICY_OPTIONS_VERSION)) return fail(VF_ERROR_BAD_VERSION, "unsupported vf_policy_options.version");
     *report = new vf_report_struct(check(parse_url(url), *t, to_policy_without_host(options)));
     return VF_OK;
   });
@@ -337,7 +338,7 @@ int pg_start(vf_pg_t* pg, const char* conninfo, vf_trust_t trust, const vf_polic
   if (!conninfo || !options) return fail(VF_ERROR_NULL_POINTER, "conninfo_or_url and options are required");
   const Trust* t = trust_of(trust);
   if (!t) return invalid_handle("trust");
-  if (options->version != VF_POLICY_OPTIONS_VERSION) return fail(VF_ERROR_BAD_VERSION, "unsupported vf_policy_options.version");
+  if ((options->version < 1 || options->version > VF_POLICY_OPTIONS_VERSION)) return fail(VF_ERROR_BAD_VERSION, "unsupported vf_policy_options.version");
   if (options->host) return fail(VF_ERROR_INPUT, "options->host must be NULL: the host names come from the connection string");
   const Policy policy = to_policy_without_host(options);
   auto handle = std::make_unique<vf_pg_struct>();
@@ -429,7 +430,7 @@ int vf_pg_conninfo(const char* conninfo_or_url, vf_trust_t trust, const vf_polic
     if (!conninfo_or_url || !options) return fail(VF_ERROR_NULL_POINTER, "conninfo_or_url and options are required");
     const Trust* t = trust_of(trust);
     if (!t) return invalid_handle("trust");
-    if (options->version != VF_POLICY_OPTIONS_VERSION) return fail(VF_ERROR_BAD_VERSION, "unsupported vf_policy_options.version");
+    if ((options->version < 1 || options->version > VF_POLICY_OPTIONS_VERSION)) return fail(VF_ERROR_BAD_VERSION, "unsupported vf_policy_options.version");
     return write_string(postgres::conninfo(conninfo_or_url, *t, to_policy_without_host(options)), buf, len);
   });
 }
@@ -440,7 +441,7 @@ const Trust* connect_inputs(const char* url, vf_trust_t trust, const vf_policy_o
   if (!url || !options) throw InputError("url and options are required");
   const Trust* t = trust_of(trust);
   if (!t) throw InputError("not a valid trust handle");
-  if (options->version != VF_POLICY_OPTIONS_VERSION) throw InputError("unsupported vf_policy_options.version");
+  if ((options->version < 1 || options->version > VF_POLICY_OPTIONS_VERSION)) throw InputError("unsupported vf_policy_options.version");
   return t;
 }
 }  // namespace
@@ -529,6 +530,44 @@ int vf_parse_url(const char* url, char* buf, size_t* len) {
                               {"database", ep.database},
                               {"params", params}};
     return write_string(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), buf, len);
+  });
+}
+
+int vf_pg_audit(void* pgconn, char* buf, size_t* len) {
+  return guard([&] {
+    if (!pgconn) return fail(VF_ERROR_NULL_POINTER, "pgconn must not be NULL");
+    return write_string(postgres::audit(static_cast<PGconn*>(pgconn)).to_json(), buf, len);
+  });
+}
+
+int vf_mysql_audit(void* mysql_handle, char* buf, size_t* len) {
+  return guard([&] {
+    if (!mysql_handle) return fail(VF_ERROR_NULL_POINTER, "mysql must not be NULL");
+    return write_string(mysql::audit(static_cast<MYSQL*>(mysql_handle)).to_json(), buf, len);
+  });
+}
+
+int vf_suggest_readonly_sql(int kind, const char* tables, const char* user, char* buf, size_t* len) {
+  return guard([&] {
+    if (!tables) return fail(VF_ERROR_NULL_POINTER, "tables must not be NULL");
+    // Comma-separated; spaces around a name are dropped, spaces inside one are kept
+    // (and then refused by the identifier check).
+    std::vector<std::string> list;
+    std::string current;
+    for (const char* p = tables;; ++p) {
+      if (*p == ',' || *p == '\0') {
+        const auto first = current.find_first_not_of(' '), last = current.find_last_not_of(' ');
+        if (first != std::string::npos) list.push_back(current.substr(first, last - first + 1));
+        current.clear();
+        if (*p == '\0') break;
+      } else {
+        current += *p;
+      }
+    }
+    const std::string name = user ? user : "readonly_integration";
+    if (kind == VF_KIND_POSTGRES) return write_string(postgres::suggest_readonly_sql(list, name), buf, len);
+    if (kind == VF_KIND_MYSQL) return write_string(mysql::suggest_readonly_sql(list, name), buf, len);
+    return fail(VF_ERROR_INPUT, "kind must be VF_KIND_POSTGRES or VF_KIND_MYSQL");
   });
 }
 

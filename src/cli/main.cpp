@@ -235,6 +235,73 @@ int run_connect(const ConnectArgs& a) {
   return print_connection(connected.report, a.query, q, a.json);
 }
 
+struct AuditArgs {
+  std::string target;  // a URL, or with --suggest-readonly the tables
+  std::vector<std::string> ca;
+  std::vector<std::string> pins;
+  std::string engine = "openssl";
+  double timeout = 10;
+  bool json = false;
+  bool suggest_readonly = false;
+  std::string kind;
+  std::string user = "readonly_integration";
+};
+
+std::vector<std::string> split_tables(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+int print_audit(const Report& connection, const AuditReport* audit, bool json) {
+  if (json) {
+    auto j = nlohmann::json::parse(connection.to_json());
+    if (audit) j["audit"] = nlohmann::json::parse(audit->to_json());
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else if (!audit) {
+    print_report(connection, false);
+  } else {
+    std::cout << "connected to " << connection.endpoint << " (verified, " << connection.tls_version << ")\n"
+              << privilege_level_name(audit->verdict) << ": " << audit->message << "\n";
+    for (const auto& f : audit->admin_findings) std::cout << "  admin: " << f << "\n";
+    for (const auto& f : audit->broad_findings) std::cout << "  broad: " << f << "\n";
+    for (const auto& [kind, count] : audit->table_privileges)
+      if (count) std::cout << "  " << kind << " on " << count << " table" << (count == 1 ? "" : "s") << "\n";
+  }
+  if (!connection.ok()) return outcome_exit_code(connection.outcome);
+  return audit->verdict == PrivilegeLevel::least_privilege ? kOk : kRefused;
+}
+
+int run_audit(const AuditArgs& a) {
+  if (a.suggest_readonly) {
+    const auto tables = split_tables(a.target);
+    if (a.kind == "postgres") std::cout << postgres::suggest_readonly_sql(tables, a.user);
+    else if (a.kind == "mysql") std::cout << mysql::suggest_readonly_sql(tables, a.user);
+    else throw InputError("--suggest-readonly needs --kind postgres or --kind mysql");
+    return kOk;
+  }
+  if (a.ca.empty()) throw InputError("--ca is required to audit a connection");
+  const Endpoint endpoint = parse_url(a.target);
+  Policy policy;
+  policy.pins = a.pins;
+  policy.engine = parse_engine(a.engine);
+  policy.timeout = timeout_from_seconds(a.timeout);
+  const Trust trust = load_trust(a.ca);
+  if (endpoint.protocol == Protocol::mysql) {
+    auto connected = mysql::connect(a.target, trust, policy);
+    if (!connected.report.ok()) return print_audit(connected.report, nullptr, a.json);
+    const auto audit = mysql::audit(connected.conn.get());
+    return print_audit(connected.report, &audit, a.json);
+  }
+  auto connected = postgres::connect(a.target, trust, policy);
+  if (!connected.report.ok()) return print_audit(connected.report, nullptr, a.json);
+  const auto audit = postgres::audit(connected.conn.get());
+  return print_audit(connected.report, &audit, a.json);
+}
+
 int run_show(const std::string& url, double timeout) {
   const Endpoint endpoint = parse_url(url);
   const ProbeResult result = fetch_chain(endpoint, timeout_from_seconds(timeout));
@@ -362,6 +429,19 @@ int main(int argc, char** argv) {
   connect_cmd->add_option("--timeout", connect_args.timeout, "seconds (default 10)");
   connect_cmd->add_flag("--json", connect_args.json, "print one JSON object");
 
+  AuditArgs audit_args;
+  auto* audit_cmd = app.add_subcommand("audit", "report what the credential in URL may do (least privilege)");
+  audit_cmd->add_option("TARGET", audit_args.target, "URL; with --suggest-readonly: TABLE[,TABLE...]")->required();
+  audit_cmd->add_option("--ca", audit_args.ca, "trust anchors: FILE, - (stdin) or env:VAR; repeatable");
+  audit_cmd->add_option("--pin", audit_args.pins, "sha256/BASE64 key pin; repeatable");
+  audit_cmd->add_option("--engine", audit_args.engine, "openssl, botan or both");
+  audit_cmd->add_option("--timeout", audit_args.timeout, "seconds (default 10)");
+  audit_cmd->add_flag("--json", audit_args.json, "print one JSON object");
+  audit_cmd->add_flag("--suggest-readonly", audit_args.suggest_readonly,
+                      "print SQL creating a read-only user for the tables, with a generated password");
+  audit_cmd->add_option("--kind", audit_args.kind, "postgres or mysql (with --suggest-readonly)");
+  audit_cmd->add_option("--user", audit_args.user, "the new user's name (default readonly_integration)");
+
   std::string show_url;
   double show_timeout = 10;
   auto* show_cmd = app.add_subcommand("show", "print the chain an endpoint presents as PEM, trusting nothing");
@@ -390,6 +470,7 @@ int main(int argc, char** argv) {
     if (*check_cmd) return run_check(check_args);
     if (*show_cmd) return run_show(show_url, show_timeout);
     if (*connect_cmd) return run_connect(connect_args);
+    if (*audit_cmd) return run_audit(audit_args);
   } catch (const InputError& e) {
     std::cerr << "verifull: " << e.what() << "\n";
     return kInput;

@@ -25,6 +25,7 @@ const char* outcome_name(Outcome outcome) {
     case Outcome::timeout: return "timeout";
     case Outcome::network_error: return "network_error";
     case Outcome::connection_failed: return "connection_failed";
+    case Outcome::admin_credential: return "admin_credential";
   }
   return "unknown";
 }

@@ -14,6 +14,7 @@
 #include "core/cert_facts.hpp"
 #include "core/peer_name.hpp"
 #include "mysql/cache.hpp"
+#include "verifull/audit.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/probe.hpp"
 
@@ -227,9 +228,20 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
     if (mysql_real_connect(m, endpoint.host.c_str(), endpoint.user.c_str(), password,
                            endpoint.database.empty() ? nullptr : endpoint.database.c_str(), endpoint.port,
                            nullptr, 0)) {
-      if (!mysql_get_ssl_cipher(m)) {  // cannot happen with SSL_ENFORCE; fail closed anyway
-        mysql_close(m);
+      // A refusal after login: the handle may be the caller's, so it is not freed here;
+      // mariadb_cancel makes every further read and write on it fail.
+      if (!mysql_get_ssl_cipher(m)) {  // cannot happen with VERIFY_SERVER_CERT; fail closed anyway
+        mariadb_cancel(m);
         return refused(approval->report, Outcome::tls_unavailable, "Connector/C connected without TLS; refused");
+      }
+      if (effective.refuse_admin_credentials) {
+        const AuditReport audit = mysql::audit(m);
+        if (audit.is_admin()) {
+          mariadb_cancel(m);
+          return refused(approval->report, Outcome::admin_credential,
+                         "the server was verified, but this connection must not use an administrator credential: " +
+                             audit.message);
+        }
       }
       return approval->report;
     }

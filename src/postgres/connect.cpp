@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "core/verdict.hpp"
+#include "verifull/audit.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/postgres.hpp"
 #include "verifull/probe.hpp"
@@ -201,6 +202,16 @@ AsyncConnect::Wait AsyncConnect::step() {
         s.report.message = "libpq connected without a TLS session verifull could check; refused";
         s.finish_refused();
         return Wait::done;
+      }
+      if (s.policy.refuse_admin_credentials) {
+        const AuditReport audit = postgres::audit(s.conn);
+        if (audit.is_admin()) {
+          s.report.outcome = Outcome::admin_credential;
+          s.report.message = "the server was verified, but this connection must not use an administrator "
+                             "credential: " + audit.message;
+          s.finish_refused();
+          return Wait::done;
+        }
       }
       s.connected = true;
       s.done = true;

@@ -17,8 +17,8 @@ from typing import Optional, Sequence
 
 from . import _native
 
-__all__ = ["Trust", "Report", "Certificate", "check", "verify_pem", "VerifullError", "InputError",
-           "VerificationError", "NetworkError", "postgres", "mysql", "__version__"]
+__all__ = ["Trust", "Report", "Certificate", "AuditReport", "check", "verify_pem", "suggest_readonly_sql",
+           "VerifullError", "InputError", "VerificationError", "NetworkError", "postgres", "mysql", "__version__"]
 
 __version__ = _native.lib.vf_version_string().decode()
 
@@ -175,6 +175,44 @@ def verify_pem(chain_pem: str, trust: Trust, host: str, untrusted_pem: str = "",
     except _native.NativeError as e:
         _raise_for(e)
     return Report._from_json(_native.report_json(handle))
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What a connected credential may do. verdict: "admin", "broad" or "least_privilege"."""
+    user: str
+    verdict: str
+    message: str
+    admin_findings: list
+    broad_findings: list
+    table_privileges: dict
+    grants: list
+
+    @property
+    def is_admin(self) -> bool:
+        return self.verdict == "admin"
+
+
+def _audit(fn, pointer: int) -> AuditReport:
+    import json
+    try:
+        data = json.loads(_native.string_out(fn, ctypes.c_void_p(pointer)))
+    except _native.NativeError as e:
+        _raise_for(e)
+    return AuditReport(**data)
+
+
+def suggest_readonly_sql(kind: str, tables: Sequence[str], user: str = "readonly_integration") -> str:
+    """SQL creating a dedicated read-only user with SELECT on exactly `tables` (MySQL:
+    "database.table") and a generated password. kind: "postgres" or "mysql"."""
+    kinds = {"postgres": 1, "mysql": 2}
+    if kind not in kinds:
+        raise InputError("kind must be 'postgres' or 'mysql'")
+    try:
+        return _native.string_out(_native.lib.vf_suggest_readonly_sql, kinds[kind], ",".join(tables).encode(),
+                                  user.encode())
+    except _native.NativeError as e:
+        _raise_for(e)
 
 
 from . import mysql, postgres  # noqa: E402  (they use the names above)

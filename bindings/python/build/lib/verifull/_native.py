@@ -27,7 +27,7 @@ ERROR_INTERNAL = -99
 
 ENGINE_DEFAULT, ENGINE_OPENSSL, ENGINE_BOTAN, ENGINE_BOTH = 0, 1, 2, 3
 ENGINES = {None: ENGINE_DEFAULT, "openssl": ENGINE_OPENSSL, "botan": ENGINE_BOTAN, "both": ENGINE_BOTH}
-POLICY_OPTIONS_VERSION = 1
+POLICY_OPTIONS_VERSION = 2
 
 
 class _PolicyOptions(ctypes.Structure):
@@ -41,6 +41,7 @@ class _PolicyOptions(ctypes.Structure):
         ("verification_time", ctypes.c_int64),
         ("max_intermediates", ctypes.c_int),
         ("timeout_ms", ctypes.c_uint),
+        ("refuse_admin_credentials", ctypes.c_int),
     ]
 
 
@@ -94,6 +95,9 @@ for name, args in {
     "vf_pg_conninfo": [ctypes.c_char_p, _p, _opts_p, ctypes.c_char_p, _size_p],
     "vf_mysql_approve": [_pp, ctypes.c_char_p, _p, _opts_p, ctypes.c_char_p, _size_p],
     "vf_parse_url": [ctypes.c_char_p, ctypes.c_char_p, _size_p],
+    "vf_pg_audit": [_p, ctypes.c_char_p, _size_p],
+    "vf_mysql_audit": [_p, ctypes.c_char_p, _size_p],
+    "vf_suggest_readonly_sql": [ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, _size_p],
 }.items():
     fn = getattr(lib, name)
     fn.argtypes = args
@@ -142,7 +146,7 @@ def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optiona
     pin_array = (ctypes.c_char_p * max(1, len(encoded)))(*encoded)
     opts = _PolicyOptions(POLICY_OPTIONS_VERSION, host.encode() if host else None,
                           ctypes.cast(pin_array, ctypes.POINTER(ctypes.c_char_p)), len(encoded),
-                          ENGINES[engine], 1 if at is not None else 0, at or 0, -1, int(timeout * 1000))
+                          ENGINES[engine], 1 if at is not None else 0, at or 0, -1, int(timeout * 1000), 0)
     return opts, (pin_array, encoded)
 
 

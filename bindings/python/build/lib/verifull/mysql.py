@@ -19,7 +19,7 @@ import json
 import os
 from typing import Optional, Sequence
 
-from . import InputError, Report, Trust, _native, _policy, _raise_for
+from . import AuditReport, InputError, Report, Trust, _audit, _native, _policy, _raise_for
 
 ALLOWED_AUTH = "mysql_native_password,client_ed25519,caching_sha2_password,sha256_password"
 OPTION_GROUP = "verifull"
@@ -91,3 +91,16 @@ def connect_kwargs(url: str, trust: Trust, pins: Sequence[str] = (), engine: Opt
     if endpoint["database"]:
         kwargs["db"] = endpoint["database"]
     return kwargs
+
+
+def audit(conn) -> AuditReport:
+    """What the credential of an open MySQLdb connection may do (SHOW GRANTS, parsed)."""
+    native = getattr(conn, "_get_native_connection", None)
+    if native is None:
+        raise InputError("audit() needs a MySQLdb (mysqlclient >= 1.4) connection")
+    capsule = native()
+    get_name = ctypes.pythonapi.PyCapsule_GetName
+    get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype, get_pointer.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    return _audit(_native.lib.vf_mysql_audit, get_pointer(capsule, get_name(capsule)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from . import InputError, Trust, _native, _policy, _raise_for, check
+from . import AuditReport, InputError, Trust, _audit, _native, _policy, _raise_for, check
 
 
 def conninfo(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
@@ -35,3 +35,16 @@ def conninfo(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[
             raise InputError("pins and engine need a postgres:// URL (to probe the endpoint first)")
         check(url, trust, pins=pins, engine=engine, timeout=timeout).raise_for_outcome()
     return hardened
+
+
+def audit(conn) -> AuditReport:
+    """What the credential of an open psycopg2 or psycopg (3) connection may do."""
+    if hasattr(conn, "pgconn_ptr"):  # psycopg2 >= 2.8
+        pointer = conn.pgconn_ptr
+    elif hasattr(conn, "pgconn"):  # psycopg 3
+        pointer = conn.pgconn.pgconn_ptr
+    else:
+        raise InputError("audit() needs a psycopg2 or psycopg connection")
+    if not pointer:
+        raise InputError("the connection is closed")
+    return _audit(_native.lib.vf_pg_audit, pointer)

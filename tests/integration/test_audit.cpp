@@ -1,0 +1,194 @@
+// The least-privilege audit against the real servers: an administrator, a read-only user
+// on two tables, a user with broad grants, and a user made from the suggested SQL.
+#include <doctest/doctest.h>
+#include <libpq-fe.h>
+#include <mysql.h>
+
+#include <regex>
+
+#include "run_cli.hpp"
+#include "servers_env.hpp"
+#include "verifull/verifull.hpp"
+
+using namespace verifull;
+
+namespace {
+
+Trust ca() { return Trust::from_file(servers::pki("ca.pem")); }
+
+std::string pg_url(const std::string& user, const std::string& password, const std::string& db = servers::database()) {
+  return "postgres://" + user + ":" + password + "@localhost:" + servers::pg_port() + "/" + db;
+}
+
+std::string my_url(const std::string& user, const std::string& password) {
+  return "mysql://" + user + ":" + password + "@localhost:" + servers::mysql_port() + "/" + servers::database();
+}
+
+std::string admin_password() { return servers::env("VERIFULL_ADMIN_PASSWORD"); }
+
+void pg_exec(PGconn* conn, const std::string& sql) {
+  PGresult* res = PQexec(conn, sql.c_str());
+  const auto status = PQresultStatus(res);
+  const std::string why = PQresultErrorMessage(res);
+  PQclear(res);
+  REQUIRE_MESSAGE((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK), sql << ": " << why);
+}
+
+void my_exec(MYSQL* m, const std::string& sql) { REQUIRE_MESSAGE(mysql_query(m, sql.c_str()) == 0, sql << ": " << mysql_error(m)); }
+
+std::string password_in(const std::string& sql) {
+  std::smatch m;
+  REQUIRE(std::regex_search(sql, m, std::regex("PASSWORD '([A-Za-z0-9_-]+)'|BY '([A-Za-z0-9_-]+)'")));
+  return m[1].matched ? m[1].str() : m[2].str();
+}
+
+postgres::Connection pg_admin() {
+  auto c = postgres::connect(pg_url("postgres", admin_password()), ca());
+  REQUIRE_MESSAGE(c.report.ok(), c.report.message);
+  return std::move(c.conn);
+}
+
+mysql::Connection my_admin() {
+  auto c = mysql::connect(my_url("verifull_admin", admin_password()), ca());
+  REQUIRE_MESSAGE(c.report.ok(), c.report.message);
+  return std::move(c.conn);
+}
+
+AuditReport pg_audit_as(const std::string& user, const std::string& password) {
+  auto c = postgres::connect(pg_url(user, password), ca());
+  REQUIRE_MESSAGE(c.report.ok(), c.report.message);
+  return postgres::audit(c.conn.get());
+}
+
+AuditReport my_audit_as(const std::string& user, const std::string& password) {
+  auto c = mysql::connect(my_url(user, password), ca());
+  REQUIRE_MESSAGE(c.report.ok(), c.report.message);
+  return mysql::audit(c.conn.get());
+}
+
+}  // namespace
+
+TEST_CASE("PostgreSQL: the administrator, a broad user and a read-only user on two tables") {
+  auto admin = pg_admin();
+  CHECK(postgres::audit(admin.get()).verdict == PrivilegeLevel::admin);
+  {
+    auto db = postgres::connect(pg_url("postgres", admin_password()), ca());
+    pg_exec(db.conn.get(), "CREATE TABLE IF NOT EXISTS audit_t1 (id int); CREATE TABLE IF NOT EXISTS audit_t2 (id int); "
+                           "CREATE TABLE IF NOT EXISTS audit_t3 (id int)");
+    pg_exec(db.conn.get(), "DROP ROLE IF EXISTS audit_ro; CREATE ROLE audit_ro LOGIN PASSWORD 'ro-Pa55word'; "
+                           "GRANT SELECT ON audit_t1, audit_t2 TO audit_ro");
+    pg_exec(db.conn.get(), "DROP ROLE IF EXISTS audit_broad; CREATE ROLE audit_broad LOGIN CREATEDB PASSWORD 'broad-Pa55word'; "
+                           "GRANT pg_read_all_data TO audit_broad");
+  }
+  const auto ro = pg_audit_as("audit_ro", "ro-Pa55word");
+  CHECK(ro.verdict == PrivilegeLevel::least_privilege);
+  CHECK(ro.table_privileges.at("SELECT") == 2);
+  CHECK(ro.table_privileges.at("INSERT") == 0);
+  const auto broad = pg_audit_as("audit_broad", "broad-Pa55word");
+  CHECK(broad.verdict == PrivilegeLevel::broad);
+  CHECK(broad.message.find("member of pg_read_all_data") != std::string::npos);
+  CHECK(broad.message.find("CREATEDB") != std::string::npos);
+  // The application's own user owns its database: broad, not admin.
+  CHECK(pg_audit_as(servers::user(), servers::password()).verdict == PrivilegeLevel::broad);
+}
+
+TEST_CASE("PostgreSQL: the suggested read-only SQL makes a least-privilege user") {
+  const auto sql = postgres::suggest_readonly_sql({"audit_t1", "public.audit_t2"}, "audit_suggested");
+  auto db = postgres::connect(pg_url("postgres", admin_password()), ca());
+  REQUIRE(db.report.ok());
+  pg_exec(db.conn.get(), "CREATE TABLE IF NOT EXISTS audit_t1 (id int); CREATE TABLE IF NOT EXISTS audit_t2 (id int)");
+  pg_exec(db.conn.get(), "DROP ROLE IF EXISTS audit_suggested");
+  pg_exec(db.conn.get(), sql);
+  const auto report = pg_audit_as("audit_suggested", password_in(sql));
+  CHECK(report.verdict == PrivilegeLevel::least_privilege);
+  CHECK(report.table_privileges.at("SELECT") == 2);
+  CHECK_THROWS_AS(postgres::suggest_readonly_sql({"bad name"}), InputError);
+  CHECK_THROWS_AS(postgres::suggest_readonly_sql({}), InputError);
+}
+
+TEST_CASE("PostgreSQL: refuse_admin_credentials refuses the administrator, not the read-only user") {
+  Policy policy;
+  policy.refuse_admin_credentials = true;
+  auto admin = postgres::connect(pg_url("postgres", admin_password()), ca(), policy);
+  CHECK(admin.report.outcome == Outcome::admin_credential);
+  CHECK_FALSE(admin.conn);
+  auto ro = postgres::connect(pg_url("audit_ro", "ro-Pa55word"), ca(), policy);
+  CHECK_MESSAGE(ro.report.ok(), ro.report.message);
+}
+
+TEST_CASE("MySQL: the administrator, a broad user and a read-only user on two tables") {
+  auto admin = my_admin();
+  CHECK(mysql::audit(admin.get()).verdict == PrivilegeLevel::admin);
+  my_exec(admin.get(), "CREATE TABLE IF NOT EXISTS verifull_test.audit_t1 (id int)");
+  my_exec(admin.get(), "CREATE TABLE IF NOT EXISTS verifull_test.audit_t2 (id int)");
+  my_exec(admin.get(), "DROP USER IF EXISTS 'audit_ro'@'%'");
+  my_exec(admin.get(), "CREATE USER 'audit_ro'@'%' IDENTIFIED BY 'ro-Pa55word'");
+  my_exec(admin.get(), "GRANT SELECT ON verifull_test.audit_t1 TO 'audit_ro'@'%'");
+  my_exec(admin.get(), "GRANT SELECT ON verifull_test.audit_t2 TO 'audit_ro'@'%'");
+  my_exec(admin.get(), "DROP USER IF EXISTS 'audit_broad'@'%'");
+  my_exec(admin.get(), "CREATE USER 'audit_broad'@'%' IDENTIFIED BY 'broad-Pa55word'");
+  my_exec(admin.get(), "GRANT SELECT, SHOW DATABASES ON *.* TO 'audit_broad'@'%'");
+  const auto ro = my_audit_as("audit_ro", "ro-Pa55word");
+  CHECK(ro.verdict == PrivilegeLevel::least_privilege);
+  CHECK(ro.table_privileges.at("SELECT") == 2);
+  const auto broad = my_audit_as("audit_broad", "broad-Pa55word");
+  CHECK(broad.verdict == PrivilegeLevel::broad);
+  CHECK(broad.message.find("SELECT on *.*") != std::string::npos);
+  for (const auto& g : my_audit_as("audit_broad", "broad-Pa55word").grants)
+    CHECK(g.find("*") != std::string::npos);  // kept, with credentials removed
+}
+
+TEST_CASE("MySQL: the suggested read-only SQL makes a least-privilege user; refuse_admin_credentials") {
+  const auto sql = mysql::suggest_readonly_sql({"verifull_test.audit_t1", "verifull_test.audit_t2"}, "audit_suggested");
+  auto admin = my_admin();
+  my_exec(admin.get(), "CREATE TABLE IF NOT EXISTS verifull_test.audit_t1 (id int)");
+  my_exec(admin.get(), "CREATE TABLE IF NOT EXISTS verifull_test.audit_t2 (id int)");
+  my_exec(admin.get(), "DROP USER IF EXISTS 'audit_suggested'@'%'");
+  std::size_t start = 0;
+  while (start < sql.size()) {  // one statement per line; skip the comment
+    auto end = sql.find('\n', start);
+    const auto line = sql.substr(start, end - start);
+    if (!line.empty() && line.rfind("--", 0) != 0) my_exec(admin.get(), line);
+    start = end + 1;
+  }
+  const auto report = my_audit_as("audit_suggested", password_in(sql));
+  CHECK(report.verdict == PrivilegeLevel::least_privilege);
+  CHECK(report.table_privileges.at("SELECT") == 2);
+  CHECK_THROWS_AS(mysql::suggest_readonly_sql({"no_database"}), InputError);
+
+  Policy policy;
+  policy.refuse_admin_credentials = true;
+  auto refused = mysql::connect(my_url("verifull_admin", admin_password()), ca(), policy);
+  CHECK(refused.report.outcome == Outcome::admin_credential);
+  CHECK_FALSE(refused.conn);
+  CHECK(mysql::connect(my_url("audit_suggested", password_in(sql)), ca(), policy).report.ok());
+}
+
+TEST_CASE("SHOW GRANTS parsing: credentials removed, column lists, PROXY, roles, grant option") {
+  const auto r = mysql::audit_grants(
+      "u@%", {"GRANT USAGE ON *.* TO `u`@`%` IDENTIFIED BY PASSWORD '*0123456789ABCDEF0123456789ABCDEF01234567'",
+              "GRANT SELECT (`a`, `b`), INSERT ON `db`.`t` TO `u`@`%`", "GRANT `reporting` TO `u`@`%`"});
+  CHECK(r.verdict == PrivilegeLevel::broad);  // the role is not expanded: not least privilege
+  CHECK(r.table_privileges.at("SELECT") == 1);
+  CHECK(r.table_privileges.at("INSERT") == 1);
+  for (const auto& g : r.grants) CHECK(g.find("0123456789ABCDEF") == std::string::npos);
+  CHECK(mysql::audit_grants("root@localhost", {"GRANT PROXY ON ''@'%' TO 'root'@'localhost' WITH GRANT OPTION"}).verdict ==
+        PrivilegeLevel::admin);
+  CHECK(mysql::audit_grants("u@%", {"GRANT SELECT ON `db`.`t` TO `u`@`%` WITH GRANT OPTION"}).verdict ==
+        PrivilegeLevel::broad);
+  CHECK(mysql::audit_grants("u@%", {"GRANT FILE ON *.* TO `u`@`%`"}).verdict == PrivilegeLevel::admin);
+  CHECK(mysql::audit_grants("u@%", {"GRANT USAGE ON *.* TO `u`@`%`"}).verdict == PrivilegeLevel::least_privilege);
+}
+
+TEST_CASE("verifull audit: exit codes, JSON, and --suggest-readonly") {
+  auto admin = testcli::verifull({"audit", pg_url("postgres", admin_password()), "--ca", servers::pki("ca.pem"), "--json"});
+  CHECK(admin.exit_code == 1);
+  CHECK(admin.out.find("\"verdict\":\"admin\"") != std::string::npos);
+  CHECK(testcli::verifull({"audit", pg_url("audit_ro", "ro-Pa55word"), "--ca", servers::pki("ca.pem")}).exit_code == 0);
+  CHECK(testcli::verifull({"audit", my_url("audit_ro", "ro-Pa55word"), "--ca", servers::pki("ca.pem")}).exit_code == 0);
+  auto sql = testcli::verifull({"audit", "--suggest-readonly", "--kind", "postgres", "orders,customers"});
+  CHECK(sql.exit_code == 0);
+  CHECK(sql.out.find("GRANT SELECT ON TABLE \"public\".\"orders\", \"public\".\"customers\"") != std::string::npos);
+  CHECK(testcli::verifull({"audit", "--suggest-readonly", "--kind", "oracle", "t"}).exit_code == 2);
+  CHECK(testcli::verifull({"audit", pg_url("audit_ro", "ro-Pa55word")}).exit_code == 2);  // no --ca
+}
