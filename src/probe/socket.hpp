@@ -16,6 +16,13 @@ class Socket {
   // ProbeFailure: name_not_resolved, connection_refused, timeout, network_error.
   static Socket connect(const std::string& host, std::uint16_t port, Clock::time_point deadline);
 
+  // Takes ownership of a connected descriptor (tests and fuzzers use a socketpair).
+  static Socket adopt(int fd, std::string peer) {
+    Socket s(fd);
+    s.peer = std::move(peer);
+    return s;
+  }
+
   Socket(Socket&& other) noexcept : peer(std::move(other.peer)), fd_(other.fd_) { other.fd_ = -1; }
   Socket& operator=(Socket&&) = delete;
   ~Socket();

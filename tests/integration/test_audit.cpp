@@ -36,6 +36,12 @@ void pg_exec(PGconn* conn, const std::string& sql) {
 
 void my_exec(MYSQL* m, const std::string& sql) { REQUIRE_MESSAGE(mysql_query(m, sql.c_str()) == 0, sql << ": " << mysql_error(m)); }
 
+// Drops a role and what it was granted, so the test can run again on the same server.
+std::string drop_role(const std::string& role) {
+  return "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" + role + "') THEN "
+         "EXECUTE 'DROP OWNED BY " + role + "'; EXECUTE 'DROP ROLE " + role + "'; END IF; END $$";
+}
+
 std::string password_in(const std::string& sql) {
   std::smatch m;
   REQUIRE(std::regex_search(sql, m, std::regex("PASSWORD '([A-Za-z0-9_-]+)'|BY '([A-Za-z0-9_-]+)'")));
@@ -75,9 +81,11 @@ TEST_CASE("PostgreSQL: the administrator, a broad user and a read-only user on t
     auto db = postgres::connect(pg_url("postgres", admin_password()), ca());
     pg_exec(db.conn.get(), "CREATE TABLE IF NOT EXISTS audit_t1 (id int); CREATE TABLE IF NOT EXISTS audit_t2 (id int); "
                            "CREATE TABLE IF NOT EXISTS audit_t3 (id int)");
-    pg_exec(db.conn.get(), "DROP ROLE IF EXISTS audit_ro; CREATE ROLE audit_ro LOGIN PASSWORD 'ro-Pa55word'; "
+    pg_exec(db.conn.get(), drop_role("audit_ro"));
+    pg_exec(db.conn.get(), "CREATE ROLE audit_ro LOGIN PASSWORD 'ro-Pa55word'; "
                            "GRANT SELECT ON audit_t1, audit_t2 TO audit_ro");
-    pg_exec(db.conn.get(), "DROP ROLE IF EXISTS audit_broad; CREATE ROLE audit_broad LOGIN CREATEDB PASSWORD 'broad-Pa55word'; "
+    pg_exec(db.conn.get(), drop_role("audit_broad"));
+    pg_exec(db.conn.get(), "CREATE ROLE audit_broad LOGIN CREATEDB PASSWORD 'broad-Pa55word'; "
                            "GRANT pg_read_all_data TO audit_broad");
   }
   const auto ro = pg_audit_as("audit_ro", "ro-Pa55word");
@@ -97,7 +105,7 @@ TEST_CASE("PostgreSQL: the suggested read-only SQL makes a least-privilege user"
   auto db = postgres::connect(pg_url("postgres", admin_password()), ca());
   REQUIRE(db.report.ok());
   pg_exec(db.conn.get(), "CREATE TABLE IF NOT EXISTS audit_t1 (id int); CREATE TABLE IF NOT EXISTS audit_t2 (id int)");
-  pg_exec(db.conn.get(), "DROP ROLE IF EXISTS audit_suggested");
+  pg_exec(db.conn.get(), drop_role("audit_suggested"));
   pg_exec(db.conn.get(), sql);
   const auto report = pg_audit_as("audit_suggested", password_in(sql));
   CHECK(report.verdict == PrivilegeLevel::least_privilege);
