@@ -75,13 +75,40 @@ std::chrono::milliseconds timeout_from_seconds(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
 
-struct CheckArgs {
-  std::vector<std::string> urls;
+// The options every command that reaches an endpoint shares (check, connect, audit).
+struct EndpointOptions {
   std::vector<std::string> ca;
   std::vector<std::string> pins;
   std::string engine = "openssl";
   double timeout = 10;
   bool json = false;
+
+  // Everything that can be bad input is checked here, before any connection is made.
+  Policy policy() const {
+    Policy p;
+    p.pins = pins;
+    p.engine = parse_engine(engine);
+    p.timeout = timeout_from_seconds(timeout);
+    for (const auto& pin : p.pins) decode_pin(pin);
+    return p;
+  }
+  Trust trust() const {
+    if (ca.empty()) throw InputError("--ca is required: the CA (trust anchors) the server must chain to");
+    return load_trust(ca);
+  }
+};
+
+void add_endpoint_options(CLI::App* cmd, EndpointOptions& o) {
+  cmd->add_option("--ca", o.ca, "trust anchors: FILE, - (stdin) or env:VAR; repeatable");
+  cmd->add_option("--pin", o.pins, "sha256/BASE64 key pin; repeatable, any one must match");
+  cmd->add_option("--engine", o.engine, "openssl, botan or both");
+  cmd->add_option("--timeout", o.timeout, "seconds for connect, each read and the handshake (default 10)");
+  cmd->add_flag("--json", o.json, "print JSON");
+}
+
+struct CheckArgs {
+  std::vector<std::string> urls;
+  EndpointOptions options;
 };
 
 void print_table(const std::vector<Report>& reports) {
@@ -102,12 +129,8 @@ int run_check(const CheckArgs& a) {
   // Everything that can be bad input is checked before any connection is made.
   std::vector<Endpoint> endpoints;
   for (const auto& url : a.urls) endpoints.push_back(parse_url(url));
-  Policy policy;
-  policy.pins = a.pins;
-  policy.engine = parse_engine(a.engine);
-  policy.timeout = timeout_from_seconds(a.timeout);
-  for (const auto& pin : policy.pins) decode_pin(pin);
-  const Trust trust = load_trust(a.ca);
+  const Policy policy = a.options.policy();
+  const Trust trust = a.options.trust();
 
   std::vector<std::future<Report>> pending;
   for (const auto& ep : endpoints)
@@ -117,7 +140,7 @@ int run_check(const CheckArgs& a) {
 
   int worst = kOk;
   for (const auto& r : reports) worst = std::max(worst, outcome_exit_code(r.outcome));
-  if (a.json) {
+  if (a.options.json) {
     for (const auto& r : reports) std::cout << r.to_json() << "\n";
   } else if (reports.size() == 1) {
     print_report(reports.front(), false);
@@ -129,12 +152,8 @@ int run_check(const CheckArgs& a) {
 
 struct ConnectArgs {
   std::string url;
-  std::vector<std::string> ca;
-  std::vector<std::string> pins;
-  std::string engine = "openssl";
   std::string query = "SELECT 1";
-  double timeout = 10;
-  bool json = false;
+  EndpointOptions options;
 };
 
 struct QueryResult {
@@ -217,31 +236,24 @@ int print_connection(const Report& report, const std::string& sql, const QueryRe
 
 int run_connect(const ConnectArgs& a) {
   const Endpoint endpoint = parse_url(a.url);  // validates the scheme and shape
-  Policy policy;
-  policy.pins = a.pins;
-  policy.engine = parse_engine(a.engine);
-  policy.timeout = timeout_from_seconds(a.timeout);
-  const Trust trust = load_trust(a.ca);
+  const Policy policy = a.options.policy();
+  const Trust trust = a.options.trust();
   QueryResult q;
   if (endpoint.protocol == Protocol::mysql) {
     // The password comes from the URL or MYSQL_PWD.
     auto connected = mysql::connect(a.url, trust, policy);
     if (connected.report.ok()) q = run_mysql_query(connected.conn.get(), a.query);
-    return print_connection(connected.report, a.query, q, a.json);
+    return print_connection(connected.report, a.query, q, a.options.json);
   }
   // The password comes from the URL or, as libpq does, from PGPASSWORD.
   auto connected = postgres::connect(a.url, trust, policy);
   if (connected.report.ok()) q = run_postgres_query(connected.conn.get(), a.query);
-  return print_connection(connected.report, a.query, q, a.json);
+  return print_connection(connected.report, a.query, q, a.options.json);
 }
 
 struct AuditArgs {
   std::string target;  // a URL, or with --suggest-readonly the tables
-  std::vector<std::string> ca;
-  std::vector<std::string> pins;
-  std::string engine = "openssl";
-  double timeout = 10;
-  bool json = false;
+  EndpointOptions options;
   bool suggest_readonly = false;
   std::string kind;
   std::string user = "readonly_integration";
@@ -283,23 +295,20 @@ int run_audit(const AuditArgs& a) {
     else throw InputError("--suggest-readonly needs --kind postgres or --kind mysql");
     return kOk;
   }
-  if (a.ca.empty()) throw InputError("--ca is required to audit a connection");
   const Endpoint endpoint = parse_url(a.target);
-  Policy policy;
-  policy.pins = a.pins;
-  policy.engine = parse_engine(a.engine);
-  policy.timeout = timeout_from_seconds(a.timeout);
-  const Trust trust = load_trust(a.ca);
+  const Policy policy = a.options.policy();
+  const Trust trust = a.options.trust();
+  const bool json = a.options.json;
   if (endpoint.protocol == Protocol::mysql) {
     auto connected = mysql::connect(a.target, trust, policy);
-    if (!connected.report.ok()) return print_audit(connected.report, nullptr, a.json);
+    if (!connected.report.ok()) return print_audit(connected.report, nullptr, json);
     const auto audit = mysql::audit(connected.conn.get());
-    return print_audit(connected.report, &audit, a.json);
+    return print_audit(connected.report, &audit, json);
   }
   auto connected = postgres::connect(a.target, trust, policy);
-  if (!connected.report.ok()) return print_audit(connected.report, nullptr, a.json);
+  if (!connected.report.ok()) return print_audit(connected.report, nullptr, json);
   const auto audit = postgres::audit(connected.conn.get());
-  return print_audit(connected.report, &audit, a.json);
+  return print_audit(connected.report, &audit, json);
 }
 
 int run_show(const std::string& url, double timeout) {
@@ -413,30 +422,18 @@ int main(int argc, char** argv) {
   CheckArgs check_args;
   auto* check_cmd = app.add_subcommand("check", "probe endpoints and verify them; never sends credentials");
   check_cmd->add_option("URL", check_args.urls, "postgres://, postgresql://, mysql:// or mariadb:// URLs")->required();
-  check_cmd->add_option("--ca", check_args.ca, "trust anchors: FILE, - (stdin) or env:VAR; repeatable")->required();
-  check_cmd->add_option("--pin", check_args.pins, "sha256/BASE64 key pin; repeatable, any one must match");
-  check_cmd->add_option("--engine", check_args.engine, "openssl, botan or both");
-  check_cmd->add_option("--timeout", check_args.timeout, "seconds for connect, each read and the handshake (default 10)");
-  check_cmd->add_flag("--json", check_args.json, "print one JSON object per endpoint");
+  add_endpoint_options(check_cmd, check_args.options);
 
   ConnectArgs connect_args;
   auto* connect_cmd = app.add_subcommand("connect", "open a verified connection and run a query");
   connect_cmd->add_option("URL", connect_args.url, "postgres:// or mysql:// user:password@host:port/db")->required();
-  connect_cmd->add_option("--ca", connect_args.ca, "trust anchors: FILE, - (stdin) or env:VAR; repeatable")->required();
   connect_cmd->add_option("--query", connect_args.query, "SQL to run (default SELECT 1)");
-  connect_cmd->add_option("--pin", connect_args.pins, "sha256/BASE64 key pin; repeatable, any one must match");
-  connect_cmd->add_option("--engine", connect_args.engine, "openssl, botan or both");
-  connect_cmd->add_option("--timeout", connect_args.timeout, "seconds (default 10)");
-  connect_cmd->add_flag("--json", connect_args.json, "print one JSON object");
+  add_endpoint_options(connect_cmd, connect_args.options);
 
   AuditArgs audit_args;
   auto* audit_cmd = app.add_subcommand("audit", "report what the credential in URL may do (least privilege)");
   audit_cmd->add_option("TARGET", audit_args.target, "URL; with --suggest-readonly: TABLE[,TABLE...]")->required();
-  audit_cmd->add_option("--ca", audit_args.ca, "trust anchors: FILE, - (stdin) or env:VAR; repeatable");
-  audit_cmd->add_option("--pin", audit_args.pins, "sha256/BASE64 key pin; repeatable");
-  audit_cmd->add_option("--engine", audit_args.engine, "openssl, botan or both");
-  audit_cmd->add_option("--timeout", audit_args.timeout, "seconds (default 10)");
-  audit_cmd->add_flag("--json", audit_args.json, "print one JSON object");
+  add_endpoint_options(audit_cmd, audit_args.options);
   audit_cmd->add_flag("--suggest-readonly", audit_args.suggest_readonly,
                       "print SQL creating a read-only user for the tables, with a generated password");
   audit_cmd->add_option("--kind", audit_args.kind, "postgres or mysql (with --suggest-readonly)");
