@@ -172,6 +172,37 @@ void bench_trust_loading() {
   std::remove(path.c_str());
 }
 
+// ---- the servers, and the bare-library connections verifull is compared with ----------
+
+struct Target {
+  std::string pki = env("VERIFULL_PKI_DIR"), user = env("VERIFULL_DB_USER"), pw = env("VERIFULL_DB_PASSWORD"),
+              db = env("VERIFULL_DB_NAME"), pg_port = env("VERIFULL_PG_PORT"), my_port = env("VERIFULL_MYSQL_PORT");
+  std::string ca_file = pki + "/ca.pem";
+
+  std::string pg_url() const { return "postgres://" + user + ":" + pw + "@localhost:" + pg_port + "/" + db; }
+  std::string my_url() const { return "mysql://" + user + ":" + pw + "@localhost:" + my_port + "/" + db; }
+
+  // libpq with verify-full and the CA file: what a careful libpq user writes.
+  PGconn* raw_pg() const {
+    const char* keys[] = {"host", "port", "user", "password", "dbname", "sslmode", "sslrootcert", nullptr};
+    const char* vals[] = {"localhost", pg_port.c_str(), user.c_str(), pw.c_str(), db.c_str(), "verify-full", ca_file.c_str(), nullptr};
+    return PQconnectdbParams(keys, vals, 0);
+  }
+  // Connector/C with the CA and VERIFY_SERVER_CERT, over TCP.
+  MYSQL* raw_mysql() const {
+    MYSQL* m = mysql_init(nullptr);
+    const my_bool on = 1;
+    const unsigned int tcp = MYSQL_PROTOCOL_TCP;
+    mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &tcp);
+    mysql_optionsv(m, MYSQL_OPT_SSL_CA, ca_file.c_str());
+    mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+    if (!mysql_real_connect(m, "localhost", user.c_str(), pw.c_str(), db.c_str(), static_cast<unsigned>(std::stoi(my_port)),
+                            nullptr, 0))
+      std::abort();
+    return m;
+  }
+};
+
 // ---- 3. connects -----------------------------------------------------------------------
 
 struct Stats {
@@ -197,48 +228,29 @@ void connect_line(const std::string& what, const Stats& ours, const Stats& raw, 
 }
 
 void bench_connects(int n) {
-  const std::string pki = env("VERIFULL_PKI_DIR"), user = env("VERIFULL_DB_USER"), pw = env("VERIFULL_DB_PASSWORD"),
-                    db = env("VERIFULL_DB_NAME"), pg_port = env("VERIFULL_PG_PORT"), my_port = env("VERIFULL_MYSQL_PORT");
-  const Trust trust = Trust::from_file(pki + "/ca.pem");
-  const std::string ca_file = pki + "/ca.pem";
-
+  const Target t;
+  const Trust trust = Trust::from_file(t.ca_file);
   std::vector<double> pg_raw, pg_ours;
-  const std::string pg_url = "postgres://" + user + ":" + pw + "@localhost:" + pg_port + "/" + db;
   for (int i = 0; i < n; ++i) {
     pg_raw.push_back(time_ms([&] {
-      const char* keys[] = {"host", "port", "user", "password", "dbname", "sslmode", "sslrootcert", nullptr};
-      const char* vals[] = {"localhost", pg_port.c_str(), user.c_str(), pw.c_str(), db.c_str(), "verify-full", ca_file.c_str(), nullptr};
-      PGconn* c = PQconnectdbParams(keys, vals, 0);
+      PGconn* c = t.raw_pg();
       if (PQstatus(c) != CONNECTION_OK) std::abort();
       PQfinish(c);
     }));
     pg_ours.push_back(time_ms([&] {
-      if (!postgres::connect(pg_url, trust).report.ok()) std::abort();
+      if (!postgres::connect(t.pg_url(), trust).report.ok()) std::abort();
     }));
   }
-
   std::vector<double> my_raw, my_warm, my_cold;
-  const std::string my_url = "mysql://" + user + ":" + pw + "@localhost:" + my_port + "/" + db;
   mysql::ApprovedCache warm_cache;
   for (int i = 0; i < n; ++i) {
-    my_raw.push_back(time_ms([&] {
-      MYSQL* m = mysql_init(nullptr);
-      const my_bool on = 1;
-      const unsigned int tcp = MYSQL_PROTOCOL_TCP;
-      mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &tcp);
-      mysql_optionsv(m, MYSQL_OPT_SSL_CA, ca_file.c_str());
-      mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
-      if (!mysql_real_connect(m, "localhost", user.c_str(), pw.c_str(), db.c_str(),
-                              static_cast<unsigned>(std::stoi(my_port)), nullptr, 0))
-        std::abort();
-      mysql_close(m);
-    }));
+    my_raw.push_back(time_ms([&] { mysql_close(t.raw_mysql()); }));
     my_warm.push_back(time_ms([&] {
-      if (!mysql::connect(my_url, trust, Policy{}, warm_cache).report.ok()) std::abort();
+      if (!mysql::connect(t.my_url(), trust, Policy{}, warm_cache).report.ok()) std::abort();
     }));
     my_cold.push_back(time_ms([&] {
       mysql::ApprovedCache cold;
-      if (!mysql::connect(my_url, trust, Policy{}, cold).report.ok()) std::abort();
+      if (!mysql::connect(t.my_url(), trust, Policy{}, cold).report.ok()) std::abort();
     }));
   }
   std::printf("\n3. connects to the local servers (%d each, interleaved; engine: the default, %s)\n", n,
@@ -289,26 +301,10 @@ double per_connection_kib(const std::function<void()>& warm_up, const std::funct
 
 
 void bench_memory(int n) {
-  const std::string pki = env("VERIFULL_PKI_DIR"), user = env("VERIFULL_DB_USER"), pw = env("VERIFULL_DB_PASSWORD"),
-                    db = env("VERIFULL_DB_NAME"), pg_port = env("VERIFULL_PG_PORT"), my_port = env("VERIFULL_MYSQL_PORT");
-  const std::string ca_file = pki + "/ca.pem";
-  const std::string pg_url = "postgres://" + user + ":" + pw + "@localhost:" + pg_port + "/" + db;
-  const std::string my_url = "mysql://" + user + ":" + pw + "@localhost:" + my_port + "/" + db;
-  const auto raw_pg = [&] {
-    const char* keys[] = {"host", "port", "user", "password", "dbname", "sslmode", "sslrootcert", nullptr};
-    const char* vals[] = {"localhost", pg_port.c_str(), user.c_str(), pw.c_str(), db.c_str(), "verify-full", ca_file.c_str(), nullptr};
-    return PQconnectdbParams(keys, vals, 0);
-  };
-  const auto raw_my = [&] {
-    MYSQL* m = mysql_init(nullptr);
-    const my_bool on = 1;
-    const unsigned int tcp = MYSQL_PROTOCOL_TCP;
-    mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &tcp);
-    mysql_optionsv(m, MYSQL_OPT_SSL_CA, ca_file.c_str());
-    mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
-    mysql_real_connect(m, "localhost", user.c_str(), pw.c_str(), db.c_str(), static_cast<unsigned>(std::stoi(my_port)), nullptr, 0);
-    return m;
-  };
+  const Target t;
+  const std::string pg_url = t.pg_url(), my_url = t.my_url(), ca_file = t.ca_file;
+  const auto raw_pg = [&] { return t.raw_pg(); };
+  const auto raw_my = [&] { return t.raw_mysql(); };
   // Each side warms up with one connection of its own kind (one-time library state),
   // then opens n and keeps them open while its memory is read.
   const double pg_raw = per_connection_kib([&] { PQfinish(raw_pg()); }, [&] {

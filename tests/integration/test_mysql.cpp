@@ -12,6 +12,7 @@
 
 #include "fake_server.hpp"
 #include "run_cli.hpp"
+#include "scoped_env.hpp"
 #include "servers_env.hpp"
 #include "test_pki.hpp"
 #include "verifull.h"
@@ -58,18 +59,6 @@ fakes::FakeServer tls_fake(const testpki::Cert& cert) {
   });
 }
 
-struct ScopedEnv {
-  std::vector<std::string> names;
-  ScopedEnv(std::initializer_list<std::pair<std::string, std::string>> vars) {
-    for (const auto& [k, v] : vars) {
-      setenv(k.c_str(), v.c_str(), 1);
-      names.push_back(k);
-    }
-  }
-  ~ScopedEnv() {
-    for (const auto& n : names) unsetenv(n.c_str());
-  }
-};
 
 // Replaces the real server's certificate and makes it reload (MariaDB's FLUSH SSL).
 void install_server_cert(const std::string& name) {

@@ -11,6 +11,7 @@
 
 #include "fake_server.hpp"
 #include "run_cli.hpp"
+#include "scoped_env.hpp"
 #include "servers_env.hpp"
 #include "test_pki.hpp"
 #include "verifull.h"
@@ -56,18 +57,6 @@ testpki::Cert pki_cert(const std::string& name) {
   return testpki::load(servers::pki(name + ".pem"), servers::pki(name + ".key"));
 }
 
-struct ScopedEnv {
-  std::vector<std::string> names;
-  ScopedEnv(std::initializer_list<std::pair<const char*, const char*>> vars) {
-    for (const auto& [k, v] : vars) {
-      setenv(k, v, 1);
-      names.emplace_back(k);
-    }
-  }
-  ~ScopedEnv() {
-    for (const auto& n : names) unsetenv(n.c_str());
-  }
-};
 
 }  // namespace
 
@@ -314,7 +303,7 @@ TEST_CASE("verifull connect runs the query; the password may come from PGPASSWOR
   auto j = nlohmann::json::parse(r.out);
   CHECK(j["outcome"] == "ok");
   CHECK(j["rows"][0][0] == "42");
-  ScopedEnv env({{"PGPASSWORD", servers::password().c_str()}});
+  ScopedEnv env({{"PGPASSWORD", servers::password()}});
   const auto no_password = "postgres://" + servers::user() + "@localhost:" + servers::pg_port() + "/" + servers::database();
   auto p = testcli::verifull({"connect", no_password, "--ca", servers::pki("ca.pem")});
   CHECK(p.exit_code == 0);
