@@ -20,16 +20,23 @@ inline const verifull::Trust& trust() {
   return t;
 }
 
-// A Socket whose peer has already sent `data` and closed its side.
-inline verifull::detail::Socket server_said(const uint8_t* data, size_t size) {
+// A connection whose server has already sent `data` and then stopped sending. The
+// server's end stays open (and unread) while the probe runs, so the probe's own
+// requests succeed and every answer is reached, not only the first write's EPIPE.
+struct ServerSaid {
+  verifull::detail::Socket socket;
+  int server_fd;
+  ~ServerSaid() { close(server_fd); }
+};
+
+inline ServerSaid server_said(const uint8_t* data, size_t size) {
   int fds[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds) != 0) abort();
   // Fuzz inputs are small; cap them to what the socket buffer takes without blocking.
   const size_t n = size < 65536 ? size : 65536;
   if (n && write(fds[1], data, n) < 0) abort();
   shutdown(fds[1], SHUT_WR);
-  close(fds[1]);  // the probe's own writes then fail with EPIPE/ECONNRESET: also a path to cover
-  return verifull::detail::Socket::adopt(fds[0], "fuzz:0");
+  return ServerSaid{verifull::detail::Socket::adopt(fds[0], "fuzz:0"), fds[1]};
 }
 
 }  // namespace fuzz

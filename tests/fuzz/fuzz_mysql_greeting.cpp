@@ -9,10 +9,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)verifull::detail::parse_mysql_greeting(data, size);
   } catch (const verifull::detail::ProbeFailure&) {
   }
-  auto socket = fuzz::server_said(data, size);
+  auto said = fuzz::server_said(data, size);
   try {
     const auto deadline = verifull::detail::Clock::now() + std::chrono::milliseconds(200);
-    (void)verifull::detail::mysql_request_tls(socket, deadline);
+    (void)verifull::detail::mysql_request_tls(said.socket, deadline);
   } catch (const verifull::detail::ProbeFailure&) {
   }
   return 0;

@@ -4,10 +4,10 @@
 #include "probe/starttls.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto socket = fuzz::server_said(data, size);
+  auto said = fuzz::server_said(data, size);
   try {
     const auto deadline = verifull::detail::Clock::now() + std::chrono::milliseconds(200);
-    verifull::detail::postgres_request_tls(socket, deadline);
+    verifull::detail::postgres_request_tls(said.socket, deadline);
   } catch (const verifull::detail::ProbeFailure&) {
   }
   return 0;
