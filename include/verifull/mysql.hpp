@@ -12,6 +12,7 @@
 
 #include "verifull/endpoint.hpp"
 #include "verifull/export.hpp"
+#include "verifull/owned.hpp"
 #include "verifull/policy.hpp"
 #include "verifull/report.hpp"
 #include "verifull/trust.hpp"
@@ -47,23 +48,9 @@ class VERIFULL_API ApprovedCache {
   std::unique_ptr<Impl> impl_;
 };
 
-// An owning MYSQL* (mysql_close on destruction), keeping the Trust alive because
+// An owning MYSQL* (mysql_close on destruction) that keeps the Trust alive, because
 // Connector/C names its anchors file.
-class VERIFULL_API Connection {
- public:
-  Connection() = default;
-  Connection(MYSQL* mysql, Trust trust);
-  Connection(Connection&& other) noexcept;
-  Connection& operator=(Connection&& other) noexcept;
-  ~Connection();
-  MYSQL* get() const { return mysql_; }
-  explicit operator bool() const { return mysql_ != nullptr; }
-  MYSQL* release();
-
- private:
-  MYSQL* mysql_ = nullptr;
-  std::vector<Trust> trust_;
-};
+using Connection = OwnedConnection<MYSQL>;
 
 struct Connected {
   Connection conn;  // null unless report.ok()

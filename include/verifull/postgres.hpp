@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "verifull/export.hpp"
+#include "verifull/owned.hpp"
 #include "verifull/policy.hpp"
 #include "verifull/report.hpp"
 #include "verifull/trust.hpp"
@@ -21,24 +22,9 @@ namespace postgres {
 
 using Params = std::vector<std::pair<std::string, std::string>>;
 
-// An owning PGconn (PQfinish on destruction). It also keeps the Trust alive, because
-// libpq reads sslrootcert from the Trust's anchors file.
-class VERIFULL_API Connection {
- public:
-  Connection() = default;
-  Connection(PGconn* conn, Trust trust);
-  Connection(Connection&& other) noexcept;
-  Connection& operator=(Connection&& other) noexcept;
-  ~Connection();
-  PGconn* get() const { return conn_; }
-  explicit operator bool() const { return conn_ != nullptr; }
-  // Hands the PGconn to the caller, who must PQfinish it.
-  PGconn* release();
-
- private:
-  PGconn* conn_ = nullptr;
-  std::vector<Trust> trust_;  // empty or one; a vector because Trust has no empty state
-};
+// An owning PGconn (PQfinish on destruction) that keeps the Trust alive, because libpq
+// reads sslrootcert from the Trust's anchors file.
+using Connection = OwnedConnection<PGconn>;
 
 struct Connected {
   Connection conn;  // null unless report.ok()

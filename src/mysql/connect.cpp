@@ -135,30 +135,6 @@ ApprovedCache& ApprovedCache::shared() {
   return cache;
 }
 
-// ---- Connection ---------------------------------------------------------------------
-
-Connection::Connection(MYSQL* mysql, Trust trust) : mysql_(mysql) { trust_.push_back(std::move(trust)); }
-Connection::Connection(Connection&& other) noexcept : mysql_(other.mysql_), trust_(std::move(other.trust_)) {
-  other.mysql_ = nullptr;
-}
-Connection& Connection::operator=(Connection&& other) noexcept {
-  if (this != &other) {
-    if (mysql_) mysql_close(mysql_);
-    mysql_ = other.mysql_;
-    trust_ = std::move(other.trust_);
-    other.mysql_ = nullptr;
-  }
-  return *this;
-}
-Connection::~Connection() {
-  if (mysql_) mysql_close(mysql_);
-}
-MYSQL* Connection::release() {
-  MYSQL* m = mysql_;
-  mysql_ = nullptr;
-  return m;
-}
-
 bool has_fingerprint_pinning() { return true; }
 
 // ---- approve / connect ------------------------------------------------------------------
@@ -267,7 +243,7 @@ Connected connect(const std::string& url, const Trust& trust, const Policy& poli
     throw;
   }
   if (result.report.ok()) {
-    result.conn = Connection(m, trust);
+    result.conn = Connection(m, mysql_close, trust);
   } else {
     mysql_close(m);
   }

@@ -104,30 +104,6 @@ PGconn* start(const Params& hardened) {
 
 }  // namespace
 
-// ---- Connection ----------------------------------------------------------------
-
-Connection::Connection(PGconn* conn, Trust trust) : conn_(conn) { trust_.push_back(std::move(trust)); }
-Connection::Connection(Connection&& other) noexcept : conn_(other.conn_), trust_(std::move(other.trust_)) {
-  other.conn_ = nullptr;
-}
-Connection& Connection::operator=(Connection&& other) noexcept {
-  if (this != &other) {
-    if (conn_) PQfinish(conn_);
-    conn_ = other.conn_;
-    trust_ = std::move(other.trust_);
-    other.conn_ = nullptr;
-  }
-  return *this;
-}
-Connection::~Connection() {
-  if (conn_) PQfinish(conn_);
-}
-PGconn* Connection::release() {
-  PGconn* conn = conn_;
-  conn_ = nullptr;
-  return conn;
-}
-
 // ---- AsyncConnect ----------------------------------------------------------------
 
 struct AsyncConnect::State {
@@ -241,7 +217,7 @@ Connected AsyncConnect::finish() {
   Connected result;
   result.report = std::move(s.report);
   if (s.connected) {
-    result.conn = Connection(s.conn, s.trust);
+    result.conn = Connection(s.conn, PQfinish, s.trust);
     s.conn = nullptr;
   }
   return result;
