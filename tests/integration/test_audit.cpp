@@ -14,8 +14,6 @@ using namespace verifull;
 
 namespace {
 
-Trust ca() { return Trust::from_file(servers::pki("ca.pem")); }
-
 std::string pg_url(const std::string& user, const std::string& password, const std::string& db = servers::database()) {
   return "postgres://" + user + ":" + password + "@localhost:" + servers::pg_port() + "/" + db;
 }
@@ -49,25 +47,25 @@ std::string password_in(const std::string& sql) {
 }
 
 postgres::Connection pg_admin() {
-  auto c = postgres::connect(pg_url("postgres", admin_password()), ca());
+  auto c = postgres::connect(pg_url("postgres", admin_password()), servers::trust());
   REQUIRE_MESSAGE(c.report.ok(), c.report.message);
   return std::move(c.conn);
 }
 
 mysql::Connection my_admin() {
-  auto c = mysql::connect(my_url("verifull_admin", admin_password()), ca());
+  auto c = mysql::connect(my_url("verifull_admin", admin_password()), servers::trust());
   REQUIRE_MESSAGE(c.report.ok(), c.report.message);
   return std::move(c.conn);
 }
 
 AuditReport pg_audit_as(const std::string& user, const std::string& password) {
-  auto c = postgres::connect(pg_url(user, password), ca());
+  auto c = postgres::connect(pg_url(user, password), servers::trust());
   REQUIRE_MESSAGE(c.report.ok(), c.report.message);
   return postgres::audit(c.conn.get());
 }
 
 AuditReport my_audit_as(const std::string& user, const std::string& password) {
-  auto c = mysql::connect(my_url(user, password), ca());
+  auto c = mysql::connect(my_url(user, password), servers::trust());
   REQUIRE_MESSAGE(c.report.ok(), c.report.message);
   return mysql::audit(c.conn.get());
 }
@@ -78,7 +76,7 @@ TEST_CASE("PostgreSQL: the administrator, a broad user and a read-only user on t
   auto admin = pg_admin();
   CHECK(postgres::audit(admin.get()).verdict == PrivilegeLevel::admin);
   {
-    auto db = postgres::connect(pg_url("postgres", admin_password()), ca());
+    auto db = postgres::connect(pg_url("postgres", admin_password()), servers::trust());
     pg_exec(db.conn.get(), "CREATE TABLE IF NOT EXISTS audit_t1 (id int); CREATE TABLE IF NOT EXISTS audit_t2 (id int); "
                            "CREATE TABLE IF NOT EXISTS audit_t3 (id int)");
     pg_exec(db.conn.get(), drop_role("audit_ro"));
@@ -102,7 +100,7 @@ TEST_CASE("PostgreSQL: the administrator, a broad user and a read-only user on t
 
 TEST_CASE("PostgreSQL: the suggested read-only SQL makes a least-privilege user") {
   const auto sql = postgres::suggest_readonly_sql({"audit_t1", "public.audit_t2"}, "audit_suggested");
-  auto db = postgres::connect(pg_url("postgres", admin_password()), ca());
+  auto db = postgres::connect(pg_url("postgres", admin_password()), servers::trust());
   REQUIRE(db.report.ok());
   pg_exec(db.conn.get(), "CREATE TABLE IF NOT EXISTS audit_t1 (id int); CREATE TABLE IF NOT EXISTS audit_t2 (id int)");
   pg_exec(db.conn.get(), drop_role("audit_suggested"));
@@ -117,10 +115,10 @@ TEST_CASE("PostgreSQL: the suggested read-only SQL makes a least-privilege user"
 TEST_CASE("PostgreSQL: refuse_admin_credentials refuses the administrator, not the read-only user") {
   Policy policy;
   policy.refuse_admin_credentials = true;
-  auto admin = postgres::connect(pg_url("postgres", admin_password()), ca(), policy);
+  auto admin = postgres::connect(pg_url("postgres", admin_password()), servers::trust(), policy);
   CHECK(admin.report.outcome == Outcome::admin_credential);
   CHECK_FALSE(admin.conn);
-  auto ro = postgres::connect(pg_url("audit_ro", "ro-Pa55word"), ca(), policy);
+  auto ro = postgres::connect(pg_url("audit_ro", "ro-Pa55word"), servers::trust(), policy);
   CHECK_MESSAGE(ro.report.ok(), ro.report.message);
 }
 
@@ -166,10 +164,10 @@ TEST_CASE("MySQL: the suggested read-only SQL makes a least-privilege user; refu
 
   Policy policy;
   policy.refuse_admin_credentials = true;
-  auto refused = mysql::connect(my_url("verifull_admin", admin_password()), ca(), policy);
+  auto refused = mysql::connect(my_url("verifull_admin", admin_password()), servers::trust(), policy);
   CHECK(refused.report.outcome == Outcome::admin_credential);
   CHECK_FALSE(refused.conn);
-  CHECK(mysql::connect(my_url("audit_suggested", password_in(sql)), ca(), policy).report.ok());
+  CHECK(mysql::connect(my_url("audit_suggested", password_in(sql)), servers::trust(), policy).report.ok());
 }
 
 TEST_CASE("SHOW GRANTS parsing: credentials removed, column lists, PROXY, roles, grant option") {

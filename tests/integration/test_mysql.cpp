@@ -23,8 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Trust ca(const std::string& file = "ca.pem") { return Trust::from_file(servers::pki(file)); }
-
 std::string url(const std::string& host, const std::string& port, const std::string& user = servers::user(),
                 const std::string& password = servers::password()) {
   return "mysql://" + user + ":" + password + "@" + host + ":" + port + "/" + servers::database();
@@ -49,10 +47,6 @@ void check_no_credentials(const fakes::FakeServer& fake) {
   CHECK_MESSAGE(got.find(servers::password()) == std::string::npos, "the password reached the fake");
 }
 
-testpki::Cert pki_cert(const std::string& name) {
-  return testpki::load(servers::pki(name + ".pem"), servers::pki(name + ".key"));
-}
-
 fakes::FakeServer tls_fake(const testpki::Cert& cert) {
   return fakes::FakeServer([cert](fakes::Conn& c) {
     if (fakes::mysql_accept_tls(c, cert)) c.drain(500);
@@ -67,7 +61,7 @@ void install_server_cert(const std::string& name) {
     fs::copy_file(servers::pki(name + ext), dir / (std::string("server") + ext), fs::copy_options::overwrite_existing);
   mysql::ApprovedCache fresh;
   auto admin = mysql::connect(url("localhost", servers::mysql_port(), "verifull_admin", servers::env("VERIFULL_ADMIN_PASSWORD")),
-                              ca(), Policy{}, fresh);
+                              servers::trust(), Policy{}, fresh);
   REQUIRE_MESSAGE(admin.report.ok(), admin.report.message);
   REQUIRE(mysql_query(admin.conn.get(), "FLUSH SSL") == 0);
 }
@@ -76,7 +70,7 @@ void install_server_cert(const std::string& name) {
 
 TEST_CASE("connects to the real MariaDB over verified TLS and runs a query") {
   mysql::ApprovedCache cache;
-  auto c = mysql::connect(url("localhost", servers::mysql_port()), ca(), Policy{}, cache);
+  auto c = mysql::connect(url("localhost", servers::mysql_port()), servers::trust(), Policy{}, cache);
   REQUIRE_MESSAGE(c.report.ok(), c.report.message);
   CHECK(query_one(c.conn.get(), "SELECT 1") == "1");
   CHECK(query_one(c.conn.get(), "SHOW STATUS LIKE 'Ssl_version'").rfind("TLSv1.", 0) == 0);
@@ -86,7 +80,7 @@ TEST_CASE("connects to the real MariaDB over verified TLS and runs a query") {
 
 TEST_CASE("a same-CA certificate for another name is refused; plain Connector/C with only a CA accepts it") {
   mysql::ApprovedCache cache;
-  auto c = mysql::connect(url("127.0.0.1", servers::mysql_port()), ca(), Policy{}, cache);
+  auto c = mysql::connect(url("127.0.0.1", servers::mysql_port()), servers::trust(), Policy{}, cache);
   CHECK(c.report.outcome == Outcome::name_mismatch);
   CHECK_FALSE(c.conn);
   // What an application gets from Connector/C 3.3 with only MYSQL_OPT_SSL_CA set.
@@ -102,9 +96,9 @@ TEST_CASE("a same-CA certificate for another name is refused; plain Connector/C 
 
 TEST_CASE("another CA, and a server without TLS, are refused") {
   mysql::ApprovedCache cache;
-  CHECK(mysql::connect(url("localhost", servers::mysql_port()), ca("other-ca.pem"), Policy{}, cache).report.outcome ==
+  CHECK(mysql::connect(url("localhost", servers::mysql_port()), servers::trust("other-ca.pem"), Policy{}, cache).report.outcome ==
         Outcome::untrusted_issuer);
-  CHECK(mysql::connect(url("localhost", servers::mysql_plain_port()), ca(), Policy{}, cache).report.outcome ==
+  CHECK(mysql::connect(url("localhost", servers::mysql_plain_port()), servers::trust(), Policy{}, cache).report.outcome ==
         Outcome::tls_unavailable);
 }
 
@@ -112,26 +106,26 @@ TEST_CASE("a cache hit skips the probe: one TCP connection instead of two") {
   fakes::FakeServer relay([](fakes::Conn& c) { c.forward_to(static_cast<std::uint16_t>(std::stoi(servers::mysql_port()))); });
   mysql::ApprovedCache cache;
   const auto through_relay = url("localhost", std::to_string(relay.port()));
-  auto first = mysql::connect(through_relay, ca(), Policy{}, cache);
+  auto first = mysql::connect(through_relay, servers::trust(), Policy{}, cache);
   REQUIRE_MESSAGE(first.report.ok(), first.report.message);
   CHECK(relay.connections() == 2);  // the probe, then the real connection
-  auto second = mysql::connect(through_relay, ca(), Policy{}, cache);
+  auto second = mysql::connect(through_relay, servers::trust(), Policy{}, cache);
   REQUIRE_MESSAGE(second.report.ok(), second.report.message);
   CHECK(relay.connections() == 3);  // no probe this time
   CHECK(cache.probes() == 1);
   CHECK(cache.hits() == 1);
   // A different trust set is a different approval: it probes again.
-  auto other_trust = mysql::connect(through_relay, Trust::combine({ca(), ca("other-ca.pem")}), Policy{}, cache);
+  auto other_trust = mysql::connect(through_relay, Trust::combine({servers::trust(), servers::trust("other-ca.pem")}), Policy{}, cache);
   CHECK(other_trust.report.ok());
   CHECK(cache.probes() == 2);
 }
 
 TEST_CASE("after the server's certificate rotates, the next connect succeeds after one re-probe") {
   mysql::ApprovedCache cache;
-  REQUIRE(mysql::connect(url("localhost", servers::mysql_port()), ca(), Policy{}, cache).report.ok());
+  REQUIRE(mysql::connect(url("localhost", servers::mysql_port()), servers::trust(), Policy{}, cache).report.ok());
   CHECK(cache.probes() == 1);
   install_server_cert("server2");
-  auto after = mysql::connect(url("localhost", servers::mysql_port()), ca(), Policy{}, cache);
+  auto after = mysql::connect(url("localhost", servers::mysql_port()), servers::trust(), Policy{}, cache);
   install_server_cert("server");  // restore for the other tests before asserting
   CHECK_MESSAGE(after.report.ok(), after.report.message);
   CHECK(cache.hits() == 1);    // the stale approval was tried
@@ -144,7 +138,7 @@ TEST_CASE("a greeting without CLIENT_SSL is refused and gets no HandshakeRespons
     c.drain(500);
   });
   mysql::ApprovedCache cache;
-  auto c = mysql::connect(url("localhost", std::to_string(fake.port())), ca(), Policy{}, cache);
+  auto c = mysql::connect(url("localhost", std::to_string(fake.port())), servers::trust(), Policy{}, cache);
   CHECK(c.report.outcome == Outcome::tls_unavailable);
   CHECK(fake.received().empty());
   check_no_credentials(fake);
@@ -153,9 +147,9 @@ TEST_CASE("a greeting without CLIENT_SSL is refused and gets no HandshakeRespons
 TEST_CASE("impostors with a same-CA wrong-name or another CA's certificate get no auth bytes") {
   for (const auto& [name, outcome] : {std::pair{"wrong-name", Outcome::name_mismatch},
                                       std::pair{"impostor", Outcome::untrusted_issuer}}) {
-    auto fake = tls_fake(pki_cert(name));
+    auto fake = tls_fake(servers::cert(name));
     mysql::ApprovedCache cache;
-    auto c = mysql::connect(url("localhost", std::to_string(fake.port())), ca(), Policy{}, cache);
+    auto c = mysql::connect(url("localhost", std::to_string(fake.port())), servers::trust(), Policy{}, cache);
     CHECK(c.report.outcome == outcome);
     CHECK(fake.received().size() == 36);  // the probe's SSLRequest; nothing inside TLS
     check_no_credentials(fake);
@@ -163,7 +157,7 @@ TEST_CASE("impostors with a same-CA wrong-name or another CA's certificate get n
 }
 
 TEST_CASE("a verified server asking for mysql_clear_password is refused without the password") {
-  const auto valid = pki_cert("server2");
+  const auto valid = servers::cert("server2");
   fakes::FakeServer fake([valid](fakes::Conn& c) {
     if (!fakes::mysql_accept_tls(c, valid)) return;
     if (fakes::mysql_read_packet(c).empty()) return;  // the probe hangs up here
@@ -171,7 +165,7 @@ TEST_CASE("a verified server asking for mysql_clear_password is refused without 
     c.drain(1000);
   });
   mysql::ApprovedCache cache;
-  auto c = mysql::connect(url("localhost", std::to_string(fake.port())), ca(), Policy{}, cache);
+  auto c = mysql::connect(url("localhost", std::to_string(fake.port())), servers::trust(), Policy{}, cache);
   CHECK_FALSE(c.report.ok());
   CHECK(c.report.message.find("mysql_clear_password") != std::string::npos);
   CHECK(fake.received().find(servers::password()) == std::string::npos);
@@ -182,7 +176,7 @@ TEST_CASE("a man in the middle who swaps certificates after the probe is refused
   // The relay forwards the probe to the real server, then answers the real connection
   // itself with a valid same-CA certificate for the same name: only the fingerprint
   // pin tells them apart. Option files and environment switches must not matter.
-  const auto valid = pki_cert("server2");
+  const auto valid = servers::cert("server2");
   const fs::path home = fs::temp_directory_path() / "verifull-mysql-home";
   fs::create_directories(home);
   std::ofstream(home / ".my.cnf") << "[client]\nssl=0\nssl-verify-server-cert=0\n";
@@ -197,7 +191,7 @@ TEST_CASE("a man in the middle who swaps certificates after the probe is refused
     }
   });
   mysql::ApprovedCache cache;
-  auto c = mysql::connect(url("localhost", std::to_string(mitm.port())), ca(), Policy{}, cache);
+  auto c = mysql::connect(url("localhost", std::to_string(mitm.port())), servers::trust(), Policy{}, cache);
   fs::remove_all(home);
   CHECK(c.report.outcome == Outcome::pin_mismatch);
   CHECK_FALSE(c.conn);
@@ -207,18 +201,18 @@ TEST_CASE("a man in the middle who swaps certificates after the probe is refused
 }
 
 TEST_CASE("bad input is an input error") {
-  CHECK_THROWS_AS(mysql::connect("postgres://localhost/x", ca()), InputError);
-  CHECK_THROWS_AS(mysql::connect("mysql://localhost:0/x", ca()), InputError);
+  CHECK_THROWS_AS(mysql::connect("postgres://localhost/x", servers::trust()), InputError);
+  CHECK_THROWS_AS(mysql::connect("mysql://localhost:0/x", servers::trust()), InputError);
   Policy bad_pin;
   bad_pin.pins = {"sha256/nope"};
-  CHECK_THROWS_AS(mysql::connect(url("localhost", servers::mysql_port()), ca(), bad_pin), InputError);
-  CHECK_THROWS_AS(mysql::connect(nullptr, parse_url(url("localhost", servers::mysql_port())), ca()), InputError);
+  CHECK_THROWS_AS(mysql::connect(url("localhost", servers::mysql_port()), servers::trust(), bad_pin), InputError);
+  CHECK_THROWS_AS(mysql::connect(nullptr, parse_url(url("localhost", servers::mysql_port())), servers::trust()), InputError);
 }
 
 TEST_CASE("configuring the caller's own MYSQL handle") {
   MYSQL* m = mysql_init(nullptr);
   mysql::ApprovedCache cache;
-  auto report = mysql::connect(m, parse_url(url("localhost", servers::mysql_port())), ca(), Policy{}, cache);
+  auto report = mysql::connect(m, parse_url(url("localhost", servers::mysql_port())), servers::trust(), Policy{}, cache);
   CHECK_MESSAGE(report.ok(), report.message);
   CHECK(query_one(m, "SELECT 5") == "5");
   mysql_close(m);

@@ -21,8 +21,6 @@ using namespace verifull;
 
 namespace {
 
-Trust ca(const std::string& file = "ca.pem") { return Trust::from_file(servers::pki(file)); }
-
 std::string url(const std::string& host, const std::string& port, const std::string& extra = "") {
   return "postgres://" + servers::user() + ":" + servers::password() + "@" + host + ":" + port + "/" +
          servers::database() + extra;
@@ -53,15 +51,11 @@ fakes::FakeServer tls_fake(const testpki::Cert& cert) {
   });
 }
 
-testpki::Cert pki_cert(const std::string& name) {
-  return testpki::load(servers::pki(name + ".pem"), servers::pki(name + ".key"));
-}
-
 
 }  // namespace
 
 TEST_CASE("connects to the real server over verified TLS and runs a query") {
-  auto c = postgres::connect(url("localhost", servers::pg_port()), ca());
+  auto c = postgres::connect(url("localhost", servers::pg_port()), servers::trust());
   REQUIRE_MESSAGE(c.report.ok(), c.report.message);
   REQUIRE(c.conn);
   CHECK(query_one(c.conn.get(), "SELECT 1") == "1");
@@ -74,37 +68,37 @@ TEST_CASE("connects to the real server over verified TLS and runs a query") {
 TEST_CASE("keyword/value conninfo with hostaddr verifies a DNS name on loopback") {
   const std::string conninfo = "host=localhost hostaddr=127.0.0.1 port=" + servers::pg_port() + " user=" +
                                servers::user() + " password=" + servers::password() + " dbname=" + servers::database();
-  auto c = postgres::connect(conninfo, ca());
+  auto c = postgres::connect(conninfo, servers::trust());
   REQUIRE_MESSAGE(c.report.ok(), c.report.message);
   postgres::Params params = {{"host", "localhost"}, {"hostaddr", "127.0.0.1"}, {"port", servers::pg_port()},
                              {"user", servers::user()}, {"password", servers::password()}, {"dbname", servers::database()}};
-  CHECK(postgres::connect(params, ca()).report.ok());
+  CHECK(postgres::connect(params, servers::trust()).report.ok());
 }
 
 TEST_CASE("the real server's certificate for another name, or from another CA, is refused") {
-  auto by_ip = postgres::connect(url("127.0.0.1", servers::pg_port()), ca());
+  auto by_ip = postgres::connect(url("127.0.0.1", servers::pg_port()), servers::trust());
   CHECK(by_ip.report.outcome == Outcome::name_mismatch);
   CHECK_FALSE(by_ip.conn);
-  auto other_ca = postgres::connect(url("localhost", servers::pg_port()), ca("other-ca.pem"));
+  auto other_ca = postgres::connect(url("localhost", servers::pg_port()), servers::trust("other-ca.pem"));
   CHECK(other_ca.report.outcome == Outcome::untrusted_issuer);
   CHECK_FALSE(other_ca.conn);
 }
 
 TEST_CASE("a server with ssl=off is refused as tls_unavailable") {
-  auto c = postgres::connect(url("localhost", servers::pg_plain_port()), ca());
+  auto c = postgres::connect(url("localhost", servers::pg_plain_port()), servers::trust());
   CHECK(c.report.outcome == Outcome::tls_unavailable);
   CHECK_FALSE(c.conn);
 }
 
 TEST_CASE("pins: the server's key is accepted, another key is refused") {
-  const auto probe = check(parse_url(url("localhost", servers::pg_port())), ca(), Policy{});
+  const auto probe = check(parse_url(url("localhost", servers::pg_port())), servers::trust(), Policy{});
   REQUIRE(probe.ok());
   Policy pinned;
   pinned.pins = {probe.chain[0].spki_sha256};
-  CHECK(postgres::connect(url("localhost", servers::pg_port()), ca(), pinned).report.ok());
+  CHECK(postgres::connect(url("localhost", servers::pg_port()), servers::trust(), pinned).report.ok());
   Policy wrong;
   wrong.pins = {"sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="};
-  auto c = postgres::connect(url("localhost", servers::pg_port()), ca(), wrong);
+  auto c = postgres::connect(url("localhost", servers::pg_port()), servers::trust(), wrong);
   CHECK(c.report.outcome == Outcome::pin_mismatch);
   CHECK_FALSE(c.conn);
 }
@@ -116,41 +110,41 @@ TEST_CASE("PGSSLMODE, PGSSLROOTCERT, PGGSSENCMODE and friends cannot weaken or r
                  {"PGSSLMINPROTOCOLVERSION", "TLSv1"},
                  {"PGREQUIRESSL", "0"},
                  {"PGSSLSNI", "0"}});
-  auto good = postgres::connect(url("localhost", servers::pg_port()), ca());
+  auto good = postgres::connect(url("localhost", servers::pg_port()), servers::trust());
   REQUIRE_MESSAGE(good.report.ok(), good.report.message);
   CHECK(query_one(good.conn.get(), "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") == "t");
   // PGSSLMODE=disable would have connected to the plain server; verifull does not.
-  CHECK(postgres::connect(url("localhost", servers::pg_plain_port()), ca()).report.outcome == Outcome::tls_unavailable);
-  CHECK(postgres::connect(url("localhost", servers::pg_port()), ca("other-ca.pem")).report.outcome ==
+  CHECK(postgres::connect(url("localhost", servers::pg_plain_port()), servers::trust()).report.outcome == Outcome::tls_unavailable);
+  CHECK(postgres::connect(url("localhost", servers::pg_port()), servers::trust("other-ca.pem")).report.outcome ==
         Outcome::untrusted_issuer);
 }
 
 TEST_CASE("a weaker sslmode, an sslrootcert, a Unix socket or a malformed conninfo is an input error") {
   for (const char* mode : {"disable", "allow", "prefer", "require", "verify-ca"}) {
-    CHECK_THROWS_WITH_AS(postgres::connect(url("localhost", servers::pg_port(), std::string("?sslmode=") + mode), ca()),
+    CHECK_THROWS_WITH_AS(postgres::connect(url("localhost", servers::pg_port(), std::string("?sslmode=") + mode), servers::trust()),
                          doctest::Contains("would weaken verification"), InputError);
   }
-  CHECK_THROWS_AS(postgres::connect(url("localhost", servers::pg_port(), "?sslrootcert=/tmp/x.pem"), ca()), InputError);
-  CHECK_THROWS_AS(postgres::connect(url("localhost", servers::pg_port(), "?gssencmode=require"), ca()), InputError);
-  CHECK_THROWS_AS(postgres::connect(url("localhost", servers::pg_port(), "?ssl_min_protocol_version=TLSv1.1"), ca()), InputError);
-  CHECK_THROWS_AS(postgres::connect("host=/var/run/postgresql dbname=x", ca()), InputError);
-  CHECK_THROWS_AS(postgres::connect("dbname=x user=y", ca()), InputError);  // no host
-  CHECK_THROWS_AS(postgres::connect("host=localhost port", ca()), InputError);
-  CHECK_THROWS_AS(postgres::connect("postgres://localhost:99999999/x", ca()), InputError);
-  CHECK_THROWS_AS(postgres::connect("host='unterminated", ca()), InputError);
+  CHECK_THROWS_AS(postgres::connect(url("localhost", servers::pg_port(), "?sslrootcert=/tmp/x.pem"), servers::trust()), InputError);
+  CHECK_THROWS_AS(postgres::connect(url("localhost", servers::pg_port(), "?gssencmode=require"), servers::trust()), InputError);
+  CHECK_THROWS_AS(postgres::connect(url("localhost", servers::pg_port(), "?ssl_min_protocol_version=TLSv1.1"), servers::trust()), InputError);
+  CHECK_THROWS_AS(postgres::connect("host=/var/run/postgresql dbname=x", servers::trust()), InputError);
+  CHECK_THROWS_AS(postgres::connect("dbname=x user=y", servers::trust()), InputError);  // no host
+  CHECK_THROWS_AS(postgres::connect("host=localhost port", servers::trust()), InputError);
+  CHECK_THROWS_AS(postgres::connect("postgres://localhost:99999999/x", servers::trust()), InputError);
+  CHECK_THROWS_AS(postgres::connect("host='unterminated", servers::trust()), InputError);
 }
 
 TEST_CASE("an impostor with another CA's certificate is refused and gets no startup packet") {
-  auto fake = tls_fake(pki_cert("impostor"));
-  auto c = postgres::connect(url("localhost", std::to_string(fake.port())), ca());
+  auto fake = tls_fake(servers::cert("impostor"));
+  auto c = postgres::connect(url("localhost", std::to_string(fake.port())), servers::trust());
   CHECK(c.report.outcome == Outcome::untrusted_issuer);
   CHECK_FALSE(c.conn);
   check_no_credentials(fake);
 }
 
 TEST_CASE("an impostor with a same-CA certificate for another name is refused and gets nothing") {
-  auto fake = tls_fake(pki_cert("wrong-name"));
-  auto c = postgres::connect(url("localhost", std::to_string(fake.port())), ca());
+  auto fake = tls_fake(servers::cert("wrong-name"));
+  auto c = postgres::connect(url("localhost", std::to_string(fake.port())), servers::trust());
   CHECK(c.report.outcome == Outcome::name_mismatch);
   check_no_credentials(fake);
 }
@@ -160,7 +154,7 @@ TEST_CASE("a fake answering N is refused and gets no startup packet") {
     if (fakes::pg_expect_ssl_request(c)) c.write("N");
     c.drain(500);
   });
-  auto c = postgres::connect(url("localhost", std::to_string(fake.port())), ca());
+  auto c = postgres::connect(url("localhost", std::to_string(fake.port())), servers::trust());
   CHECK(c.report.outcome == Outcome::tls_unavailable);
   check_no_credentials(fake);
 }
@@ -168,19 +162,19 @@ TEST_CASE("a fake answering N is refused and gets no startup packet") {
 TEST_CASE("a pin refusal happens in-band, before the startup packet (the fake would have seen it)") {
   // The fake holds a valid certificate for localhost from the right CA, so libpq's own
   // verify-full accepts it; only verifull's pin stands between it and the credentials.
-  const auto valid = pki_cert("server2");
+  const auto valid = servers::cert("server2");
   {
     auto control = tls_fake(valid);
-    auto c = postgres::connect(url("localhost", std::to_string(control.port())), ca());
+    auto c = postgres::connect(url("localhost", std::to_string(control.port())), servers::trust());
     CHECK(c.report.outcome != Outcome::ok);  // the fake speaks no further protocol
     CHECK_MESSAGE(control.received().find(servers::user()) != std::string::npos,
                   "control: without a pin, libpq sends the startup packet to this fake");
   }
   auto fake = tls_fake(valid);
-  const auto real = check(parse_url(url("localhost", servers::pg_port())), ca(), Policy{});
+  const auto real = check(parse_url(url("localhost", servers::pg_port())), servers::trust(), Policy{});
   Policy pinned;
   pinned.pins = {real.chain[0].spki_sha256};  // the real server's key, not the fake's
-  auto c = postgres::connect(url("localhost", std::to_string(fake.port())), ca(), pinned);
+  auto c = postgres::connect(url("localhost", std::to_string(fake.port())), servers::trust(), pinned);
   CHECK(c.report.outcome == Outcome::pin_mismatch);
   CHECK(fake.connections() == 1);  // refused in-band: no second connection, no probe
   CHECK(fake.received().size() == 8);  // the SSLRequest, then nothing inside TLS
@@ -188,14 +182,14 @@ TEST_CASE("a pin refusal happens in-band, before the startup packet (the fake wo
 }
 
 TEST_CASE("multi-host: every host attempted is checked") {
-  auto fake = tls_fake(pki_cert("server2"));
-  const auto real = check(parse_url(url("localhost", servers::pg_port())), ca(), Policy{});
+  auto fake = tls_fake(servers::cert("server2"));
+  const auto real = check(parse_url(url("localhost", servers::pg_port())), servers::trust(), Policy{});
   Policy pinned;
   pinned.pins = {real.chain[0].spki_sha256};
   const std::string both_ports = std::to_string(fake.port()) + "," + servers::pg_port();
   const std::string conninfo = "host=localhost,localhost port=" + both_ports + " user=" + servers::user() +
                                " password=" + servers::password() + " dbname=" + servers::database();
-  auto c = postgres::connect(conninfo, ca(), pinned);
+  auto c = postgres::connect(conninfo, servers::trust(), pinned);
   CHECK(c.report.outcome == Outcome::pin_mismatch);
   CHECK(c.report.endpoint == "localhost:" + std::to_string(fake.port()));
   check_no_credentials(fake);
@@ -203,12 +197,12 @@ TEST_CASE("multi-host: every host attempted is checked") {
   const std::string refused_then_real = "host=127.0.0.2,localhost port=" + servers::pg_port() + "," +
                                         servers::pg_port() + " user=" + servers::user() + " password=" +
                                         servers::password() + " dbname=" + servers::database();
-  auto ok = postgres::connect(refused_then_real, ca(), pinned);
+  auto ok = postgres::connect(refused_then_real, servers::trust(), pinned);
   CHECK_MESSAGE(ok.report.ok(), ok.report.message);
 }
 
 TEST_CASE("conninfo() gives libpq a hardened string, with the anchors in a private memfd") {
-  auto trust = ca();
+  auto trust = servers::trust();
   const auto s = postgres::conninfo(url("localhost", servers::pg_port()), trust);
   CHECK(s.find("sslmode='verify-full'") != std::string::npos);
   CHECK(s.find("gssencmode='disable'") != std::string::npos);
@@ -222,7 +216,7 @@ TEST_CASE("conninfo() gives libpq a hardened string, with the anchors in a priva
   // The anchors file goes away with the last copy of the Trust.
   std::string path;
   {
-    auto temporary = ca();
+    auto temporary = servers::trust();
     path = temporary.anchors_file();
     CHECK(access(path.c_str(), R_OK) == 0);
   }
@@ -230,7 +224,7 @@ TEST_CASE("conninfo() gives libpq a hardened string, with the anchors in a priva
 }
 
 TEST_CASE("the non-blocking AsyncConnect can be driven by an event loop") {
-  postgres::AsyncConnect async(url("localhost", servers::pg_port()), ca());
+  postgres::AsyncConnect async(url("localhost", servers::pg_port()), servers::trust());
   int steps = 0;
   while (async.step() != postgres::AsyncConnect::Wait::done) {
     pollfd p{async.socket(), static_cast<short>(async.wait() == postgres::AsyncConnect::Wait::read ? POLLIN : POLLOUT), 0};

@@ -38,10 +38,6 @@ void check_no_credentials(const fakes::FakeServer& fake) {
   CHECK_MESSAGE(got.find(kPassword) == std::string::npos, "the password reached the fake");
 }
 
-testpki::Cert pki_cert(const std::string& name) {
-  return testpki::load(servers::pki(name + ".pem"), servers::pki(name + ".key"));
-}
-
 }  // namespace
 
 TEST_CASE("real PostgreSQL: the right certificate verifies over TLS 1.2+") {
@@ -140,7 +136,7 @@ TEST_CASE("fake MySQL greeting without CLIENT_SSL is tls_unavailable, and nothin
 }
 
 TEST_CASE("impostors with another CA's certificate are refused, and get nothing through TLS") {
-  const auto impostor = pki_cert("impostor");
+  const auto impostor = servers::cert("impostor");
   fakes::FakeServer pg([&](fakes::Conn& c) {
     if (fakes::pg_expect_ssl_request(c)) {
       c.write("S");
@@ -161,7 +157,7 @@ TEST_CASE("impostors with another CA's certificate are refused, and get nothing 
 }
 
 TEST_CASE("an impostor with a same-CA certificate for another name is name_mismatch") {
-  const auto wrong = pki_cert("wrong-name");
+  const auto wrong = servers::cert("wrong-name");
   fakes::FakeServer pg([&](fakes::Conn& c) {
     if (fakes::pg_expect_ssl_request(c)) {
       c.write("S");

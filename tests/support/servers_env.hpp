@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "test_pki.hpp"
+#include "verifull/trust.hpp"
+
 namespace servers {
 
 inline std::string env(const char* name) {
@@ -23,5 +26,11 @@ inline std::string mysql_plain_port() { return env("VERIFULL_MYSQL_PLAIN_PORT");
 inline std::string user() { return env("VERIFULL_DB_USER"); }
 inline std::string password() { return env("VERIFULL_DB_PASSWORD"); }
 inline std::string database() { return env("VERIFULL_DB_NAME"); }
+
+// The test PKI's CA as a Trust ("ca.pem", or "other-ca.pem" for the wrong environment).
+inline verifull::Trust trust(const std::string& file = "ca.pem") { return verifull::Trust::from_file(pki(file)); }
+
+// A certificate and key of the test PKI, for fakes ("impostor", "wrong-name", "server2").
+inline testpki::Cert cert(const std::string& name) { return testpki::load(pki(name + ".pem"), pki(name + ".key")); }
 
 }  // namespace servers
