@@ -251,6 +251,18 @@ TEST_CASE("verifull check: several endpoints at once, the worst exit code, JSON 
   CHECK(testcli::verifull({"check", "http://localhost", "--ca", servers::pki("ca.pem")}).exit_code == 2);
 }
 
+TEST_CASE("verifull check --timeout bounds a silent endpoint: exit 3 with the allowlist hint") {
+  auto silent = fakes::FakeServer::silent();
+  const auto start = std::chrono::steady_clock::now();
+  auto r = testcli::verifull({"check", "postgres://localhost:" + std::to_string(silent.port()), "--ca",
+                              servers::pki("ca.pem"), "--timeout", "1", "--json"});
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(8));
+  CHECK(r.exit_code == 3);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["outcome"] == "timeout");
+  CHECK(j["message"].get<std::string>().find("allowlist") != std::string::npos);
+}
+
 TEST_CASE("verifull show prints the presented chain as PEM, trusting nothing") {
   auto r = testcli::verifull({"show", "mysql://localhost:" + servers::mysql_port()});
   CHECK(r.exit_code == 0);
