@@ -71,8 +71,9 @@ std::optional<Weakness> find_weakness(const std::vector<X509Ptr>& chain) {
 bool chain_matches_pin(const std::vector<X509Ptr>& chain, const std::vector<std::string>& pins) {
   for (const auto& cert : chain) {
     const auto key = spki_sha256_raw(cert.get());
+    if (key.size() != 32) continue;  // a key OpenSSL could not digest matches no pin
     for (const auto& pin : pins)
-      if (CRYPTO_memcmp(key.data(), pin.data(), pin.size()) == 0) return true;
+      if (pin.size() == key.size() && CRYPTO_memcmp(key.data(), pin.data(), key.size()) == 0) return true;
   }
   return false;
 }
