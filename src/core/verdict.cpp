@@ -112,10 +112,12 @@ std::string role_of(const Facts& f) {
   return f.engine.failing_depth > 0 ? "the CA certificate" : "the server certificate";
 }
 
-std::string failing_subject(const Facts& f) {
-  const X509* cert = f.engine.failing_cert ? f.engine.failing_cert.get() : sk_X509_value(f.presented, 0);
-  return subject_of(cert);
+// The certificate a refusal is about; the leaf when the engine did not say.
+const X509* failing_cert(const Facts& f) {
+  return f.engine.failing_cert ? f.engine.failing_cert.get() : sk_X509_value(f.presented, 0);
 }
+
+std::string failing_subject(const Facts& f) { return subject_of(failing_cert(f)); }
 
 std::string explain_untrusted(const Facts& f) {
   const X509* top = sk_X509_value(f.presented, sk_X509_num(f.presented) - 1);
@@ -153,15 +155,14 @@ std::string explain(Outcome outcome, const Facts& f, const std::string& finding,
     case Outcome::name_mismatch: return explain_name_mismatch(f);
     case Outcome::expired:
       return role_of(f) + " " + failing_subject(f) + " expired on " +
-             rfc3339(X509_get0_notAfter(f.engine.failing_cert.get())) + " (checked at " +
+             rfc3339(X509_get0_notAfter(failing_cert(f))) + " (checked at " +
              rfc3339(f.checked_at) + ") — the server needs a renewed certificate";
     case Outcome::not_yet_valid:
       return role_of(f) + " " + failing_subject(f) + " is not valid before " +
-             rfc3339(X509_get0_notBefore(f.engine.failing_cert.get())) + " (checked at " +
+             rfc3339(X509_get0_notBefore(failing_cert(f))) + " (checked at " +
              rfc3339(f.checked_at) + ") — check this machine's clock";
     case Outcome::bad_usage: {
-      const auto ekus = f.engine.failing_cert ? extended_key_usages(f.engine.failing_cert.get())
-                                              : std::vector<std::string>{};
+      const auto ekus = extended_key_usages(failing_cert(f));
       return role_of(f) + " " + failing_subject(f) +
              " is not allowed for TLS server authentication" +
              (ekus.empty() ? "" : " (its extendedKeyUsage is " + join(ekus) + ")") +
