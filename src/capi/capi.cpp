@@ -22,6 +22,13 @@ constexpr std::uint32_t kMysqlMagic = 0x76664d59;   // "vfMY"
 
 thread_local std::string g_last_error;
 
+// A failure with its own C code, thrown from helpers shared by several entry points
+// (a bad options version, a missing argument) and turned into that code by guard().
+struct CallError : std::runtime_error {
+  int code;
+  CallError(int c, const std::string& message) : std::runtime_error(message), code(c) {}
+};
+
 int fail(int code, const std::string& message) {
   g_last_error = message;
   return code;
@@ -31,6 +38,8 @@ template <typename F>
 int guard(F&& body) noexcept {
   try {
     return body();
+  } catch (const CallError& e) {
+    return fail(e.code, e.what());
   } catch (const InputError& e) {
     return fail(VF_ERROR_INPUT, e.what());
   } catch (const NetworkError& e) {
@@ -142,9 +151,11 @@ vf_pg_struct* pg_of(vf_pg_t handle) {
 Policy to_policy_without_host(const vf_policy_options* o) { return to_policy(o, false); }
 
 Policy to_policy(const vf_policy_options* o, bool host_required) {
+  // The one place the options version is checked: every entry point goes through here.
   if (o->version < 1 || o->version > VF_POLICY_OPTIONS_VERSION)
-    throw InputError("vf_policy_options.version is " + std::to_string(o->version) +
-                     "; this library knows versions 1 to " + std::to_string(VF_POLICY_OPTIONS_VERSION));
+    throw CallError(VF_ERROR_BAD_VERSION, "vf_policy_options.version is " + std::to_string(o->version) +
+                                              "; this library knows versions 1 to " +
+                                              std::to_string(VF_POLICY_OPTIONS_VERSION));
   Policy p;
   if (!o->host && host_required) throw InputError("vf_policy_options.host is required");
   if (o->host) p.host = o->host;
@@ -252,10 +263,6 @@ int vf_verify_pem(vf_report_t* report, const char* presented_pem, size_t present
     if (!untrusted_pem && untrusted_len) return fail(VF_ERROR_NULL_POINTER, "untrusted_pem is NULL");
     const Trust* t = trust_of(trust);
     if (!t) return invalid_handle("trust");
-    if ((options->version < 1 || options->version > VF_POLICY_OPTIONS_VERSION))
-      return fail(VF_ERROR_BAD_VERSION, "vf_policy_options.version " + std::to_string(options->version) +
-                                            " is not supported (expected " +
-                                            std::to_string(VF_POLICY_OPTIONS_VERSION) + ")");
     Report r = verify_pem(std::string_view(presented_pem, presented_len),
                           std::string_view(untrusted_pem ? untrusted_pem : "", untrusted_len), *t,
                           to_policy(options));
@@ -325,7 +332,6 @@ int vf_check(vf_report_t* report, const char* url, vf_trust_t trust, const vf_po
     if (!url || !options) return fail(VF_ERROR_NULL_POINTER, "url and options are required");
     const Trust* t = trust_of(trust);
     if (!t) return invalid_handle("trust");
-    if ((options->version < 1 || options->version > VF_POLICY_OPTIONS_VERSION)) return fail(VF_ERROR_BAD_VERSION, "unsupported vf_policy_options.version");
     *report = new vf_report_struct(check(parse_url(url), *t, to_policy_without_host(options)));
     return VF_OK;
   });
@@ -338,7 +344,6 @@ int pg_start(vf_pg_t* pg, const char* conninfo, vf_trust_t trust, const vf_polic
   if (!conninfo || !options) return fail(VF_ERROR_NULL_POINTER, "conninfo_or_url and options are required");
   const Trust* t = trust_of(trust);
   if (!t) return invalid_handle("trust");
-  if ((options->version < 1 || options->version > VF_POLICY_OPTIONS_VERSION)) return fail(VF_ERROR_BAD_VERSION, "unsupported vf_policy_options.version");
   if (options->host) return fail(VF_ERROR_INPUT, "options->host must be NULL: the host names come from the connection string");
   const Policy policy = to_policy_without_host(options);
   auto handle = std::make_unique<vf_pg_struct>();
@@ -430,7 +435,6 @@ int vf_pg_conninfo(const char* conninfo_or_url, vf_trust_t trust, const vf_polic
     if (!conninfo_or_url || !options) return fail(VF_ERROR_NULL_POINTER, "conninfo_or_url and options are required");
     const Trust* t = trust_of(trust);
     if (!t) return invalid_handle("trust");
-    if ((options->version < 1 || options->version > VF_POLICY_OPTIONS_VERSION)) return fail(VF_ERROR_BAD_VERSION, "unsupported vf_policy_options.version");
     return write_string(postgres::conninfo(conninfo_or_url, *t, to_policy_without_host(options)), buf, len);
   });
 }
@@ -438,10 +442,9 @@ int vf_pg_conninfo(const char* conninfo_or_url, vf_trust_t trust, const vf_polic
 namespace {
 // Checks shared by the connect calls; returns the trust or fails.
 const Trust* connect_inputs(const char* url, vf_trust_t trust, const vf_policy_options* options) {
-  if (!url || !options) throw InputError("url and options are required");
+  if (!url || !options) throw CallError(VF_ERROR_NULL_POINTER, "url and options are required");
   const Trust* t = trust_of(trust);
-  if (!t) throw InputError("not a valid trust handle");
-  if ((options->version < 1 || options->version > VF_POLICY_OPTIONS_VERSION)) throw InputError("unsupported vf_policy_options.version");
+  if (!t) throw CallError(VF_ERROR_INVALID_HANDLE, "not a valid trust handle");
   return t;
 }
 }  // namespace

@@ -120,6 +120,14 @@ TEST_CASE("bad input returns VF_ERROR_INPUT with a message, and no handle") {
   opts.host = "db.example.com";
   opts.version = 999;
   CHECK(vf_verify_pem(&report, pem.data(), pem.size(), nullptr, 0, good, &opts) == VF_ERROR_BAD_VERSION);
+  // Every entry point that takes options reports an unknown version the same way.
+  CHECK(vf_check(&report, "postgres://localhost:1", good, &opts) == VF_ERROR_BAD_VERSION);
+  vf_mysql_t my = nullptr;
+  CHECK(vf_mysql_connect(&my, "mysql://localhost:1", good, &opts) == VF_ERROR_BAD_VERSION);
+  CHECK(my == nullptr);
+  char buf[64];
+  size_t len = sizeof buf;
+  CHECK(vf_pg_conninfo("host=localhost", good, &opts, buf, &len) == VF_ERROR_BAD_VERSION);
   opts.version = VF_POLICY_OPTIONS_VERSION;
   const char* pins[] = {"sha256/not-a-pin"};
   opts.pins = pins;
