@@ -110,8 +110,17 @@ VF_API int vf_trust_anchor_field(vf_trust_t trust, size_t index, int field, char
 VF_API int vf_trust_anchors_file(vf_trust_t trust, char* buf, size_t* len);
 
 /* ---- policy -------------------------------------------------------------------- */
-/* Version 2 added refuse_admin_credentials; version 1 structs are still accepted. */
-#define VF_POLICY_OPTIONS_VERSION 2
+/* Certificate profiles (vf_policy_options.profile). Standard accepts what libpq
+ * verify-full accepts, minus verifull's security rules, and lists encoding deviations
+ * (missing key identifiers, non-critical basicConstraints, ...) as report warnings;
+ * strict refuses them (RFC 5280 / CA/B profile, OpenSSL's X509_STRICT). */
+#define VF_PROFILE_STANDARD 0
+#define VF_PROFILE_STRICT 1
+
+/* Version 2 added refuse_admin_credentials, version 3 profile and allow_cn_fallback;
+ * structs of earlier versions are still accepted (their missing fields take the
+ * defaults: standard profile, no CN fallback). */
+#define VF_POLICY_OPTIONS_VERSION 3
 typedef struct vf_policy_options {
   unsigned int version;      /* VF_POLICY_OPTIONS_VERSION */
   const char* host;          /* required: DNS name or IP literal that was dialled */
@@ -123,9 +132,13 @@ typedef struct vf_policy_options {
   int max_intermediates;     /* negative: library default */
   unsigned int timeout_ms;   /* network timeouts; 0: library default (10 s) */
   int refuse_admin_credentials; /* connections: refuse an administrator credential */
+  int profile;               /* VF_PROFILE_STANDARD or VF_PROFILE_STRICT (version 3) */
+  int allow_cn_fallback;     /* nonzero: a DNS name may match the subject CN of a
+                                certificate without subjectAltName, as libpq does
+                                (version 3) */
 } vf_policy_options;
 #define VF_POLICY_OPTIONS_INIT \
-  { VF_POLICY_OPTIONS_VERSION, NULL, NULL, 0, VF_ENGINE_DEFAULT, 0, 0, -1, 0, 0 }
+  { VF_POLICY_OPTIONS_VERSION, NULL, NULL, 0, VF_ENGINE_DEFAULT, 0, 0, -1, 0, 0, VF_PROFILE_STANDARD, 0 }
 
 /* ---- offline verification ------------------------------------------------------ */
 /* presented_pem: the leaf first, then intermediates as a server would send them.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,6 +19,20 @@ enum class Engine {
   both,     // accept only when both accept
 };
 
+// Which certificate rules a chain must meet beyond the security rules that hold always
+// (key and signature floor, serverAuth when an EKU is present, names from SANs, no
+// partial wildcards, IP literals against IP SANs only, name constraints).
+enum class Profile {
+  // What a stock client verifying fully accepts (libpq verify-full, OpenSSL's default
+  // flags): encoding deviations such as a missing key identifier, a non-critical
+  // basicConstraints, a CA without keyUsage or a v1 certificate are accepted and listed
+  // in the report's warnings.
+  standard,
+  // OpenSSL's X509_STRICT plus the RFC 5280 / CA/B profile rules: every deviation above
+  // is a refusal.
+  strict,
+};
+
 struct Policy {
   // The name that was dialled: a DNS name, or an IPv4/IPv6 literal (matched against
   // IP SANs only). Required: verifull never verifies without a name.
@@ -27,9 +42,15 @@ struct Policy {
   // the chain itself being trusted.
   std::vector<std::string> pins;
   Engine engine = Engine::openssl;
+  Profile profile = Profile::standard;
+  // Let a DNS name match the subject CN when the server certificate has no
+  // subjectAltName extension at all, as libpq does. Never for an IP address. Off by
+  // default: RFC 6125 and the CA/B Forum deprecated the CN as a name.
+  bool allow_cn_fallback = false;
   // Verify as of this instant (Unix seconds) instead of now: tests and conformance.
   std::optional<std::int64_t> verification_time;
-  // The most intermediates a chain may hold; unset means OpenSSL's default (100).
+  // The most intermediates a chain may hold; unset means verifull's default
+  // (max_chain_intermediates below).
   std::optional<int> max_intermediates;
   // Network timeouts (connect, each read, handshake) for probes and connections.
   std::chrono::milliseconds timeout{10000};
@@ -38,6 +59,14 @@ struct Policy {
   // integrations that must never hold one.
   bool refuse_admin_credentials = false;
 };
+
+// What a server may present, at most: more is refused (invalid_chain) before any engine
+// runs, so every engine decides any chain in bounded time and memory. Real chains hold
+// one to four certificates; OpenSSL's TLS stack itself refuses a list over 100 KiB.
+constexpr int max_presented_certificates = 20;
+constexpr std::size_t max_presented_bytes = 100 * 1024;
+// The default limit on intermediates between the server certificate and an anchor.
+constexpr int max_chain_intermediates = 8;
 
 // "2024-05-01T12:00:00Z" or with an offset; InputError otherwise.
 VERIFULL_API std::int64_t parse_rfc3339(const std::string& text);
@@ -48,6 +77,9 @@ VERIFULL_API bool is_ip_literal(const std::string& host);
 VERIFULL_API const char* engine_name(Engine engine);
 // "openssl", "botan", "both"; InputError otherwise.
 VERIFULL_API Engine parse_engine(const std::string& name);
+VERIFULL_API const char* profile_name(Profile profile);
+// "standard", "strict"; InputError otherwise.
+VERIFULL_API Profile parse_profile(const std::string& name);
 
 }  // namespace v0
 }  // namespace verifull

@@ -25,11 +25,15 @@ struct AnchorInfo {
   std::string not_after;    // RFC 3339, UTC
   std::int64_t not_after_unix = 0;
   bool self_signed = false;
+  // False for a self-signed server certificate trusted as itself: it verifies only the
+  // server that presents that very certificate.
+  bool is_ca = false;
 };
 
 // An immutable, cheaply copyable set of trust anchors. Loading is strict: every
-// PEM block must be a CA certificate, and anything else is an InputError that
-// says what and where (a private key is named as such and never echoed).
+// PEM block must be a CA certificate (or a self-signed certificate, such as a server's
+// own certificate trusted as itself), and anything else is an InputError that says
+// what and where (a private key is named as such and never echoed).
 class VERIFULL_API Trust {
  public:
   // The largest input accepted; a bundle of every public root is ~250 KiB.

@@ -175,6 +175,14 @@ Policy to_policy(const vf_policy_options* o, bool host_required) {
   if (o->max_intermediates >= 0) p.max_intermediates = o->max_intermediates;
   if (o->timeout_ms) p.timeout = std::chrono::milliseconds(o->timeout_ms);
   if (o->version >= 2) p.refuse_admin_credentials = o->refuse_admin_credentials != 0;
+  if (o->version >= 3) {
+    switch (o->profile) {
+      case VF_PROFILE_STANDARD: p.profile = Profile::standard; break;
+      case VF_PROFILE_STRICT: p.profile = Profile::strict; break;
+      default: throw InputError("unknown profile " + std::to_string(o->profile) + " (VF_PROFILE_STANDARD or VF_PROFILE_STRICT)");
+    }
+    p.allow_cn_fallback = o->allow_cn_fallback != 0;
+  }
   return p;
 }
 

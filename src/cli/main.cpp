@@ -75,8 +75,29 @@ std::chrono::milliseconds timeout_from_seconds(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
 
+// How a chain is judged, for every command that verifies one (verify, check, connect,
+// audit).
+struct RuleOptions {
+  std::string profile = "standard";
+  bool allow_cn_fallback = false;
+
+  void apply(Policy& p) const {
+    p.profile = parse_profile(profile);
+    p.allow_cn_fallback = allow_cn_fallback;
+  }
+};
+
+void add_rule_options(CLI::App* cmd, RuleOptions& o) {
+  cmd->add_option("--profile", o.profile,
+                  "standard (default: what libpq verify-full accepts, encoding deviations as warnings) or "
+                  "strict (RFC 5280 / CA/B profile, OpenSSL's X509_STRICT)");
+  cmd->add_flag("--allow-cn-fallback", o.allow_cn_fallback,
+                "match a DNS name against the subject CN when the certificate has no subjectAltName, as libpq does");
+}
+
 // The options every command that reaches an endpoint shares (check, connect, audit).
 struct EndpointOptions {
+  RuleOptions rules;
   std::vector<std::string> ca;
   std::vector<std::string> pins;
   std::string engine = "openssl";
@@ -89,6 +110,7 @@ struct EndpointOptions {
     p.pins = pins;
     p.engine = parse_engine(engine);
     p.timeout = timeout_from_seconds(timeout);
+    rules.apply(p);
     for (const auto& pin : p.pins) decode_pin(pin);
     return p;
   }
@@ -104,6 +126,7 @@ void add_endpoint_options(CLI::App* cmd, EndpointOptions& o) {
   cmd->add_option("--engine", o.engine, "openssl, botan or both");
   cmd->add_option("--timeout", o.timeout, "seconds for connect, each read and the handshake (default 10)");
   cmd->add_flag("--json", o.json, "print JSON");
+  add_rule_options(cmd, o.rules);
 }
 
 struct CheckArgs {
@@ -345,6 +368,7 @@ struct VerifyArgs {
   std::string at;
   std::vector<std::string> pins;
   std::string engine = "openssl";
+  RuleOptions rules;
   bool json = false;
 };
 
@@ -358,6 +382,7 @@ int run_verify(const VerifyArgs& a) {
   }
   policy.pins = a.pins;
   policy.engine = parse_engine(a.engine);
+  a.rules.apply(policy);
   if (!a.at.empty()) policy.verification_time = parse_rfc3339(a.at);
   const Trust trust = load_trust(a.ca);
   const std::string leaf = read_pem_file(a.leaf, "certificate file");
@@ -373,7 +398,7 @@ int run_ca_info(const std::string& spec, bool json) {
     for (const auto& a : trust.anchors()) {
       anchors.push_back({{"subject", a.subject}, {"sha256", a.sha256}, {"spki_sha256", a.spki_sha256},
                          {"not_before", a.not_before}, {"not_after", a.not_after},
-                         {"self_signed", a.self_signed}});
+                         {"self_signed", a.self_signed}, {"is_ca", a.is_ca}});
     }
     std::cout << nlohmann::json{{"source", trust.source()}, {"anchors", anchors}, {"warnings", warnings}}
                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
@@ -412,6 +437,7 @@ int main(int argc, char** argv) {
   verify_cmd->add_option("--pin", verify.pins, "sha256/BASE64 key pin; repeatable, any one must match");
   verify_cmd->add_option("--engine", verify.engine, "openssl, botan or both");
   verify_cmd->add_flag("--json", verify.json, "print one JSON object");
+  add_rule_options(verify_cmd, verify.rules);
 
   std::string ca_info_spec;
   bool ca_info_json = false;

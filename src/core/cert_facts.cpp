@@ -156,9 +156,10 @@ bool has_san_extension(const X509* cert) {
   return X509_get_ext_by_NID(cert, NID_subject_alt_name, -1) >= 0;
 }
 
-bool is_self_signed(const X509* cert) {
-  return X509_check_issued(const_cast<X509*>(cert), const_cast<X509*>(cert)) == X509_V_OK;
-}
+// Names match, key identifiers agree and the signature verifies with its own key.
+// (X509_check_issued would also demand keyCertSign, which a self-signed server
+// certificate trusted as itself does not carry.)
+bool is_self_signed(const X509* cert) { return X509_self_signed(const_cast<X509*>(cert), 1) == 1; }
 
 namespace {
 

@@ -19,8 +19,12 @@ struct ChainInput {
   X509* leaf = nullptr;
   STACK_OF(X509)* untrusted = nullptr;  // presented intermediates plus any extras
   PeerName peer;
+  // True when the peer's name must be matched against the subject CN (uses_cn_fallback
+  // in names.hpp): engines then match the CN by verifull's rule, never the SANs.
+  bool cn_fallback = false;
+  bool strict = false;  // Profile::strict: OpenSSL's X509_STRICT
   std::optional<std::int64_t> verification_time;
-  std::optional<int> max_intermediates;
+  int max_intermediates = 0;
 };
 
 struct EngineResult {
@@ -30,6 +34,11 @@ struct EngineResult {
   X509Ptr failing_cert;           // the certificate the failure is about, when known
   int failing_depth = -1;         // 0 = leaf
   std::vector<X509Ptr> verified;  // leaf .. anchor, when the outcome is ok
+  std::vector<std::string> warnings;  // what the standard profile accepted (profile.hpp)
+  bool profile_only = false;  // refused by an encoding rule that only the strict profile applies
+  // OpenSSL engine, strict profile: X509_STRICT refused a chain that the default flags
+  // accept (OpenSSL's words); the result is the default flags' acceptance.
+  std::string strict_refusal;
 };
 
 EngineResult verify_with_openssl(const ChainInput& input, const TrustData& trust);

@@ -1,8 +1,10 @@
-// The OpenSSL engine: X509_verify_cert over the caller's anchors only, with the flags
-// that make OpenSSL strict (see DESIGN.md "Engines").
+// The OpenSSL engine: X509_verify_cert over the caller's anchors only: no partial
+// chains, the TLS-server purpose, security level 2, names from SANs only, and
+// X509_STRICT in the strict profile (see DESIGN.md "Engines").
 #include <ctime>
 
 #include "core/engine.hpp"
+#include "core/names.hpp"
 
 namespace verifull::detail {
 namespace {
@@ -32,16 +34,17 @@ Outcome outcome_of(int error) {
   }
 }
 
-void configure(X509_VERIFY_PARAM* param, const ChainInput& input) {
+void configure(X509_VERIFY_PARAM* param, const ChainInput& input, bool strict) {
   // No X509_V_FLAG_PARTIAL_CHAIN: a chain must end at a self-signed anchor.
-  X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT);
+  if (strict) X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT);
   X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
   X509_VERIFY_PARAM_set_trust(param, X509_TRUST_SSL_SERVER);
   // Level 2: RSA/DSA/DH >= 2048 bits, no SHA-1 or MD5 signatures. verdict.cpp adds the
   // EC >= P-256 floor, which level 2 (112 bits) would let P-224 through.
   X509_VERIFY_PARAM_set_auth_level(param, 2);
   if (input.verification_time) X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(*input.verification_time));
-  if (input.max_intermediates) X509_VERIFY_PARAM_set_depth(param, *input.max_intermediates);
+  X509_VERIFY_PARAM_set_depth(param, input.max_intermediates);
+  if (input.cn_fallback) return;  // the CN is matched by verifull's rule after the chain
   if (input.peer.kind == PeerName::Kind::ip) {
     X509_VERIFY_PARAM_set1_ip(param, reinterpret_cast<const unsigned char*>(input.peer.ip_bytes.data()),
                               input.peer.ip_bytes.size());
@@ -54,18 +57,24 @@ void configure(X509_VERIFY_PARAM* param, const ChainInput& input) {
   }
 }
 
-}  // namespace
-
-EngineResult verify_with_openssl(const ChainInput& input, const TrustData& trust) {
+// One X509_verify_cert run with the given flags.
+EngineResult run_openssl(const ChainInput& input, const TrustData& trust, bool strict) {
   EngineResult result;
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (!ctx || X509_STORE_CTX_init(ctx.get(), trust.store.get(), input.leaf, input.untrusted) != 1) {
     result.detail = "could not set up an OpenSSL verification context";
     return result;
   }
-  configure(X509_STORE_CTX_get0_param(ctx.get()), input);
+  configure(X509_STORE_CTX_get0_param(ctx.get()), input, strict);
   const int rc = X509_verify_cert(ctx.get());
   const int error = X509_STORE_CTX_get_error(ctx.get());
+  if (rc == 1 && error == X509_V_OK && input.cn_fallback && !common_name_matches(input.leaf, input.peer)) {
+    result.outcome = Outcome::name_mismatch;
+    result.detail = "the subject CN does not match " + input.peer.value;
+    result.failing_depth = 0;
+    result.failing_cert = share(input.leaf);
+    return result;
+  }
   if (rc == 1 && error == X509_V_OK) {
     result.outcome = Outcome::ok;
     result.detail = "ok";
@@ -79,6 +88,22 @@ EngineResult verify_with_openssl(const ChainInput& input, const TrustData& trust
   result.failing_depth = X509_STORE_CTX_get_error_depth(ctx.get());
   if (X509* cert = X509_STORE_CTX_get_current_cert(ctx.get())) result.failing_cert = share(cert);
   return result;
+}
+
+}  // namespace
+
+EngineResult verify_with_openssl(const ChainInput& input, const TrustData& trust) {
+  EngineResult result = run_openssl(input, trust, input.strict);
+  if (!input.strict || result.outcome == Outcome::ok) return result;
+  // Strict refused. When OpenSSL's default flags accept the same chain, the refusal was
+  // X509_STRICT's alone: an encoding rule, which verdict.cpp words as the strict
+  // profile's (and names verifull's own rule for it when it has one).
+  EngineResult lenient = run_openssl(input, trust, false);
+  if (lenient.outcome != Outcome::ok) return lenient;  // the more fundamental refusal
+  lenient.strict_refusal = result.detail;
+  lenient.failing_depth = result.failing_depth;
+  lenient.failing_cert = std::move(result.failing_cert);
+  return lenient;
 }
 
 }  // namespace verifull::detail

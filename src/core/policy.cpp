@@ -129,6 +129,20 @@ Engine parse_engine(const std::string& name) {
   throw InputError("unknown engine \"" + name + "\" (expected openssl, botan or both)");
 }
 
+const char* profile_name(Profile profile) {
+  switch (profile) {
+    case Profile::standard: return "standard";
+    case Profile::strict: return "strict";
+  }
+  return "unknown";
+}
+
+Profile parse_profile(const std::string& name) {
+  if (name == "standard") return Profile::standard;
+  if (name == "strict") return Profile::strict;
+  throw InputError("unknown profile \"" + name + "\" (expected standard or strict)");
+}
+
 }  // namespace v0
 
 namespace detail {

@@ -24,15 +24,18 @@ namespace {
 
 using detail::X509Ptr;
 
+// An anchor is a CA certificate (basicConstraints CA:TRUE) or a self-signed certificate:
+// a v1 root, or a server's self-signed certificate trusted as itself (a common database
+// setup: sslrootcert=server.crt), which verifies only the server that presents it. A
+// server certificate issued by a CA is refused: that is the classic mistake of passing
+// the server's certificate instead of its CA, and it could never verify anything.
 void refuse_non_ca(const X509* cert, int line, const std::string& source) {
-  // X509_check_ca returns 1 only for basicConstraints CA:TRUE; the legacy forms it also
-  // tolerates (v1 self-signed, keyUsage or Netscape bits) are not accepted as anchors.
-  if (X509_check_ca(const_cast<X509*>(cert)) == 1) return;
+  if (X509_check_ca(const_cast<X509*>(cert)) == 1 || detail::is_self_signed(cert)) return;
   throw InputError("the certificate at " + source + " line " + std::to_string(line) + " (" +
                    detail::subject_of(cert) +
-                   ") is not a CA certificate (basicConstraints CA:TRUE is missing), so it "
-                   "cannot be a trust anchor; pass the CA that issued the server's "
-                   "certificate, not the server's certificate itself");
+                   ") is not a CA certificate (basicConstraints CA:TRUE is missing) and not "
+                   "self-signed, so it cannot be a trust anchor; pass the CA that issued the "
+                   "server's certificate, not the server's certificate itself");
 }
 
 AnchorInfo describe(const X509* cert) {
@@ -44,6 +47,7 @@ AnchorInfo describe(const X509* cert) {
   info.not_after = detail::rfc3339(X509_get0_notAfter(cert));
   info.not_after_unix = detail::unix_time(X509_get0_notAfter(cert));
   info.self_signed = detail::is_self_signed(cert);
+  info.is_ca = X509_check_ca(const_cast<X509*>(cert)) == 1;
   return info;
 }
 
@@ -177,6 +181,15 @@ std::string Trust::pem() const {
 }
 
 std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
+  // An intermediate in the bundle is fine when the root that issued it is there too.
+  const auto issuer_in_bundle = [this](const AnchorInfo& a) {
+    const X509* cert = nullptr;
+    for (std::size_t i = 0; i < data_->info.size(); ++i)
+      if (&data_->info[i] == &a) cert = data_->anchors[i].get();
+    for (const auto& other : data_->anchors)
+      if (other.get() != cert && X509_check_issued(other.get(), const_cast<X509*>(cert)) == X509_V_OK) return true;
+    return false;
+  };
   constexpr std::int64_t kThirtyDays = 30 * 24 * 3600;
   std::vector<std::string> out;
   for (const auto& a : data_->info) {
@@ -187,7 +200,7 @@ std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
       out.push_back("anchor " + a.subject + " expires on " + a.not_after +
                     " (within 30 days); get the provider's new CA and add it beside this one");
     }
-    if (!a.self_signed) {
+    if (!a.self_signed && !issuer_in_bundle(a)) {
       out.push_back("anchor " + a.subject +
                     " is not self-signed; verifull builds chains up to a root only, so add "
                     "the root CA that issued it");

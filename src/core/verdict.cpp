@@ -6,6 +6,7 @@
 
 #include "core/cert_facts.hpp"
 #include "core/engine.hpp"
+#include "core/names.hpp"
 #include "core/peer_name.hpp"
 #include "core/profile.hpp"
 #include "core/trust_data.hpp"
@@ -106,6 +107,7 @@ struct Facts {
   const EngineResult& engine;
   const std::vector<std::string>& pins;
   std::int64_t checked_at;
+  bool cn_fallback_allowed;
 };
 
 std::string role_of(const Facts& f) {
@@ -119,12 +121,31 @@ const X509* failing_cert(const Facts& f) {
 
 std::string failing_subject(const Facts& f) { return subject_of(failing_cert(f)); }
 
+// An anchor with the issuer's name that did not sign `cert`: a CA re-created with a new
+// key, or another environment's CA with the same name. Names alone say "this is the
+// CA"; the message must say that the keys differ.
+const X509* same_name_other_key(const Facts& f, const X509* cert) {
+  for (const auto& anchor : f.trust.anchors) {
+    if (X509_NAME_cmp(X509_get_subject_name(anchor.get()), X509_get_issuer_name(cert)) != 0) continue;
+    EVP_PKEY* key = X509_get0_pubkey(anchor.get());
+    if (!key || X509_verify(const_cast<X509*>(cert), key) != 1) return anchor.get();
+  }
+  return nullptr;
+}
+
 std::string explain_untrusted(const Facts& f) {
   const X509* top = sk_X509_value(f.presented, sk_X509_num(f.presented) - 1);
+  const std::string issuer = name_to_string(X509_get_issuer_name(top));
+  if (const X509* namesake = same_name_other_key(f, top)) {
+    return "the server's certificate " + subject_of(top) + " names " + issuer +
+           " as its issuer, and your anchor " + subject_of(namesake) +
+           " has that name but a different key (its key " + spki_pin(namesake) +
+           " did not sign the server's certificate) — was the CA re-created, or is this another "
+           "environment's CA with the same name? Get the current CA certificate from the provider";
+  }
   std::vector<std::string> anchors;
   for (const auto& a : f.trust.info) anchors.push_back(a.subject);
-  return "the server presented a certificate issued by " +
-         name_to_string(X509_get_issuer_name(top)) + "; your trust anchors are " +
+  return "the server presented a certificate issued by " + issuer + "; your trust anchors are " +
          join(anchors, 3) + " — is this the right environment's CA?";
 }
 
@@ -132,9 +153,20 @@ std::string explain_name_mismatch(const Facts& f) {
   const X509* leaf = sk_X509_value(f.presented, 0);
   const auto sans = subject_alt_names(leaf);
   std::string names;
-  if (sans.empty()) {
-    names = "it carries no subjectAltName at all (its subject is " + subject_of(leaf) +
-            ", and verifull never matches the subject CN)";
+  const std::string cn = single_common_name(leaf);
+  if (!has_san_extension(leaf) && f.peer.kind == PeerName::Kind::dns && !f.cn_fallback_allowed) {
+    names = "its name is only in the subject CN (" + subject_of(leaf) +
+            "), with no subjectAltName; verifull matches the CN only when you allow it "
+            "(allow_cn_fallback, CLI --allow-cn-fallback), as libpq does for certificates without "
+            "subjectAltName. Better: have the server's certificate reissued with a subjectAltName";
+    return "the certificate does not name " + f.peer.value + " in a subjectAltName; " + names;
+  }
+  if (!has_san_extension(leaf)) {
+    names = "it carries no subjectAltName at all (its subject is " + subject_of(leaf) + ")";
+    if (f.peer.kind == PeerName::Kind::ip) names += ", and an IP address is never matched against the CN";
+  } else if (sans.empty()) {
+    names = "its subjectAltName holds no DNS or IP entry (its subject is " + subject_of(leaf) +
+            ", and verifull never matches the CN of a certificate that has a subjectAltName)";
   } else {
     names = "it names " + join(sans);
     if (f.peer.kind == PeerName::Kind::ip) names += " (an IP address matches only an IP: entry)";
@@ -180,9 +212,12 @@ std::string explain(Outcome outcome, const Facts& f, const std::string& finding,
              join(keys) + ") — the server's key or CA changed, or the pin is wrong";
     }
     case Outcome::invalid_chain:
+      if (!finding.empty() && f.engine.profile_only)
+        return role_of(f) + " " + failing_subject(f) + " does not meet the strict profile: " + finding +
+               " — the standard profile accepts it with a warning; the server's chain does not meet RFC 5280";
       if (!finding.empty())
-        return role_of(f) + " " + failing_subject(f) + " is malformed: " + finding +
-               " — the server's certificate chain does not meet RFC 5280";
+        return role_of(f) + " " + failing_subject(f) + " is refused: " + finding +
+               " — a rule verifull enforces in every profile";
       return "the certificate chain is invalid: " + f.engine.detail + " (at " + failing_subject(f) +
              ") — the server's chain is malformed or breaks its CA's constraints";
     case Outcome::engines_disagree:
@@ -193,37 +228,72 @@ std::string explain(Outcome outcome, const Facts& f, const std::string& finding,
   return "unknown outcome";
 }
 
+std::string role_at(std::size_t depth, std::size_t chain_size) {
+  if (depth == 0) return chain_size == 1 ? "the server certificate (trusted as its own anchor)" : "the server certificate";
+  return depth + 1 == chain_size ? "the anchor" : "the CA certificate";
+}
+
 // verifull's own checks, the same whichever engine built the chain: the certificate
-// profile, the key and signature floor, and the pins. They turn an engine's acceptance
-// into a refusal; a refusal gets the exact weakness named when an engine's security
-// level caused it. Sets r.finding to what they found.
-void apply_own_checks(EngineResult& r, const std::vector<std::string>& pins) {
+// profile, the dialled name against every name constraint, the key and signature
+// floor, and the pins. They turn an engine's acceptance into a refusal; a refusal gets
+// the exact weakness named when an engine's security level caused it. Sets r.finding
+// to what they found, and r.warnings to what the standard profile let through.
+void apply_own_checks(EngineResult& r, const ChainInput& input, const std::vector<std::string>& pins) {
   if (r.outcome == Outcome::weak_crypto && r.failing_cert) {
     const X509* weak = r.failing_cert.get();
     r.finding = weak_key(weak).value_or(weak_signature(weak).value_or(""));
   }
   if (r.outcome != Outcome::ok) return;
-  if (auto violation = check_profile(r.verified)) {
-    r.outcome = Outcome::invalid_chain;
-    r.finding = violation->rule;
-    r.failing_depth = static_cast<int>(violation->depth);
-    r.failing_cert = share(r.verified[violation->depth].get());
+  const auto refuse_at = [&](Outcome outcome, std::size_t depth, std::string finding) {
+    r.outcome = outcome;
+    r.finding = std::move(finding);
+    r.failing_depth = static_cast<int>(depth);
+    r.failing_cert = share(r.verified[depth].get());
+  };
+  // Most fundamental first: the rules of every profile, the name constraints, the key
+  // floor; then the strict profile's encoding rules; the standard profile lists those.
+  const auto findings = check_profile(r.verified);
+  const ProfileFinding* encoding = nullptr;
+  for (const auto& f : findings) {
+    if (f.always) {
+      refuse_at(Outcome::invalid_chain, f.depth, f.rule);
+      break;
+    }
+    if (!encoding) encoding = &f;
+  }
+  if (r.outcome != Outcome::ok) {
+  } else if (auto nc = check_peer_against_name_constraints(r.verified, input.peer)) {
+    refuse_at(Outcome::invalid_chain, nc->depth, nc->clause + ", and the server was reached as " + input.peer.value);
   } else if (auto weak = find_weakness(r.verified)) {
     r.outcome = Outcome::weak_crypto;
     r.finding = weak->what;
     for (std::size_t i = 0; i < r.verified.size(); ++i)
       if (r.verified[i].get() == weak->cert.get()) r.failing_depth = static_cast<int>(i);
     r.failing_cert = std::move(weak->cert);
+  } else if (input.strict && encoding) {
+    refuse_at(Outcome::invalid_chain, encoding->depth, encoding->rule);
+    r.profile_only = true;
+  } else if (input.strict && !r.strict_refusal.empty()) {
+    // X509_STRICT refused something verifull's strict rules do not name.
+    const auto depth = static_cast<std::size_t>(std::max(0, r.failing_depth));
+    refuse_at(Outcome::invalid_chain, std::min(depth, r.verified.size() - 1), "OpenSSL's X509_STRICT: " + r.strict_refusal);
+    r.profile_only = true;
   } else if (!pins.empty() && !chain_matches_pin(r.verified, pins)) {
     r.outcome = Outcome::pin_mismatch;
   }
-  if (r.outcome != Outcome::ok) r.detail += " (then verifull: " + std::string(outcome_name(r.outcome)) + ")";
+  if (r.outcome != Outcome::ok) {
+    r.detail += " (then verifull: " + std::string(outcome_name(r.outcome)) + ")";
+    return;
+  }
+  for (const auto& f : findings)
+    r.warnings.push_back(role_at(f.depth, r.verified.size()) + " " + subject_of(r.verified[f.depth].get()) + ": " +
+                         f.rule + " (accepted by the standard profile; --profile strict refuses it)");
 }
 
 EngineResult run_engine(Engine engine, const ChainInput& input, const TrustData& trust,
                         const std::vector<std::string>& pins, std::vector<EngineVerdict>& verdicts) {
   EngineResult r = engine == Engine::openssl ? verify_with_openssl(input, trust) : verify_with_botan(input, trust);
-  apply_own_checks(r, pins);
+  apply_own_checks(r, input, pins);
   verdicts.push_back({engine_name(engine), r.outcome, r.detail});
   return r;
 }
@@ -247,6 +317,24 @@ EngineResult run_engines(Engine engine, const ChainInput& input, const TrustData
   return std::move(refusal);
 }
 
+// A chain no engine is asked to decide: more certificates or bytes than a server may
+// present (policy.hpp), counting any extra untrusted certificates too.
+std::optional<std::string> exceeds_caps(STACK_OF(X509) * presented, STACK_OF(X509) * extra) {
+  const int count = sk_X509_num(presented) + (extra ? sk_X509_num(extra) : 0);
+  std::size_t bytes = 0;
+  for (STACK_OF(X509)* stack : {presented, extra})
+    for (int i = 0; stack && i < sk_X509_num(stack); ++i) bytes += static_cast<std::size_t>(i2d_X509(sk_X509_value(stack, i), nullptr));
+  if (count > max_presented_certificates)
+    return "the chain holds " + std::to_string(count) + " certificates; verifull decides chains of at most " +
+           std::to_string(max_presented_certificates) +
+           " (real chains hold one to four), so it refuses this one without building a path — a server that "
+           "sends this many is misconfigured or hostile";
+  if (bytes > max_presented_bytes)
+    return "the chain holds " + std::to_string(bytes / 1024) + " KiB of certificates; verifull decides chains of at most " +
+           std::to_string(max_presented_bytes / 1024) + " KiB, so it refuses this one without building a path";
+  return std::nullopt;
+}
+
 }  // namespace
 
 Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted,
@@ -255,11 +343,14 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
   ChainInput input;
   input.peer = parse_peer_name(policy.host);
   input.verification_time = policy.verification_time;
-  input.max_intermediates = policy.max_intermediates;
+  input.max_intermediates = policy.max_intermediates.value_or(max_chain_intermediates);
+  if (input.max_intermediates < 0) throw InputError("max_intermediates must not be negative");
+  input.strict = policy.profile == Profile::strict;
   std::vector<std::string> pins;
   for (const auto& pin : policy.pins) pins.push_back(decode_pin(pin));
 
   input.leaf = sk_X509_value(presented, 0);
+  input.cn_fallback = uses_cn_fallback(input.leaf, input.peer, policy.allow_cn_fallback);
   X509StackPtr untrusted(sk_X509_new_null());
   for (int i = 1; i < sk_X509_num(presented); ++i) sk_X509_push(untrusted.get(), share(sk_X509_value(presented, i)).release());
   for (int i = 0; extra_untrusted && i < sk_X509_num(extra_untrusted); ++i)
@@ -268,6 +359,13 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
 
   Report report;
   report.endpoint = input.peer.value;
+  if (auto too_large = exceeds_caps(presented, extra_untrusted)) {
+    for (int i = 0; i < sk_X509_num(presented) && i < max_presented_certificates; ++i)
+      report.chain.push_back(cert_info(sk_X509_value(presented, i)));
+    report.outcome = Outcome::invalid_chain;
+    report.message = *too_large;
+    return report;
+  }
   std::string disagreement;
   EngineResult result = run_engines(policy.engine, input, trust.data(), pins, report.engines, disagreement);
   const Outcome outcome = disagreement.empty() ? result.outcome : Outcome::engines_disagree;
@@ -277,9 +375,11 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
   for (int i = 0; i < sk_X509_num(presented); ++i) report.chain.push_back(cert_info(sk_X509_value(presented, i)));
   const std::int64_t checked_at = policy.verification_time.value_or(static_cast<std::int64_t>(std::time(nullptr)));
   report.outcome = outcome;
-  report.message = explain(outcome, Facts{input.peer, presented, trust.data(), result, pins, checked_at},
+  report.message = explain(outcome, Facts{input.peer, presented, trust.data(), result, pins, checked_at,
+                                          policy.allow_cn_fallback},
                            finding, report.anchor);
   report.warnings = trust.warnings(checked_at);
+  report.warnings.insert(report.warnings.end(), result.warnings.begin(), result.warnings.end());
   return report;
 }
 

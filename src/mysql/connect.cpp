@@ -43,8 +43,13 @@ std::string sha1_hex_of_pem(const std::string& pem) {
   return out;
 }
 
+// Every field of the policy that changes a verdict is in the key, so a stricter call
+// never reuses a looser call's approval.
 std::string cache_key(const Endpoint& ep, const Trust& trust, const Policy& policy) {
-  std::string key = ep.host_port() + "|" + policy.host + "|" + engine_name(policy.engine) + "|";
+  std::string key = ep.host_port() + "|" + policy.host + "|" + engine_name(policy.engine) + "|" +
+                    profile_name(policy.profile) + "|" + (policy.allow_cn_fallback ? "cn" : "san") + "|" +
+                    (policy.verification_time ? std::to_string(*policy.verification_time) : "now") + "|" +
+                    std::to_string(policy.max_intermediates.value_or(max_chain_intermediates)) + "|";
   for (const auto& a : trust.anchors()) key += a.sha256 + ",";
   key += "|";
   for (const auto& p : policy.pins) key += p + ",";

@@ -49,8 +49,23 @@ Cert build(const Spec& spec, X509* issuer_cert, EVP_PKEY* issuer_key) {
   BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert));
   BN_free(bn);
   X509_NAME* name = X509_NAME_new();
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(spec.cn.c_str()), -1, -1, 0);
+  if (spec.subject_dn.empty()) {
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(spec.cn.c_str()), -1, -1, 0);
+  } else {
+    X509_NAME_free(name);
+    name = X509_NAME_new();
+    std::string rest = spec.subject_dn.substr(1);  // "/CN=a/CN=b"
+    for (std::size_t at = 0; at <= rest.size();) {
+      const auto next = rest.find('/', at);
+      const std::string rdn = rest.substr(at, next == std::string::npos ? std::string::npos : next - at);
+      const auto eq = rdn.find('=');
+      X509_NAME_add_entry_by_txt(name, rdn.substr(0, eq).c_str(), MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>(rdn.substr(eq + 1).c_str()), -1, -1, 0);
+      if (next == std::string::npos) break;
+      at = next + 1;
+    }
+  }
   X509_set_subject_name(cert, name);
   X509_NAME_free(name);
   X509* signer_cert = issuer_cert ? issuer_cert : cert;
@@ -74,6 +89,7 @@ Cert build(const Spec& spec, X509* issuer_cert, EVP_PKEY* issuer_key) {
     for (const auto& e : spec.eku) eku += (eku.empty() ? "" : ",") + e;
     add_ext(cert, signer_cert, NID_ext_key_usage, eku);
   }
+  if (!spec.name_constraints.empty()) add_ext(cert, signer_cert, NID_name_constraints, spec.name_constraints);
   std::string san;
   for (const auto& d : spec.dns) san += (san.empty() ? "" : ",") + ("DNS:" + d);
   for (const auto& ip : spec.ips) san += (san.empty() ? "" : ",") + ("IP:" + ip);

@@ -30,6 +30,8 @@ struct Spec {
   long not_after = 365L * 86400;
   std::string digest = "SHA256";  // "SHA1" for a weak signature
   KeyKind key = KeyKind::ec_p256;
+  std::string name_constraints;   // CA only, OpenSSL config form: "critical,excluded;DNS:bar.example.com"
+  std::string subject_dn;         // instead of CN=cn: "/CN=a/O=b" (OpenSSL's one-line form)
 };
 
 struct Cert {

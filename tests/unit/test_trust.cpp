@@ -140,12 +140,38 @@ TEST_CASE("other PEM blocks (a CSR, a public key) are input errors naming the bl
         "\"PUBLIC KEY\" PEM block"));
 }
 
-TEST_CASE("a non-CA certificate as an anchor is an input error") {
+TEST_CASE("a CA-issued server certificate as an anchor is an input error") {
   auto leaf = testpki::issue(root(), testpki::leaf_spec("db", {"db.example.com"}));
-  CHECK(contains(error_of([&] { Trust::from_pem(leaf.pem()); }), "is not a CA certificate"));
+  const auto error = error_of([&] { Trust::from_pem(leaf.pem()); });
+  CHECK(contains(error, "is not a CA certificate"));
+  CHECK(contains(error, "not the server's certificate itself"));
+}
+
+TEST_CASE("a self-signed certificate without CA:TRUE is an anchor for itself only") {
   auto spec = testpki::ca_spec("No Basic Constraints");
   spec.basic_constraints = false;
-  CHECK(contains(error_of([&] { Trust::from_pem(testpki::make_root(spec).pem()); }), "not a CA certificate"));
+  const auto self = testpki::make_root(spec);
+  const auto trust = Trust::from_pem(self.pem());
+  REQUIRE(trust.anchors().size() == 1);
+  CHECK(trust.anchors()[0].self_signed);
+  CHECK_FALSE(trust.anchors()[0].is_ca);
+  // It cannot issue: a leaf it signed is refused, by every engine.
+  auto leaf = testpki::issue(self, testpki::leaf_spec("db", {"db.example.com"}));
+  for (Engine engine : {Engine::openssl, Engine::botan, Engine::both}) {
+    Policy policy;
+    policy.host = "db.example.com";
+    policy.engine = engine;
+    CHECK_FALSE(verify_pem(leaf.pem(), "", trust, policy).ok());
+  }
+}
+
+TEST_CASE("an intermediate in a bundle with its root gives no \"not self-signed\" warning") {
+  auto intermediate = testpki::issue(root(), testpki::ca_spec("Bundle Intermediate"));
+  const auto alone = Trust::from_pem(intermediate.pem());
+  REQUIRE(alone.warnings(std::time(nullptr)).size() == 1);
+  CHECK(contains(alone.warnings(std::time(nullptr))[0], "is not self-signed"));
+  const auto with_root = Trust::from_pem(intermediate.pem() + root().pem());
+  CHECK(with_root.warnings(std::time(nullptr)).empty());
 }
 
 TEST_CASE("a file over the size limit is an input error") {

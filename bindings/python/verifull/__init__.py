@@ -143,18 +143,21 @@ class Trust:
             self._handle = None
 
 
-def _policy(host=None, pins: Sequence[str] = (), engine: Optional[str] = None, timeout: float = 10, at=None):
+def _policy(host=None, pins: Sequence[str] = (), engine: Optional[str] = None, timeout: float = 10, at=None,
+            profile: Optional[str] = None, allow_cn_fallback: bool = False):
     try:
-        return _native.policy(host, pins, engine, timeout, at)
+        return _native.policy(host, pins, engine, timeout, at, profile, allow_cn_fallback)
     except ValueError as e:
         raise InputError(str(e)) from None
 
 
 def check(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
-          timeout: float = 10) -> Report:
+          timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False) -> Report:
     """Probes a postgres:// or mysql:// endpoint and verifies what it presents. Never sends
-    a credential. Returns the Report whatever the verdict; InputError for bad input."""
-    opts, keep = _policy(None, pins, engine, timeout)
+    a credential. Returns the Report whatever the verdict; InputError for bad input.
+    profile: "standard" (default) or "strict"; allow_cn_fallback: match the subject CN of a
+    certificate without subjectAltName, as libpq does."""
+    opts, keep = _policy(None, pins, engine, timeout, None, profile, allow_cn_fallback)
     handle = ctypes.c_void_p()
     try:
         _native.call(_native.lib.vf_check, ctypes.byref(handle), url.encode(), trust._handle, ctypes.byref(opts))
@@ -164,9 +167,10 @@ def check(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str
 
 
 def verify_pem(chain_pem: str, trust: Trust, host: str, untrusted_pem: str = "", pins: Sequence[str] = (),
-               engine: Optional[str] = None, at: Optional[int] = None) -> Report:
+               engine: Optional[str] = None, at: Optional[int] = None, profile: Optional[str] = None,
+               allow_cn_fallback: bool = False) -> Report:
     """Verifies a chain offline (leaf first), as a connection would."""
-    opts, keep = _policy(host, pins, engine, 10, at)
+    opts, keep = _policy(host, pins, engine, 10, at, profile, allow_cn_fallback)
     chain, extra = chain_pem.encode(), untrusted_pem.encode()
     handle = ctypes.c_void_p()
     try:

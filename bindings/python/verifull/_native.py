@@ -27,7 +27,9 @@ ERROR_INTERNAL = -99
 
 ENGINE_DEFAULT, ENGINE_OPENSSL, ENGINE_BOTAN, ENGINE_BOTH = 0, 1, 2, 3
 ENGINES = {None: ENGINE_DEFAULT, "openssl": ENGINE_OPENSSL, "botan": ENGINE_BOTAN, "both": ENGINE_BOTH}
-POLICY_OPTIONS_VERSION = 2
+PROFILE_STANDARD, PROFILE_STRICT = 0, 1
+PROFILES = {None: PROFILE_STANDARD, "standard": PROFILE_STANDARD, "strict": PROFILE_STRICT}
+POLICY_OPTIONS_VERSION = 3
 
 
 class _PolicyOptions(ctypes.Structure):
@@ -42,6 +44,8 @@ class _PolicyOptions(ctypes.Structure):
         ("max_intermediates", ctypes.c_int),
         ("timeout_ms", ctypes.c_uint),
         ("refuse_admin_credentials", ctypes.c_int),
+        ("profile", ctypes.c_int),
+        ("allow_cn_fallback", ctypes.c_int),
     ]
 
 
@@ -134,10 +138,15 @@ def string_out(fn, *args) -> str:
 
 
 def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optional[str] = None,
-           timeout: float = 10, at: Optional[int] = None) -> tuple[_PolicyOptions, Any]:
+           timeout: float = 10, at: Optional[int] = None, profile: Optional[str] = None,
+           allow_cn_fallback: bool = False) -> tuple[_PolicyOptions, Any]:
     """A vf_policy_options and the Python objects that keep its pointers alive."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (expected 'openssl', 'botan' or 'both')")
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r} (expected 'standard' or 'strict')")
+    if not isinstance(allow_cn_fallback, bool):
+        raise ValueError("allow_cn_fallback must be True or False")
     if not (0 < timeout <= 3600):
         raise ValueError("timeout must be between 0 and 3600 seconds")
     if isinstance(pins, str):
@@ -146,7 +155,8 @@ def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optiona
     pin_array = (ctypes.c_char_p * max(1, len(encoded)))(*encoded)
     opts = _PolicyOptions(POLICY_OPTIONS_VERSION, host.encode() if host else None,
                           ctypes.cast(pin_array, ctypes.POINTER(ctypes.c_char_p)), len(encoded),
-                          ENGINES[engine], 1 if at is not None else 0, at or 0, -1, int(timeout * 1000), 0)
+                          ENGINES[engine], 1 if at is not None else 0, at or 0, -1, int(timeout * 1000), 0,
+                          PROFILES[profile], 1 if allow_cn_fallback else 0)
     return opts, (pin_array, encoded)
 
 

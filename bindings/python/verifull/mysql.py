@@ -34,9 +34,9 @@ def parse_url(url: str) -> dict:
 
 
 def approve(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
-            timeout: float = 10) -> tuple:
+            timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False) -> tuple:
     """(Report, SHA-1 fingerprint) of the endpoint's verified certificate; raises on refusal."""
-    opts, keep = _policy(None, pins, engine, timeout)
+    opts, keep = _policy(None, pins, engine, timeout, None, profile, allow_cn_fallback)
     handle = ctypes.c_void_p()
     try:
         fingerprint = _native.string_out(_native.lib.vf_mysql_approve, ctypes.byref(handle), url.encode(),
@@ -66,7 +66,7 @@ def _option_file(trust: Trust, fingerprint: str) -> str:
 
 
 def connect_kwargs(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
-                   timeout: float = 10) -> dict:
+                   timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False) -> dict:
     """Keyword arguments for MySQLdb.connect(**kwargs) to a mysql:// or mariadb:// URL.
 
     The password comes from the URL or MYSQL_PWD. Keep `trust` alive while connecting.
@@ -78,7 +78,7 @@ def connect_kwargs(url: str, trust: Trust, pins: Sequence[str] = (), engine: Opt
     if endpoint["host"] == "localhost":
         raise InputError("mysqlclient reaches 'localhost' through a Unix socket, where there is no TLS to verify; "
                          "use the server's name or IP address (127.0.0.1)")
-    report, fingerprint = approve(url, trust, pins, engine, timeout)
+    report, fingerprint = approve(url, trust, pins, engine, timeout, profile, allow_cn_fallback)
     kwargs = {
         "host": endpoint["host"],
         "port": endpoint["port"],

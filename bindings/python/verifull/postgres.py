@@ -17,23 +17,25 @@ from . import AuditReport, InputError, Trust, _audit, _native, _policy, _raise_f
 
 
 def conninfo(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
-             timeout: float = 10) -> str:
+             timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False) -> str:
     """The hardened conninfo for a postgres:// URL or "key=value" string.
 
-    libpq does not run verifull's own checks in psycopg's connect, so when pins or an
-    engine are given, the endpoint is probed and verified with them first (no credential
-    is sent) and VerificationError is raised on refusal; libpq's verify-full then holds
-    the connection to the same anchors and name.
+    libpq does not run verifull's own checks in psycopg's connect, so when pins, an
+    engine or the strict profile are given, the endpoint is probed and verified with them
+    first (no credential is sent) and VerificationError is raised on refusal; libpq's
+    verify-full then holds the connection to the same anchors and name (by libpq's own
+    rules, which include its subject CN fallback).
     """
-    opts, keep = _policy(None, pins, engine, timeout)
+    opts, keep = _policy(None, pins, engine, timeout, None, profile, allow_cn_fallback)
     try:
         hardened = _native.string_out(_native.lib.vf_pg_conninfo, url.encode(), trust._handle, opts)
     except _native.NativeError as e:
         _raise_for(e)
-    if pins or engine:
+    if pins or engine or profile == "strict":
         if "://" not in url:
-            raise InputError("pins and engine need a postgres:// URL (to probe the endpoint first)")
-        check(url, trust, pins=pins, engine=engine, timeout=timeout).raise_for_outcome()
+            raise InputError("pins, engine and profile need a postgres:// URL (to probe the endpoint first)")
+        check(url, trust, pins=pins, engine=engine, timeout=timeout, profile=profile,
+              allow_cn_fallback=allow_cn_fallback).raise_for_outcome()
     return hardened
 
 
