@@ -12,6 +12,10 @@ Each server gets its own data directory under STATE_DIR and a free port on 127.0
   maria-plain MariaDB, --skip-ssl
   maria-ip    MariaDB, TLS with pki/server-ip.pem (also names IP 127.0.0.1), for clients
               that cannot force TCP to "localhost" (mysqlclient)
+  pg-interop, maria-interop
+              like pg-tls and maria-tls, for tests/integration/test_interop.cpp, which
+              replaces their certificate and key and reloads them (pg_reload_conf,
+              FLUSH SSL) to serve each certificate of the interop corpus
 STATE_DIR/env.sh exports the ports and credentials for the tests. As root, PostgreSQL
 runs as the postgres user and MariaDB as mysql.
 """
@@ -192,6 +196,8 @@ def start(state):
     ports["VERIFULL_MYSQL_PORT"] = maria_start(state, "maria-tls", maria_template, pki, tls=True)
     ports["VERIFULL_MYSQL_PLAIN_PORT"] = maria_start(state, "maria-plain", maria_template, pki, tls=False)
     ports["VERIFULL_MYSQL_IP_PORT"] = maria_start(state, "maria-ip", maria_template, pki, tls=True, cert="server-ip")
+    ports["VERIFULL_PG_INTEROP_PORT"] = pg_start(state, "pg-interop", pg_template, pki, tls=True)
+    ports["VERIFULL_MYSQL_INTEROP_PORT"] = maria_start(state, "maria-interop", maria_template, pki, tls=True)
     env = dict(ports)
     env.update({
         "VERIFULL_SERVERS_DIR": state,
@@ -201,6 +207,12 @@ def start(state):
         "VERIFULL_DB_NAME": APP_DB,
         "VERIFULL_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "VERIFULL_MYSQL_SOCKET": os.path.join(state, "maria-tls", "sock"),
+        # Where the interop servers read their certificate (server.pem, server.key), and
+        # their Unix sockets, where the administrator logs in without TLS to reload it.
+        "VERIFULL_PG_INTEROP_DATA": os.path.join(state, "pg-interop", "data"),
+        "VERIFULL_PG_INTEROP_SOCKET_DIR": os.path.join(state, "pg-interop"),
+        "VERIFULL_MYSQL_INTEROP_DIR": os.path.join(state, "maria-interop"),
+        "VERIFULL_MYSQL_INTEROP_SOCKET": os.path.join(state, "maria-interop", "sock"),
     })
     with open(os.path.join(state, "env.sh"), "w") as f:
         for k, v in env.items():
@@ -209,9 +221,9 @@ def start(state):
 
 
 def stop(state):
-    for name in ("pg-tls", "pg-plain"):
+    for name in ("pg-tls", "pg-plain", "pg-interop"):
         pg_stop(state, name)
-    for name in ("maria-tls", "maria-plain", "maria-ip"):
+    for name in ("maria-tls", "maria-plain", "maria-ip", "maria-interop"):
         maria_stop(state, name)
 
 

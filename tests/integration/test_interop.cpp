@@ -1,0 +1,193 @@
+// The interop corpus served by real servers: for every recipe's certificate, the real
+// PostgreSQL 15 and MariaDB 10.11 (pg-interop, maria-interop in tests/servers/servers.py)
+// are given the certificate and reloaded; then the stock clients verifying fully (libpq
+// sslmode=verify-full, Connector/C with MYSQL_OPT_SSL_VERIFY_SERVER_CERT) and verifull's
+// connect must agree: both log in. The one difference on purpose, the CN fallback, is
+// shown too: libpq accepts a CN-only certificate, verifull only with allow_cn_fallback.
+#include <doctest/doctest.h>
+#include <libpq-fe.h>
+#include <mysql.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "interop_corpus.hpp"
+#include "servers_env.hpp"
+#include "test_pki.hpp"
+#include "verifull/verifull.hpp"
+
+using namespace verifull;
+
+namespace {
+
+const std::string kHost = "localhost";  // every corpus certificate names localhost
+
+// Writes `content` for the server user that owns `dir` (the server reads it as itself).
+void install(const std::string& dir, const std::string& file, const std::string& content) {
+  const std::string path = dir + "/" + file;
+  testpki::write_file(path, content);
+  struct stat owner {};
+  REQUIRE(::stat(dir.c_str(), &owner) == 0);
+  REQUIRE(::chown(path.c_str(), owner.st_uid, owner.st_gid) == 0);
+}
+
+std::string leaf_sha256(const interop::Case& c) {
+  return verify_pem(c.chain_pem, "", Trust::from_pem(c.anchors_pem), [] {
+           Policy p;
+           p.host = kHost;
+           p.allow_cn_fallback = true;
+           return p;
+         }())
+      .chain.at(0)
+      .sha256;
+}
+
+// Waits until the endpoint presents the case's leaf (a reload is asynchronous).
+void wait_for_certificate(const std::string& url, const interop::Case& c) {
+  const std::string expected = leaf_sha256(c);
+  for (int i = 0; i < 100; ++i) {
+    const auto probe = fetch_chain(parse_url(url), std::chrono::seconds(5));
+    if (probe.outcome == Outcome::ok && !probe.chain.empty() && probe.chain[0].sha256 == expected) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  FAIL("the server did not start presenting the certificate of " << c.name);
+}
+
+// A file holding the case's anchors, as a user would pass it to libpq / Connector/C.
+struct AnchorsFile {
+  std::string path;
+  explicit AnchorsFile(const interop::Case& c) {
+    char tmpl[] = "/tmp/verifull-interop-ca-XXXXXX";
+    const int fd = ::mkstemp(tmpl);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    path = tmpl;
+    testpki::write_file(path, c.anchors_pem);
+  }
+  ~AnchorsFile() { ::unlink(path.c_str()); }
+};
+
+std::string pg_url() {
+  return "postgres://" + servers::user() + ":" + servers::password() + "@" + kHost + ":" +
+         servers::env("VERIFULL_PG_INTEROP_PORT") + "/" + servers::database();
+}
+
+std::string mysql_url() {
+  return "mysql://" + servers::user() + ":" + servers::password() + "@" + kHost + ":" +
+         servers::env("VERIFULL_MYSQL_INTEROP_PORT") + "/" + servers::database();
+}
+
+void serve_from_postgres(const interop::Case& c) {
+  const std::string data = servers::env("VERIFULL_PG_INTEROP_DATA");
+  install(data, "server.pem", c.chain_pem);
+  install(data, "server.key", c.key_pem);
+  const std::string admin = "host=" + servers::env("VERIFULL_PG_INTEROP_SOCKET_DIR") + " port=" +
+                            servers::env("VERIFULL_PG_INTEROP_PORT") + " user=postgres dbname=postgres";
+  PGconn* conn = PQconnectdb(admin.c_str());
+  REQUIRE_MESSAGE(PQstatus(conn) == CONNECTION_OK, PQerrorMessage(conn));
+  PQclear(PQexec(conn, "SELECT pg_reload_conf()"));
+  PQfinish(conn);
+  wait_for_certificate(pg_url(), c);
+}
+
+void serve_from_mariadb(const interop::Case& c) {
+  const std::string dir = servers::env("VERIFULL_MYSQL_INTEROP_DIR");
+  install(dir, "server.pem", c.chain_pem);
+  install(dir, "server.key", c.key_pem);
+  MYSQL* m = mysql_init(nullptr);
+  REQUIRE(mysql_real_connect(m, nullptr, "root", "", nullptr, 0,
+                             servers::env("VERIFULL_MYSQL_INTEROP_SOCKET").c_str(), 0) != nullptr);
+  REQUIRE_MESSAGE(mysql_query(m, "FLUSH SSL") == 0, mysql_error(m));
+  mysql_close(m);
+  wait_for_certificate(mysql_url(), c);
+}
+
+// libpq verify-full, configured as its manual says, nothing of verifull's.
+std::string libpq_verify_full(const AnchorsFile& anchors) {
+  const std::string conninfo = "host=" + kHost + " port=" + servers::env("VERIFULL_PG_INTEROP_PORT") +
+                               " user=" + servers::user() + " password=" + servers::password() +
+                               " dbname=" + servers::database() + " sslmode=verify-full sslrootcert=" +
+                               anchors.path + " gssencmode=disable";
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  const std::string error = PQstatus(conn) == CONNECTION_OK ? "" : PQerrorMessage(conn);
+  PQfinish(conn);
+  return error;
+}
+
+// Connector/C with the CA and server-certificate verification, over TCP.
+std::string connector_c_verify(const AnchorsFile& anchors) {
+  MYSQL* m = mysql_init(nullptr);
+  const my_bool on = 1;
+  const unsigned int tcp = MYSQL_PROTOCOL_TCP;
+  mysql_options(m, MYSQL_OPT_PROTOCOL, &tcp);
+  mysql_options(m, MYSQL_OPT_SSL_CA, anchors.path.c_str());
+  mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+  const bool ok = mysql_real_connect(m, kHost.c_str(), servers::user().c_str(), servers::password().c_str(),
+                                     servers::database().c_str(),
+                                     static_cast<unsigned int>(std::stoi(servers::env("VERIFULL_MYSQL_INTEROP_PORT"))),
+                                     nullptr, 0) != nullptr;
+  const std::string error = ok ? "" : mysql_error(m);
+  mysql_close(m);
+  return error;
+}
+
+Policy policy_for(const interop::Case& c, Profile profile, bool cn_fallback) {
+  Policy p;
+  p.profile = profile;
+  p.allow_cn_fallback = cn_fallback && c.cn_only;
+  p.timeout = std::chrono::seconds(10);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("libpq verify-full and verifull agree on every recipe's certificate served by PostgreSQL") {
+  for (const auto& c : interop::corpus()) {
+    CAPTURE(c.name);
+    serve_from_postgres(c);
+    AnchorsFile anchors(c);
+    const auto libpq_error = libpq_verify_full(anchors);
+    CHECK_MESSAGE(libpq_error.empty(), "libpq verify-full refused " << c.recipe << ": " << libpq_error);
+    const Trust trust = Trust::from_pem(c.anchors_pem, c.name);
+
+    auto standard = postgres::connect(pg_url(), trust, policy_for(c, Profile::standard, true));
+    CHECK_MESSAGE(standard.report.ok(), standard.report.message);
+    CHECK(standard.conn.get() != nullptr);
+    for (const auto& expected : c.standard_warnings) {
+      std::string all;
+      for (const auto& w : standard.report.warnings) all += w + "\n";
+      CHECK_MESSAGE(all.find(expected) != std::string::npos, "no warning \"" << expected << "\" in:\n" << all);
+    }
+    auto strict = postgres::connect(pg_url(), trust, policy_for(c, Profile::strict, true));
+    CHECK_MESSAGE(strict.report.ok() == c.strict_ok, strict.report.message);
+    if (c.cn_only) {  // verifull's one difference from libpq: the CN only when allowed
+      auto no_fallback = postgres::connect(pg_url(), trust, policy_for(c, Profile::standard, false));
+      CHECK(no_fallback.report.outcome == Outcome::name_mismatch);
+      CHECK(no_fallback.report.message.find("--allow-cn-fallback") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("Connector/C with server-certificate verification and verifull agree on every recipe served by MariaDB") {
+  for (const auto& c : interop::corpus()) {
+    CAPTURE(c.name);
+    serve_from_mariadb(c);
+    AnchorsFile anchors(c);
+    const auto connector_error = connector_c_verify(anchors);
+    CHECK_MESSAGE(connector_error.empty(), "Connector/C refused " << c.recipe << ": " << connector_error);
+    const Trust trust = Trust::from_pem(c.anchors_pem, c.name);
+
+    auto standard = mysql::connect(mysql_url(), trust, policy_for(c, Profile::standard, true));
+    CHECK_MESSAGE(standard.report.ok(), standard.report.message);
+    CHECK(standard.conn.get() != nullptr);
+    auto strict = mysql::connect(mysql_url(), trust, policy_for(c, Profile::strict, true));
+    CHECK_MESSAGE(strict.report.ok() == c.strict_ok, strict.report.message);
+    if (c.cn_only) {
+      auto no_fallback = mysql::connect(mysql_url(), trust, policy_for(c, Profile::standard, false));
+      CHECK(no_fallback.report.outcome == Outcome::name_mismatch);
+    }
+  }
+}
