@@ -146,3 +146,44 @@ TEST_CASE("ca-info lists anchors with fingerprints and expiry; --json too") {
   CHECK(j["anchors"][0]["not_after"].get<std::string>().size() == 20);
   CHECK(verifull({"ca-info", env().path("leaf.pem")}).exit_code == 2);
 }
+
+TEST_CASE("--allow-cn-fallback and --profile: a CN-only certificate, and an encoding deviation that only strict refuses") {
+  auto cn_only = testpki::issue(env().root, testpki::leaf_spec("cn.example.com", {}));
+  testpki::write_file(env().path("cn-only.pem"), cn_only.pem());
+  const std::vector<std::string> base = {"verify", env().path("cn-only.pem"), "--ca", env().path("ca.pem"), "--host",
+                                         "cn.example.com"};
+  auto refused = verifull(base);
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.out, "--allow-cn-fallback"));
+  auto with = base;
+  with.push_back("--allow-cn-fallback");
+  CHECK(verifull(with).exit_code == 0);
+  with.insert(with.end(), {"--profile", "strict"});
+  CHECK(verifull(with).exit_code == 0);
+
+  // test_pki's leaves name "db" in the CN but db.example.com in the SAN: strict refuses
+  // that (CA/B BR 7.1.4.3), standard accepts it with a warning.
+  const std::vector<std::string> leaf = {"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--host",
+                                         "db.example.com", "--json"};
+  auto standard = verifull(leaf);
+  CHECK(standard.exit_code == 0);
+  const auto warnings = nlohmann::json::parse(standard.out)["warnings"];
+  REQUIRE(warnings.size() == 1);
+  CHECK(contains(warnings[0].get<std::string>(), "--profile strict refuses it"));
+  auto strict_args = leaf;
+  strict_args.insert(strict_args.end(), {"--profile", "strict"});
+  auto strict = verifull(strict_args);
+  CHECK(strict.exit_code == 1);
+  CHECK(contains(nlohmann::json::parse(strict.out)["message"].get<std::string>(), "does not meet the strict profile"));
+
+  auto bad = verifull({"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--host", "db.example.com",
+                       "--profile", "lenient"});
+  CHECK(bad.exit_code == 2);
+  CHECK(contains(bad.err, "unknown profile \"lenient\""));
+  // check, connect and audit take the same options (input is checked before any network).
+  for (const char* cmd : {"check", "connect", "audit"}) {
+    auto r = verifull({cmd, "postgres://127.0.0.1:1/x", "--ca", env().path("ca.pem"), "--profile", "lenient"});
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, "unknown profile"));
+  }
+}

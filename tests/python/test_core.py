@@ -86,13 +86,30 @@ def test_verify_pem_offline(servers, trust):
     assert verifull.verify_pem(impostor, trust, host="localhost").outcome == "untrusted_issuer"
 
 
+def test_profile_and_cn_fallback_keywords(servers, trust):
+    leaf = pathlib.Path(servers.file("server.pem")).read_text()
+    # The test PKI's certificates are RFC 5280 clean: both profiles accept them.
+    for profile in (None, "standard", "strict"):
+        report = verifull.verify_pem(leaf, trust, host="localhost", profile=profile)
+        assert report.ok, report.message
+        assert report.warnings == []
+    assert verifull.verify_pem(leaf, trust, host="localhost", allow_cn_fallback=True).ok
+    with pytest.raises(verifull.InputError, match="unknown profile 'lenient'"):
+        verifull.verify_pem(leaf, trust, host="localhost", profile="lenient")
+    with pytest.raises(verifull.InputError, match="allow_cn_fallback"):
+        verifull.verify_pem(leaf, trust, host="localhost", allow_cn_fallback="yes")
+    with pytest.raises(verifull.InputError, match="unknown profile"):
+        verifull.check("postgres://localhost:1", trust, profile="lenient")
+
+
 def test_constants_match_the_header():
     """The ctypes side must not drift from include/verifull.h."""
     header = (pathlib.Path(__file__).parents[2] / "include" / "verifull.h").read_text()
     defines = dict(re.findall(r"#define (VF_[A-Z_0-9]+) \(?(-?\d+)\)?", header))
     for name in ["OK", "ERROR_INPUT", "ERROR_NULL_POINTER", "ERROR_INVALID_HANDLE", "ERROR_BUFFER_TOO_SMALL",
                  "ERROR_NETWORK", "ERROR_BAD_VERSION", "ERROR_OUT_OF_RANGE", "ERROR_INTERNAL", "ENGINE_DEFAULT",
-                 "ENGINE_OPENSSL", "ENGINE_BOTAN", "ENGINE_BOTH", "POLICY_OPTIONS_VERSION"]:
+                 "ENGINE_OPENSSL", "ENGINE_BOTAN", "ENGINE_BOTH", "PROFILE_STANDARD", "PROFILE_STRICT",
+                 "POLICY_OPTIONS_VERSION"]:
         assert int(defines["VF_" + name]) == getattr(_native, name), name
     fields = re.search(r"typedef struct vf_policy_options \{(.*?)\} vf_policy_options;", header, re.S).group(1)
     fields = re.sub(r"/\*.*?\*/", "", fields, flags=re.S)

@@ -149,3 +149,40 @@ TEST_CASE("destroy(NULL) is a no-op and foreign handles are rejected") {
   CHECK(vf_trust_anchor_count(nullptr, &count) == VF_ERROR_INVALID_HANDLE);
   vf_trust_destroy(trust);
 }
+
+TEST_CASE("profile and allow_cn_fallback (options version 3); versions 1 and 2 still work with the defaults") {
+  vf_trust_t trust = load_trust();
+  auto cn_only = testpki::issue(fx().root, testpki::leaf_spec("db.example.com", {}));
+  const auto pem = cn_only.pem();
+  const auto outcome_with = [&](vf_policy_options opts) {
+    opts.host = "db.example.com";
+    vf_report_t report = nullptr;
+    REQUIRE(vf_verify_pem(&report, pem.data(), pem.size(), nullptr, 0, trust, &opts) == VF_OK);
+    int outcome = -1;
+    vf_report_outcome(report, &outcome);
+    vf_report_destroy(report);
+    return outcome;
+  };
+  vf_policy_options opts = VF_POLICY_OPTIONS_INIT;
+  CHECK(opts.version == 3);
+  CHECK(opts.profile == VF_PROFILE_STANDARD);
+  CHECK(outcome_with(opts) == VF_OUTCOME_NAME_MISMATCH);
+  opts.allow_cn_fallback = 1;
+  CHECK(outcome_with(opts) == VF_OUTCOME_OK);
+  opts.profile = VF_PROFILE_STRICT;  // with the fallback allowed, strict accepts a well-formed CN-only leaf
+  CHECK(outcome_with(opts) == VF_OUTCOME_OK);
+  // A version 2 struct: the fields after refuse_admin_credentials are not read.
+  opts.version = 2;
+  opts.profile = 12345;
+  CHECK(outcome_with(opts) == VF_OUTCOME_NAME_MISMATCH);
+  opts.version = 1;
+  CHECK(outcome_with(opts) == VF_OUTCOME_NAME_MISMATCH);
+  // An unknown profile is bad input, named.
+  opts.version = VF_POLICY_OPTIONS_VERSION;
+  opts.host = "db.example.com";
+  vf_report_t report = nullptr;
+  CHECK(vf_verify_pem(&report, pem.data(), pem.size(), nullptr, 0, trust, &opts) == VF_ERROR_INPUT);
+  CHECK(std::string(vf_last_error_message()).find("unknown profile 12345") != std::string::npos);
+  CHECK(report == nullptr);
+  vf_trust_destroy(trust);
+}
