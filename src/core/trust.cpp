@@ -196,7 +196,7 @@ std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
     if (a.not_after_unix < now_unix) {
       out.push_back("anchor " + a.subject + " expired on " + a.not_after +
                     "; chains to it will be refused");
-    } else if (a.not_after_unix - now_unix < kThirtyDays) {
+    } else if (now_unix > a.not_after_unix - kThirtyDays) {  // no overflow for any now_unix
       out.push_back("anchor " + a.subject + " expires on " + a.not_after +
                     " (within 30 days); get the provider's new CA and add it beside this one");
     }

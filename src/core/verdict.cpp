@@ -342,6 +342,12 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
   if (!presented || sk_X509_num(presented) < 1) throw InputError("no certificate to verify");
   ChainInput input;
   input.peer = parse_peer_name(policy.host);
+  // Engines turn the time into nanosecond time points (Botan) and time_t: keep it in the
+  // range both can hold, 1970 to 2262.
+  constexpr std::int64_t kLatest = 9'200'000'000;  // 2261-07-18
+  if (policy.verification_time && (*policy.verification_time < 0 || *policy.verification_time > kLatest))
+    throw InputError("verification_time " + std::to_string(*policy.verification_time) +
+                     " is out of range (Unix seconds from 1970 to the year 2261)");
   input.verification_time = policy.verification_time;
   input.max_intermediates = policy.max_intermediates.value_or(max_chain_intermediates);
   if (input.max_intermediates < 0) throw InputError("max_intermediates must not be negative");

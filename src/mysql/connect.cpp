@@ -59,9 +59,13 @@ std::string cache_key(const Endpoint& ep, const Trust& trust, const Policy& poli
 Approval approve(const Report& report, std::chrono::seconds ttl) {
   Approval a;
   a.sha1_hex = sha1_hex_of_pem(report.chain.at(0).pem);
-  const auto cert_expiry = std::chrono::system_clock::from_time_t(
-      static_cast<std::time_t>(parse_rfc3339(report.chain.at(0).not_after)));
-  a.valid_until = std::min(cert_expiry, std::chrono::system_clock::now() + ttl);
+  // Compared in seconds: a certificate valid until the year 3024 (MariaDB's own recipe
+  // uses -days 365000) does not fit a nanosecond time_point.
+  const auto now = std::chrono::system_clock::now();
+  const std::int64_t cert_expiry = parse_rfc3339(report.chain.at(0).not_after);
+  const std::int64_t ttl_end = static_cast<std::int64_t>(std::chrono::system_clock::to_time_t(now)) + ttl.count();
+  a.valid_until = cert_expiry < ttl_end ? std::chrono::system_clock::from_time_t(static_cast<std::time_t>(cert_expiry))
+                                        : now + ttl;
   a.report = report;
   return a;
 }

@@ -1,6 +1,7 @@
 // The C ABI contract: codes, caller buffers, handles, last error; no exception crosses.
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
 
 #include "test_pki.hpp"
@@ -184,5 +185,21 @@ TEST_CASE("profile and allow_cn_fallback (options version 3); versions 1 and 2 s
   CHECK(vf_verify_pem(&report, pem.data(), pem.size(), nullptr, 0, trust, &opts) == VF_ERROR_INPUT);
   CHECK(std::string(vf_last_error_message()).find("unknown profile 12345") != std::string::npos);
   CHECK(report == nullptr);
+  vf_trust_destroy(trust);
+}
+
+TEST_CASE("a verification_time at the int64 limits is an input error, not undefined behaviour") {
+  vf_trust_t trust = load_trust();
+  const auto pem = fx().leaf.pem();
+  for (int64_t when : {INT64_MAX, INT64_MIN, int64_t{-1}, int64_t{9'300'000'000}}) {
+    vf_policy_options opts = VF_POLICY_OPTIONS_INIT;
+    opts.host = "db.example.com";
+    opts.has_verification_time = 1;
+    opts.verification_time = when;
+    vf_report_t report = nullptr;
+    CHECK(vf_verify_pem(&report, pem.data(), pem.size(), nullptr, 0, trust, &opts) == VF_ERROR_INPUT);
+    CHECK(std::string(vf_last_error_message()).find("out of range") != std::string::npos);
+    CHECK(report == nullptr);
+  }
   vf_trust_destroy(trust);
 }

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <ctime>
 #include <fstream>
 #include <functional>
@@ -197,4 +198,11 @@ TEST_CASE("anchors that expired or expire within 30 days give warnings") {
   REQUIRE(warnings.size() == 2);
   CHECK(contains(warnings[0], "Expiring CA expires on"));
   CHECK(contains(warnings[1], "Expired CA expired on"));
+}
+
+TEST_CASE("expiry warnings are computed without overflow at any time") {
+  const auto t = Trust::from_pem(root().pem());
+  CHECK(t.warnings(INT64_MIN).empty());
+  REQUIRE(t.warnings(INT64_MAX).size() == 1);
+  CHECK(contains(t.warnings(INT64_MAX)[0], "expired"));
 }
