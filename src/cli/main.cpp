@@ -20,18 +20,6 @@ using namespace verifull;
 
 enum ExitCode { kOk = 0, kRefused = 1, kInput = 2, kNetwork = 3 };
 
-std::string read_pem_file(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot open " + what + " " + path);
-  std::string text;
-  char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    text.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > Trust::max_input_bytes) throw InputError(what + " " + path + " is too large");
-  }
-  return text;
-}
-
 Trust load_trust(const std::vector<std::string>& specs) {
   std::vector<Trust> parts;
   for (const auto& spec : specs) parts.push_back(Trust::from_spec(spec));

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <set>
@@ -99,22 +98,43 @@ Trust Trust::from_pem(std::string_view pem, const std::string& source_name) {
   return Trust(build(std::move(certs), source_name));
 }
 
-Trust Trust::from_file(const std::string& path) {
-  const std::string source = "CA file " + path;
-  if (path.empty()) throw InputError("no CA file given (empty path)");
+std::string read_pem_file(const std::string& path, const std::string& what) {
+  const std::string source = what + " " + path;
+  if (path.empty()) throw InputError("no " + what + " given (empty path)");
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+  // fstat on the opened descriptor: what is checked is what is read.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) throw InputError(source + ": " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    throw InputError(source + ": " + std::strerror(errno));
-  }
+  if (::fstat(fd, &st) != 0) throw InputError(source + ": " + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) throw InputError(source + " is a directory; pass a PEM file");
-  if (static_cast<std::uint64_t>(st.st_size) > max_input_bytes) {
-    throw InputError(source + " is larger than " +
-                     std::to_string(max_input_bytes / (1024 * 1024)) +
-                     " MiB; that is not a CA bundle");
+  if (!S_ISREG(st.st_mode))
+    throw InputError(source + " is not a regular file (a FIFO, socket or device); pass a PEM file, or - for "
+                     "standard input");
+  if (static_cast<std::uint64_t>(st.st_size) > Trust::max_input_bytes) {
+    throw InputError(source + " is larger than " + std::to_string(Trust::max_input_bytes / (1024 * 1024)) +
+                     " MiB; that is not a PEM file of certificates");
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(source + ": cannot be opened: " + std::strerror(errno));
-  return from_pem(read_bounded(in, source), source);
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw InputError(source + ": cannot be read: " + std::strerror(errno));
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > Trust::max_input_bytes)
+      throw InputError(source + " is larger than " + std::to_string(Trust::max_input_bytes / (1024 * 1024)) + " MiB");
+  }
+  return text;
+}
+
+Trust Trust::from_file(const std::string& path) {
+  return from_pem(read_pem_file(path, "CA file"), "CA file " + path);
 }
 
 Trust Trust::from_env(const std::string& variable) {

@@ -1,6 +1,7 @@
 // The CLI contract of DESIGN.md: exit codes 0/1/2, --json fields, --ca sources.
 #include <doctest/doctest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -185,5 +186,23 @@ TEST_CASE("--allow-cn-fallback and --profile: a CN-only certificate, and an enco
     auto r = verifull({cmd, "postgres://127.0.0.1:1/x", "--ca", env().path("ca.pem"), "--profile", "lenient"});
     CHECK(r.exit_code == 2);
     CHECK(contains(r.err, "unknown profile"));
+  }
+}
+
+TEST_CASE("a FIFO or a device given as a PEM file is an input error at once, never a wait") {
+  const std::string fifo = env().path("ca.fifo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::vector<std::vector<std::string>> commands = {
+      {"ca-info", fifo},
+      {"verify", env().path("leaf.pem"), "--ca", fifo, "--host", "db.example.com"},
+      {"verify", fifo, "--ca", env().path("ca.pem"), "--host", "db.example.com"},
+      {"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--untrusted", fifo, "--host", "db.example.com"},
+      {"check", "postgres://127.0.0.1:1", "--ca", fifo},
+      {"ca-info", "/dev/zero"},
+  };
+  for (const auto& args : commands) {
+    auto r = verifull(args);  // a hang would fail the test by its timeout
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, "is not a regular file"));
   }
 }
