@@ -12,15 +12,16 @@ inline namespace v0 {
 
 // Bad input from the caller: a malformed CA file, a private key where a
 // certificate belongs, an invalid host name, a bad pin. CLI exit code 2.
+// The message is made safe for a terminal and valid UTF-8 (it may quote the input).
 class VERIFULL_API InputError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit InputError(const std::string& what);
 };
 
 // The network failed before anything could be verified. CLI exit code 3.
 class VERIFULL_API NetworkError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit NetworkError(const std::string& what);
 };
 
 }  // namespace v0

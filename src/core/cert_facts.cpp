@@ -11,12 +11,72 @@
 
 namespace verifull::detail {
 
+namespace {
+
+// Code points that change how a terminal shows the text around them: C1 controls (U+009B
+// is CSI, an escape sequence on its own), bidirectional overrides and isolates (the
+// "Trojan Source" trick), zero-width and other invisible format characters.
+bool hides_or_reorders(std::uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || (cp >= 0x200B && cp <= 0x200F) ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF ||
+         (cp >= 0xFFF9 && cp <= 0xFFFB);
+}
+
+void escape_bytes(std::string& out, std::string_view bytes) {
+  static const char* hex = "0123456789ABCDEF";
+  for (unsigned char c : bytes) {
+    out += '\\';
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+}
+
+// Length of the valid UTF-8 sequence at s[i] and its code point; 0 when invalid.
+std::size_t utf8_sequence(std::string_view s, std::size_t i, std::uint32_t& cp) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (len == 0 || i + len > s.size()) return 0;
+  cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  static const std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;  // overlong, surrogate
+  return len;
+}
+
+}  // namespace
+
+std::string escape_display(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    std::uint32_t cp = 0;
+    const std::size_t len = utf8_sequence(text, i, cp);
+    if (len == 0) {
+      escape_bytes(out, text.substr(i, 1));  // not UTF-8: one byte at a time
+      i += 1;
+    } else if (cp < 0x20 || cp == 0x7F || hides_or_reorders(cp)) {
+      escape_bytes(out, text.substr(i, len));
+      i += len;
+    } else {
+      out.append(text.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
 std::string name_to_string(const X509_NAME* name) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
   char* data = nullptr;
   const long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(n));
+  // RFC 2253 escaping covers ASCII controls; the rest (C1, bidi overrides, invalid
+  // UTF-8) is escaped here the same way, as \XX per byte.
+  return escape_display(std::string_view(data, static_cast<std::size_t>(n)));
 }
 
 std::string subject_of(const X509* cert) { return name_to_string(X509_get_subject_name(cert)); }
@@ -118,19 +178,8 @@ static std::string ip_to_string(const ASN1_OCTET_STRING* ip) {
 // Printable form of an IA5String SAN; control bytes are escaped so a hostile
 // certificate cannot write to the terminal.
 static std::string printable(const ASN1_STRING* s) {
-  std::string out;
-  const unsigned char* data = ASN1_STRING_get0_data(s);
-  for (int i = 0; i < ASN1_STRING_length(s); ++i) {
-    const unsigned char c = data[i];
-    if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02X", c);
-      out += buf;
-    }
-  }
-  return out;
+  return escape_display(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                                         static_cast<std::size_t>(ASN1_STRING_length(s))));
 }
 
 std::vector<std::string> subject_alt_names(const X509* cert) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/openssl_types.hpp"
@@ -10,6 +11,10 @@
 
 namespace verifull::detail {
 
+// Text from a certificate or a server, safe for a terminal and valid UTF-8: ASCII and C1
+// controls, bidirectional overrides, invisible format characters and invalid UTF-8 bytes
+// become \XX escapes (as RFC 2253 escapes bytes); other UTF-8 stays readable.
+std::string escape_display(std::string_view text);
 std::string name_to_string(const X509_NAME* name);
 std::string subject_of(const X509* cert);
 std::string rfc3339(const ASN1_TIME* time);

@@ -100,7 +100,7 @@ void check_name_constraints(const X509* cert, bool is_leaf, Findings& f) {
       if (base->type != GEN_DNS) continue;
       const auto* s = base->d.dNSName;
       const std::string name(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<std::size_t>(ASN1_STRING_length(s)));
-      if (!is_valid_dns_constraint(name)) return f.encoding("its nameConstraints hold a malformed DNS name (\"" + name + "\")");
+      if (!is_valid_dns_constraint(name)) return f.encoding("its nameConstraints hold a malformed DNS name (\"" + escape_display(name) + "\")");
     }
   }
 }
@@ -230,10 +230,10 @@ void check_subject_alt_names(const X509* leaf, bool constrained, Findings& f) {
     const auto* s = name->d.dNSName;
     const std::string dns(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
                           static_cast<std::size_t>(ASN1_STRING_length(s)));
-    if (!is_valid_dns_san(dns)) return malformed("its subjectAltName holds a malformed DNS name (\"" + dns + "\")");
+    if (!is_valid_dns_san(dns)) return malformed("its subjectAltName holds a malformed DNS name (\"" + escape_display(dns) + "\")");
     // Underscores are common in internal host names and every client matches them; RFC
     // 5280 (preferred name syntax) does not allow them.
-    if (dns.find('_') != std::string::npos) f.encoding("its subjectAltName holds a DNS name with an underscore (\"" + dns + "\")");
+    if (dns.find('_') != std::string::npos) f.encoding("its subjectAltName holds a DNS name with an underscore (\"" + escape_display(dns) + "\")");
   }
   check_common_name_in_sans(leaf, names.get(), f);
 }

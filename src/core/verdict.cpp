@@ -386,6 +386,10 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
                            finding, report.anchor);
   report.warnings = trust.warnings(checked_at);
   report.warnings.insert(report.warnings.end(), result.warnings.begin(), result.warnings.end());
+  // Certificate text is escaped where it is read; this makes sure nothing else slips by.
+  report.message = escape_display(report.message);
+  for (auto& w : report.warnings) w = escape_display(w);
+  for (auto& e : report.engines) e.detail = escape_display(e.detail);
   return report;
 }
 

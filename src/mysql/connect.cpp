@@ -100,7 +100,7 @@ Report refused(Report report, Outcome outcome, const std::string& message) {
 
 Report failure_report(MYSQL* m, const Report& approved) {
   const unsigned int code = mysql_errno(m);
-  const std::string says = mysql_error(m);
+  const std::string says = detail::escape_display(mysql_error(m));  // may quote the server
   switch (code) {
     case CR_SSL_CONNECTION_ERROR:
       return refused(approved, Outcome::pin_mismatch,

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "core/cert_facts.hpp"
 #include "core/verdict.hpp"
 #include "verifull/audit.hpp"
 #include "verifull/errors.hpp"
@@ -21,10 +22,11 @@ inline namespace v0 {
 namespace postgres {
 namespace {
 
+// libpq's words, which may quote the server's: escaped for a terminal, valid UTF-8.
 std::string trimmed_error(const PGconn* conn) {
   std::string message = conn ? PQerrorMessage(conn) : "out of memory";
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-  return message;
+  return detail::escape_display(message);
 }
 
 std::string endpoint_of(const PGconn* conn) {

@@ -206,3 +206,45 @@ TEST_CASE("a FIFO or a device given as a PEM file is an input error at once, nev
     CHECK(contains(r.err, "is not a regular file"));
   }
 }
+
+namespace {
+// Valid UTF-8 with no terminal controls: no C0 but \n and \t, no C1, no bidi overrides.
+std::string unsafe_in(const std::string& text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) return "control byte at " + std::to_string(i);
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9F) return "C1 control";
+    if (text.compare(i, 3, "\xE2\x80\xAE") == 0 || text.compare(i, 3, "\xE2\x81\xA6") == 0) return "bidi override";
+    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > text.size()) return "invalid UTF-8 at " + std::to_string(i);
+    for (std::size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return "invalid UTF-8 at " + std::to_string(i);
+    i += len - 1;
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("certificate text with terminal controls, bidi overrides or invalid UTF-8 is printed escaped") {
+  auto spec = testpki::leaf_spec("", {"db.example.com", "evil\x1b[2J.example.com"});
+  spec.subject_dn = "/CN=db\xE2\x80\xAE" "moc.evil\x1b[31m/O=x\xC2\x9By";
+  auto evil = testpki::issue(env().root, spec);
+  testpki::write_file(env().path("evil.pem"), evil.pem());
+  for (const std::string& host : {"db.example.com", "other.example.com"}) {
+    for (bool json : {false, true}) {
+      std::vector<std::string> args = {"verify", env().path("evil.pem"), "--ca", env().path("ca.pem"), "--host", host};
+      if (json) args.push_back("--json");
+      auto r = verifull(args);
+      CAPTURE(host);
+      CAPTURE(json);
+      CHECK(r.exit_code == (host == "db.example.com" ? 0 : 1));
+      CHECK_MESSAGE(unsafe_in(r.out).empty(), unsafe_in(r.out));
+      CHECK(contains(r.out, json ? "\\\\E2\\\\80\\\\AE" : "\\E2\\80\\AE"));  // shown, escaped (JSON escapes the backslash)
+    }
+  }
+  auto info = verifull({"ca-info", env().path("ca.pem")});
+  CHECK(unsafe_in(info.out).empty());
+  auto bad = verifull({"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--host", "bad\x1b[31m\xff.example"});
+  CHECK(bad.exit_code == 2);
+  CHECK_MESSAGE(unsafe_in(bad.err).empty(), unsafe_in(bad.err));
+}
