@@ -98,14 +98,32 @@ Report refused(Report report, Outcome outcome, const std::string& message) {
   return report;
 }
 
+// Connector/C 3.3 reports every TLS failure as CR_SSL_CONNECTION_ERROR; only these
+// words mean the certificate it got is not the one verifull approved (the pin, or the
+// chain or name against the anchors).
+bool presented_other_certificate(MYSQL* m) {
+  const std::string says = mysql_error(m);
+  return says.find("Fingerprint verification") != std::string::npos ||
+         says.find("certificate verify failed") != std::string::npos ||
+         says.find("Validation of SSL server certificate failed") != std::string::npos;
+}
+
 Report failure_report(MYSQL* m, const Report& approved) {
   const unsigned int code = mysql_errno(m);
   const std::string says = detail::escape_display(mysql_error(m));  // may quote the server
   switch (code) {
     case CR_SSL_CONNECTION_ERROR:
-      return refused(approved, Outcome::pin_mismatch,
-                     "the endpoint presented a different certificate (or TLS setup) than the one verifull "
-                     "verified for it moments ago, so Connector/C refused it: " + says);
+      if (presented_other_certificate(m))
+        return refused(approved, Outcome::pin_mismatch,
+                       "the endpoint presented a different certificate than the one verifull verified for it "
+                       "moments ago, so Connector/C refused it: " + says);
+      if (says.find("does not support") != std::string::npos || says.find("SSL is required") != std::string::npos)
+        return refused(approved, Outcome::tls_unavailable,
+                       "the endpoint offered TLS to verifull's probe, then not to the connection (something on the "
+                       "path strips it); verifull never falls back to plaintext: " + says);
+      return refused(approved, Outcome::handshake_failed,
+                     "the TLS handshake with the verified endpoint failed (the connection was dropped or the TLS "
+                     "setup changed); nothing was sent: " + says);
     case CR_PLUGIN_NOT_ALLOWED:
     case CR_AUTH_PLUGIN_CANNOT_LOAD:
       return refused(approved, Outcome::connection_failed,
@@ -196,8 +214,23 @@ Approved approve(const Endpoint& endpoint, const Trust& trust, const Policy& pol
   return out;
 }
 
+// Connector/C reads option files at mysql_real_connect when the handle asks for them,
+// after verifull's settings: ~/.my.cnf could then replace ssl-ca and ssl-fp. Such a
+// handle is refused; it cannot be verified as configured.
+void refuse_option_files(MYSQL* m) {
+  for (const auto option : {MYSQL_READ_DEFAULT_FILE, MYSQL_READ_DEFAULT_GROUP}) {
+    char* value = nullptr;
+    if (mysql_get_optionv(m, option, &value) == 0 && value && *value)
+      throw InputError(std::string("this MYSQL handle reads option files (") +
+                       (option == MYSQL_READ_DEFAULT_FILE ? "MYSQL_READ_DEFAULT_FILE" : "MYSQL_READ_DEFAULT_GROUP") +
+                       "), which Connector/C applies after verifull's settings, so an option file could replace the "
+                       "CA and the certificate pin; use a handle without them");
+  }
+}
+
 Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Policy& policy, ApprovedCache& cache) {
   if (!m) throw InputError("the MYSQL handle is NULL (call mysql_init first)");
+  refuse_option_files(m);
   const Policy effective = effective_policy(endpoint, policy);
   auto& impl = cache.impl();
   const std::string key = cache_key(endpoint, trust, effective);
@@ -230,7 +263,7 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
       }
       return approval->report;
     }
-    if (from_cache && mysql_errno(m) == CR_SSL_CONNECTION_ERROR) {
+    if (from_cache && mysql_errno(m) == CR_SSL_CONNECTION_ERROR && presented_other_certificate(m)) {
       impl.forget(key);  // rotated certificate: verify the new one, once
       continue;
     }

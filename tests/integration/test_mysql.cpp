@@ -6,7 +6,10 @@
 #include <mysql.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -264,4 +267,57 @@ TEST_CASE("verifull connect mysql:// runs the query; the password may come from 
   const auto no_password = "mariadb://" + servers::user() + "@localhost:" + servers::mysql_port() + "/" + servers::database();
   CHECK(testcli::verifull({"connect", no_password, "--ca", servers::pki("ca.pem")}).exit_code == 0);
   CHECK(testcli::verifull({"connect", url("127.0.0.1", servers::mysql_port()), "--ca", servers::pki("ca.pem")}).exit_code == 1);
+}
+
+namespace {
+// A relay that passes the probe (its first connection) to the real server honestly and
+// then does `then` to the real connection.
+fakes::FakeServer honest_probe_then(std::function<void(fakes::Conn&)> then) {
+  auto count = std::make_shared<std::atomic<int>>(0);
+  return fakes::FakeServer([count, then](fakes::Conn& c) {
+    if ((*count)++ == 0) {
+      c.forward_to(static_cast<std::uint16_t>(std::stoi(servers::mysql_port())));
+    } else {
+      then(c);
+    }
+  });
+}
+}  // namespace
+
+TEST_CASE("stripping CLIENT_SSL after an honest probe is tls_unavailable, not pin_mismatch, and gets nothing") {
+  auto mitm = honest_probe_then([](fakes::Conn& c) {
+    c.write(fakes::mysql_greeting(false));
+    c.drain(500);
+  });
+  mysql::ApprovedCache cache;
+  auto c = mysql::connect(url("localhost", std::to_string(mitm.port())), servers::trust(), Policy{}, cache);
+  CHECK_MESSAGE(c.report.outcome == Outcome::tls_unavailable, outcome_name(c.report.outcome) << ": " << c.report.message);
+  CHECK(mitm.connections() == 2);  // no re-probe loop
+  check_no_credentials(mitm);
+}
+
+TEST_CASE("a connection dropped in the TLS handshake after an honest probe is not reported as pin_mismatch") {
+  auto mitm = honest_probe_then([](fakes::Conn& c) {
+    c.write(fakes::mysql_greeting(true));
+    c.read(4096, 2000);  // the SSLRequest; then hang up in the handshake
+  });
+  mysql::ApprovedCache cache;
+  auto c = mysql::connect(url("localhost", std::to_string(mitm.port())), servers::trust(), Policy{}, cache);
+  CHECK_FALSE(c.report.ok());
+  CHECK_MESSAGE(c.report.outcome != Outcome::pin_mismatch, c.report.message);
+  CHECK(mitm.connections() == 2);
+  check_no_credentials(mitm);
+}
+
+TEST_CASE("a caller's handle that would read option files is refused: ~/.my.cnf must not override the pin") {
+  for (const auto option : {MYSQL_READ_DEFAULT_GROUP, MYSQL_READ_DEFAULT_FILE}) {
+    MYSQL* m = mysql_init(nullptr);
+    mysql_options(m, option, option == MYSQL_READ_DEFAULT_GROUP ? "client" : "/tmp/verifull-nonexistent.cnf");
+    mysql::ApprovedCache cache;
+    CHECK_THROWS_WITH_AS(
+        mysql::connect(m, parse_url(url("localhost", servers::mysql_port())), servers::trust(), Policy{}, cache),
+        doctest::Contains("option file"), InputError);
+    CHECK(cache.probes() == 0);  // refused before any traffic
+    mysql_close(m);
+  }
 }
