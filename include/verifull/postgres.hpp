@@ -34,9 +34,12 @@ struct Connected {
 // The hardened keyword/value parameters for `conninfo_or_url` (a postgres:// URL or a
 // "key=value ..." string): sslmode=verify-full, sslrootcert=<the anchors>,
 // gssencmode=disable, ssl_min_protocol_version=TLSv1.2 (or the caller's TLSv1.3),
-// sslsni=1, connect_timeout from the policy. InputError for a malformed string or a
-// caller setting that would weaken them (sslmode other than verify-full, an
-// sslrootcert, a gssencmode other than disable, a TLS minimum below 1.2).
+// sslsni=1, connect_timeout from the policy, and where to connect, explicitly: port
+// (5432 when not given) and hostaddr (each host resolved now, unless the caller gave
+// hostaddr), so PGHOSTADDR, PGPORT and PGSERVICE cannot redirect the connection.
+// InputError for a malformed string or a caller setting that would weaken them
+// (sslmode other than verify-full, an sslrootcert, a gssencmode other than disable, a
+// TLS minimum below 1.2, a service or servicefile); NetworkError when no host resolves.
 VERIFULL_API Params hardened_params(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy = {});
 VERIFULL_API Params hardened_params(const Params& params, const Trust& trust, const Policy& policy = {});
 

@@ -119,8 +119,21 @@ struct AsyncConnect::State {
   Report report;
   bool connected = false;
 
-  State(const Params& hardened, Trust t, Policy p) : trust(std::move(t)), policy(std::move(p)) {
-    conn = start(hardened);
+  // `hardened`: a hardened_params call, made here so that a host that does not resolve
+  // is an outcome (name_not_resolved) like any other network failure.
+  template <typename Harden>
+  State(Harden hardened, Trust t, Policy p) : trust(std::move(t)), policy(std::move(p)) {
+    Params params;
+    try {
+      params = hardened();
+    } catch (const NetworkError& e) {
+      report.outcome = Outcome::name_not_resolved;
+      report.message = e.what();
+      done = true;
+      wait = Wait::done;
+      return;
+    }
+    conn = start(params);
     if (!conn) throw std::bad_alloc();
     if (PQstatus(conn) == CONNECTION_BAD) {
       report = diagnose_failure(conn, CONNECTION_NEEDED, trust, policy);
@@ -139,9 +152,9 @@ struct AsyncConnect::State {
 };
 
 AsyncConnect::AsyncConnect(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy)
-    : state_(new State(hardened_params(conninfo_or_url, trust, policy), trust, policy)) {}
+    : state_(new State([&] { return hardened_params(conninfo_or_url, trust, policy); }, trust, policy)) {}
 AsyncConnect::AsyncConnect(const Params& params, const Trust& trust, const Policy& policy)
-    : state_(new State(hardened_params(params, trust, policy), trust, policy)) {}
+    : state_(new State([&] { return hardened_params(params, trust, policy); }, trust, policy)) {}
 AsyncConnect::AsyncConnect(AsyncConnect&& other) noexcept : state_(other.state_) { other.state_ = nullptr; }
 AsyncConnect& AsyncConnect::operator=(AsyncConnect&& other) noexcept {
   if (this != &other) {

@@ -2,11 +2,17 @@
 // is set explicitly, so no environment variable, service file or default can weaken
 // it, and a caller's weaker setting is an error rather than silently replaced.
 #include <libpq-fe.h>
+#include <netdb.h>
+#include <sys/socket.h>
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <set>
+#include <vector>
 
 #include "verifull/errors.hpp"
+#include "verifull/policy.hpp"
 #include "verifull/postgres.hpp"
 
 namespace verifull {
@@ -52,6 +58,14 @@ void refuse_weakening(const std::string& key, const std::string& value) {
     throw InputError("ssl_min_protocol_version=" + value + " is below verifull's minimum, TLSv1.2");
   if (key == "requiressl" && value != "1")
     throw InputError("requiressl=" + value + " would weaken verification; remove it");
+  if (key == "service" || key == "servicefile")
+    throw InputError(key + "=" + value + " would let a service file outside your code decide where the connection "
+                     "goes; give host, port and dbname in the connection string instead");
+  if (key == "hostaddr")
+    for_each_listed(value, [&](const std::string& address) {
+      if (!address.empty() && !is_ip_literal(address))
+        throw InputError("hostaddr " + address + " is not an IP address");
+    });
   if (key == "port") for_each_listed(value, refuse_bad_port);
   if (key == "host") {
     for_each_listed(value, [&](const std::string& host) {
@@ -62,6 +76,71 @@ void refuse_weakening(const std::string& key, const std::string& value) {
                          "cannot verify it (connect over TCP)");
     });
   }
+}
+
+std::vector<std::string> split_list(const std::string& value) {
+  std::vector<std::string> out;
+  for_each_listed(value, [&](const std::string& item) { out.push_back(item); });
+  return out;
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + items[i];
+  return out;
+}
+
+// Every address of `host`, as libpq would try them (an IP literal is its own address).
+std::vector<std::string> addresses_of(const std::string& host) {
+  if (is_ip_literal(host)) return {host};
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || !found) return {};
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(found, freeaddrinfo);
+  std::vector<std::string> out;
+  for (const addrinfo* a = found; a; a = a->ai_next) {
+    char text[NI_MAXHOST];
+    if (::getnameinfo(a->ai_addr, a->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST) != 0) continue;
+    if (std::find(out.begin(), out.end(), text) == out.end()) out.emplace_back(text);
+  }
+  return out;
+}
+
+// libpq fills every parameter the caller left unset from the environment (PGHOSTADDR,
+// PGPORT, PGSERVICE and the service file it names). Those that decide where the
+// connection goes are set explicitly here, so none of them can redirect it: the port
+// (5432 when not given), and hostaddr, resolved from host when not given (each
+// address becomes its own host entry, the order libpq would try them in).
+void pin_destination(const Params& params, Params& out) {
+  const std::vector<std::string> hosts = split_list(*find(params, "host"));
+  std::vector<std::string> ports = split_list(find(params, "port") ? *find(params, "port") : "5432");
+  if (ports.size() == 1) ports.assign(hosts.size(), ports.front().empty() ? "5432" : ports.front());
+  if (ports.size() != hosts.size())
+    throw InputError("host lists " + std::to_string(hosts.size()) + " servers but port lists " +
+                     std::to_string(ports.size()) + " ports");
+  for (auto& port : ports)
+    if (port.empty()) port = "5432";
+  if (const auto* given = find(params, "hostaddr")) {
+    out.emplace_back("hostaddr", *given);
+    out.emplace_back("port", join_list(ports));
+    return;
+  }
+  std::vector<std::string> out_hosts, out_addresses, out_ports;
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    for (const auto& address : addresses_of(hosts[i])) {
+      out_hosts.push_back(hosts[i]);
+      out_addresses.push_back(address);
+      out_ports.push_back(ports[i]);
+    }
+  }
+  if (out_hosts.empty())
+    throw NetworkError("could not resolve " + join_list(hosts) + " (name resolution failed)");
+  for (auto& [key, value] : out)
+    if (key == "host") value = join_list(out_hosts);
+  out.emplace_back("hostaddr", join_list(out_addresses));
+  out.emplace_back("port", join_list(out_ports));
 }
 
 std::string quote_value(const std::string& value) {
@@ -93,7 +172,7 @@ Params hardened_params(const std::string& conninfo_or_url, const Trust& trust, c
 
 Params hardened_params(const Params& params, const Trust& trust, const Policy& policy) {
   static const std::set<std::string> kOurs = {"sslmode", "sslrootcert", "gssencmode", "ssl_min_protocol_version",
-                                              "requiressl", "sslsni"};
+                                              "requiressl", "sslsni", "hostaddr", "port"};
   Params out;
   for (const auto& [key, value] : params) {
     refuse_weakening(key, value);
@@ -102,6 +181,7 @@ Params hardened_params(const Params& params, const Trust& trust, const Policy& p
   if (!find(params, "host"))
     throw InputError("no host given; verifull connects over TCP to a named host (libpq would fall back to a "
                      "Unix socket or PGHOST)");
+  pin_destination(params, out);
   const auto* min_tls = find(params, "ssl_min_protocol_version");
   out.emplace_back("sslmode", "verify-full");
   out.emplace_back("sslrootcert", trust.anchors_file());

@@ -1,5 +1,7 @@
 #include "verifull/probe.hpp"
 
+#include "verifull/errors.hpp"
+
 #include "core/cert_facts.hpp"
 #include "core/peer_name.hpp"
 #include "core/verdict.hpp"
@@ -16,10 +18,22 @@ struct Probed {
   std::string server_version;
 };
 
+// Where to dial: a postgres:// URL's ?hostaddr= (which libpq dials too, so `check` and
+// `connect` reach the same address), else the host. The name verified stays the host.
+std::string address_to_dial(const Endpoint& endpoint) {
+  if (endpoint.protocol != Protocol::postgres) return endpoint.host;
+  for (const auto& [key, value] : endpoint.params) {
+    if (key != "hostaddr") continue;
+    if (!is_ip_literal(value)) throw InputError("hostaddr " + value + " is not an IP address");
+    return value;
+  }
+  return endpoint.host;
+}
+
 // Connect, the protocol's TLS request, the handshake. Throws ProbeFailure.
 Probed probe(const Endpoint& endpoint, std::chrono::milliseconds timeout) {
   const auto deadline = detail::Clock::now() + timeout;
-  auto socket = detail::Socket::connect(endpoint.host, endpoint.port, deadline);
+  auto socket = detail::Socket::connect(address_to_dial(endpoint), endpoint.port, deadline);
   Probed out;
   if (endpoint.protocol == Protocol::postgres) {
     detail::postgres_request_tls(socket, deadline);

@@ -96,11 +96,16 @@ void Conn::forward_to(std::uint16_t port) {
   ::close(up);
 }
 
-FakeServer::FakeServer(Handler handler) : handler_(std::move(handler)) {
+FakeServer::FakeServer(Handler handler) : FakeServer(std::move(handler), "127.0.0.1", 0) {}
+
+FakeServer::FakeServer(Handler handler, const std::string& address, std::uint16_t port) : handler_(std::move(handler)) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int on = 1;
+  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) throw std::runtime_error("fake server: bad address");
   socklen_t len = sizeof addr;
   if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(listen_fd_, 16) != 0)
     throw std::runtime_error("fake server: cannot listen");

@@ -45,6 +45,8 @@ class FakeServer {
   using Handler = std::function<void(Conn&)>;
   // Listens on 127.0.0.1 on a free port; each connection is handed to `handler`.
   explicit FakeServer(Handler handler);
+  // Listens on `address` (a loopback IPv4 address such as 127.0.0.2) and `port`.
+  FakeServer(Handler handler, const std::string& address, std::uint16_t port);
   // A listener that accepts nothing and answers nothing (for timeouts).
   static FakeServer silent();
   ~FakeServer();

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "fake_server.hpp"
@@ -305,4 +306,58 @@ TEST_CASE("verifull connect runs the query; the password may come from PGPASSWOR
   CHECK(testcli::verifull({"connect", url("127.0.0.1", servers::pg_port()), "--ca", servers::pki("ca.pem")}).exit_code == 1);
   CHECK(testcli::verifull({"connect", url("localhost", servers::pg_port(), "?sslmode=disable"), "--ca",
                            servers::pki("ca.pem")}).exit_code == 2);
+}
+
+namespace {
+// A fake on 127.0.0.3 at the real server's port: where PGHOSTADDR or a service file
+// would redirect libpq. It presents the impostor's certificate and records.
+fakes::FakeServer redirect_target() {
+  const auto impostor = servers::cert("impostor");
+  return fakes::FakeServer(
+      [impostor](fakes::Conn& c) {
+        if (fakes::pg_expect_ssl_request(c)) {
+          c.write("S");
+          if (c.start_tls(impostor)) c.drain(500);
+        }
+      },
+      "127.0.0.3", static_cast<std::uint16_t>(std::stoi(servers::pg_port())));
+}
+}  // namespace
+
+TEST_CASE("PGHOSTADDR, PGPORT and PGSERVICE cannot redirect a connection; ?service= is an input error") {
+  auto fake = redirect_target();
+  const std::string dir = std::filesystem::temp_directory_path() / "verifull-pg-service";
+  std::filesystem::create_directories(dir);
+  testpki::write_file(dir + "/pg_service.conf", "[elsewhere]\nhostaddr=127.0.0.3\nport=1\n");
+  ScopedEnv env({{"PGHOSTADDR", "127.0.0.3"},
+                 {"PGPORT", "1"},
+                 {"PGSERVICE", "elsewhere"},
+                 {"PGSERVICEFILE", dir + "/pg_service.conf"}});
+  auto c = postgres::connect(url("localhost", servers::pg_port()), servers::trust());
+  CHECK_MESSAGE(c.report.ok(), c.report.message);
+  CHECK(fake.connections() == 0);
+  // The conninfo string for other libpq users is pinned the same way.
+  PGconn* conn = PQconnectdb(postgres::conninfo(url("localhost", servers::pg_port()), servers::trust()).c_str());
+  CHECK_MESSAGE(PQstatus(conn) == CONNECTION_OK, PQerrorMessage(conn));
+  PQfinish(conn);
+  CHECK(fake.connections() == 0);
+  CHECK_THROWS_WITH_AS(postgres::connect(url("localhost", servers::pg_port(), "?service=elsewhere"), servers::trust()),
+                       doctest::Contains("service file outside your code"), InputError);
+  CHECK_THROWS_AS(postgres::connect("host=localhost servicefile=/tmp/x.conf", servers::trust()), InputError);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("?hostaddr= is dialled by check and by connect alike, and the name is still verified") {
+  // A transparent relay on 127.0.0.3 to the real server: whoever dials hostaddr reaches it.
+  fakes::FakeServer relay([](fakes::Conn& c) { c.forward_to(static_cast<std::uint16_t>(std::stoi(servers::pg_port()))); },
+                          "127.0.0.3", static_cast<std::uint16_t>(std::stoi(servers::pg_port())));
+  const auto u = url("localhost", servers::pg_port(), "?hostaddr=127.0.0.3");
+  const auto probed = check(parse_url(u), servers::trust(), Policy{});
+  CHECK_MESSAGE(probed.ok(), probed.message);
+  CHECK(relay.connections() == 1);
+  auto c = postgres::connect(u, servers::trust());
+  CHECK_MESSAGE(c.report.ok(), c.report.message);
+  CHECK(relay.connections() == 2);
+  CHECK_THROWS_AS(check(parse_url(url("localhost", servers::pg_port(), "?hostaddr=not-an-ip")), servers::trust(), Policy{}),
+                  InputError);
 }
