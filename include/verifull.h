@@ -67,7 +67,8 @@ extern "C" {
 #define VF_OUTCOME_NETWORK_ERROR 16
 #define VF_OUTCOME_CONNECTION_FAILED 17
 #define VF_OUTCOME_ADMIN_CREDENTIAL 18
-#define VF_OUTCOME_LAST VF_OUTCOME_ADMIN_CREDENTIAL
+#define VF_OUTCOME_WEAK_TLS 19 /* TLS 1.2 without forward secrecy or an AEAD cipher */
+#define VF_OUTCOME_LAST VF_OUTCOME_WEAK_TLS
 
 /* Verification engines. */
 #define VF_ENGINE_DEFAULT 0

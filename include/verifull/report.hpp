@@ -33,6 +33,7 @@ enum class Outcome {
   network_error = 16,       // any other socket error
   connection_failed = 17,   // verified, then the driver failed (authentication, database)
   admin_credential = 18,    // refuse_admin_credentials: the credential is an administrator
+  weak_tls = 19,            // TLS 1.2 without forward secrecy or without an AEAD cipher
 };
 
 VERIFULL_API const char* outcome_name(Outcome outcome);

@@ -26,6 +26,7 @@ const char* outcome_name(Outcome outcome) {
     case Outcome::network_error: return "network_error";
     case Outcome::connection_failed: return "connection_failed";
     case Outcome::admin_credential: return "admin_credential";
+    case Outcome::weak_tls: return "weak_tls";
   }
   return "unknown";
 }

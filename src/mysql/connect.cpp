@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "core/cert_facts.hpp"
+#include "core/tls_strength.hpp"
 #include "core/peer_name.hpp"
 #include "mysql/cache.hpp"
 #include "verifull/audit.hpp"
@@ -88,6 +89,8 @@ void configure(MYSQL* m, const Trust& trust, const Policy& policy, const std::st
   set_option(m, MYSQL_OPT_SSL_ENFORCE, &on, "MYSQL_OPT_SSL_ENFORCE");
   set_option(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on, "MYSQL_OPT_SSL_VERIFY_SERVER_CERT");
   set_option(m, MARIADB_OPT_TLS_VERSION, "TLSv1.2,TLSv1.3", "MARIADB_OPT_TLS_VERSION");
+  // TLS 1.2 only with forward secrecy and AEAD (TLS 1.3's suites are not affected).
+  set_option(m, MYSQL_OPT_SSL_CIPHER, detail::kStrongTls12Ciphers, "MYSQL_OPT_SSL_CIPHER");
   set_option(m, MARIADB_OPT_TLS_PEER_FP, fingerprint.c_str(), "MARIADB_OPT_TLS_PEER_FP");
   set_option(m, MARIADB_OPT_RESTRICTED_AUTH, kAllowedAuth, "MARIADB_OPT_RESTRICTED_AUTH");
 }

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "core/cert_facts.hpp"
+#include "core/tls_strength.hpp"
 #include "core/verdict.hpp"
 #include "verifull/audit.hpp"
 #include "verifull/errors.hpp"
@@ -49,6 +50,11 @@ Report verify_in_band(PGconn* conn, const Trust& trust, const Policy& policy) {
     report = detail::verify_chain(chain, nullptr, trust, effective);
     report.tls_version = SSL_get_version(ssl);
     report.cipher = SSL_get_cipher_name(ssl);
+    // libpq takes no cipher list, so the negotiated suite is checked here, in-band.
+    if (auto weak = detail::weak_tls_reason(ssl); report.ok() && weak) {
+      report.outcome = Outcome::weak_tls;
+      report.message = *weak;
+    }
   }
   report.endpoint = endpoint_of(conn);
   return report;

@@ -77,6 +77,10 @@ Report check(const Endpoint& endpoint, const Trust& trust, const Policy& policy)
     report = detail::verify_chain(probed.tls.chain.get(), nullptr, trust, effective);
     report.tls_version = probed.tls.version;
     report.cipher = probed.tls.cipher;
+    if (report.ok() && probed.tls.weak) {
+      report.outcome = Outcome::weak_tls;
+      report.message = *probed.tls.weak;
+    }
   } catch (const detail::ProbeFailure& failure) {
     report.outcome = failure.outcome;
     report.message = failure.what();

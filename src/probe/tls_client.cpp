@@ -1,5 +1,7 @@
 #include "probe/tls_client.hpp"
 
+#include "core/tls_strength.hpp"
+
 #include <openssl/err.h>
 
 #include "core/peer_name.hpp"
@@ -68,6 +70,7 @@ TlsCapture tls_handshake_and_capture(Socket& socket, const std::string& host, Cl
   TlsCapture capture;
   capture.version = SSL_get_version(ssl.get());
   capture.cipher = SSL_get_cipher_name(ssl.get());
+  capture.weak = weak_tls_reason(ssl.get());
   capture.chain.reset(sk_X509_new_null());
   STACK_OF(X509)* presented = SSL_get_peer_cert_chain(ssl.get());
   for (int i = 0; presented && i < sk_X509_num(presented); ++i)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <openssl/ssl.h>
@@ -16,6 +17,7 @@ struct TlsCapture {
   std::string version;  // "TLSv1.3"
   std::string cipher;
   X509StackPtr chain;   // as presented: leaf first
+  std::optional<std::string> weak;  // why the session is too weak (tls_strength.hpp)
 };
 
 // Throws ProbeFailure(handshake_failed / timeout / network_error).

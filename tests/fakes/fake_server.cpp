@@ -56,9 +56,13 @@ void Conn::write(const std::string& bytes) {
   }
 }
 
-bool Conn::start_tls(const testpki::Cert& cert) {
+bool Conn::start_tls(const testpki::Cert& cert, const char* tls12_only_ciphers) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   ssl_ctx_ = ctx;
+  if (tls12_only_ciphers) {
+    SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_cipher_list(ctx, tls12_only_ciphers);
+  }
   SSL_CTX_use_certificate(ctx, cert.cert.get());
   SSL_CTX_use_PrivateKey(ctx, cert.key.get());
   SSL* ssl = SSL_new(ctx);
@@ -151,9 +155,9 @@ bool pg_expect_ssl_request(Conn& c) {
   return c.read_exact(8) == std::string("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8);
 }
 
-bool mysql_accept_tls(Conn& c, const testpki::Cert& cert) {
+bool mysql_accept_tls(Conn& c, const testpki::Cert& cert, const char* tls12_only_ciphers) {
   c.write(mysql_greeting(true));
-  return c.read_exact(36).size() == 36 && c.start_tls(cert);
+  return c.read_exact(36).size() == 36 && c.start_tls(cert, tls12_only_ciphers);
 }
 
 std::string mysql_read_packet(Conn& c) {

@@ -26,7 +26,8 @@ class Conn {
   void drain(int timeout_ms = 1000);
   void write(const std::string& bytes);
   // Server-side TLS on this connection; afterwards read/write/drain go through TLS.
-  bool start_tls(const testpki::Cert& cert);
+  // `tls12_only_ciphers`: offer only TLS 1.2 with these suites (a weak server).
+  bool start_tls(const testpki::Cert& cert, const char* tls12_only_ciphers = nullptr);
   // Relays this connection to 127.0.0.1:port until either side closes (a transparent
   // man in the middle); what the client sends is recorded, encrypted or not.
   void forward_to(std::uint16_t port);
@@ -74,7 +75,7 @@ bool pg_expect_ssl_request(Conn& c);
 // MySQL: a protocol-10 greeting; `tls` sets CLIENT_SSL.
 std::string mysql_greeting(bool tls, const std::string& auth_plugin = "mysql_native_password");
 // MySQL: greeting with CLIENT_SSL, the client's SSLRequest, then TLS with `cert`.
-bool mysql_accept_tls(Conn& c, const testpki::Cert& cert);
+bool mysql_accept_tls(Conn& c, const testpki::Cert& cert, const char* tls12_only_ciphers = nullptr);
 // Reads one MySQL packet (header and payload); "" on close.
 std::string mysql_read_packet(Conn& c);
 // A MySQL packet: 3-byte length, sequence number, payload.

@@ -321,3 +321,26 @@ TEST_CASE("a caller's handle that would read option files is refused: ~/.my.cnf 
     mysql_close(m);
   }
 }
+
+TEST_CASE("TLS 1.2 without forward secrecy or AEAD is refused: weak_tls from the probe, and Connector/C's cipher list") {
+  const auto trusted_rsa = servers::cert("server-rsa");
+  fakes::FakeServer weak([trusted_rsa](fakes::Conn& c) {
+    if (fakes::mysql_accept_tls(c, trusted_rsa, "AES128-SHA")) c.drain(500);
+  });
+  mysql::ApprovedCache cache;
+  auto c = mysql::connect(url("localhost", std::to_string(weak.port())), servers::trust(), Policy{}, cache);
+  CHECK_MESSAGE(c.report.outcome == Outcome::weak_tls, outcome_name(c.report.outcome) << ": " << c.report.message);
+  check_no_credentials(weak);
+  // After an honest probe, the real connection meets the genuine certificate (its
+  // fingerprint matches the approval) over a weak suite: Connector/C's cipher list
+  // refuses it before any credential.
+  const auto genuine = servers::cert("server");  // what the real server presents (EC)
+  auto mitm = honest_probe_then([genuine](fakes::Conn& m) {
+    if (fakes::mysql_accept_tls(m, genuine, "ECDHE-ECDSA-AES128-SHA")) m.drain(500);
+  });
+  mysql::ApprovedCache cache2;
+  auto d = mysql::connect(url("localhost", std::to_string(mitm.port())), servers::trust(), Policy{}, cache2);
+  CHECK_FALSE(d.report.ok());
+  CHECK(mitm.connections() == 2);
+  check_no_credentials(mitm);
+}

@@ -361,3 +361,27 @@ TEST_CASE("?hostaddr= is dialled by check and by connect alike, and the name is 
   CHECK_THROWS_AS(check(parse_url(url("localhost", servers::pg_port(), "?hostaddr=not-an-ip")), servers::trust(), Policy{}),
                   InputError);
 }
+
+TEST_CASE("TLS 1.2 without forward secrecy or AEAD is weak_tls, refused in-band before the startup packet") {
+  // A certificate the client trusts for localhost (RSA: static-RSA suites need one):
+  // only the cipher suite is wrong.
+  for (const char* suite : {"AES128-SHA", "AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA"}) {
+    CAPTURE(std::string(suite));
+    const auto genuine = servers::cert("server-rsa");
+    fakes::FakeServer weak([genuine, suite](fakes::Conn& c) {
+      if (fakes::pg_expect_ssl_request(c)) {
+        c.write("S");
+        if (c.start_tls(genuine, suite)) c.drain(500);
+      }
+    });
+    auto c = postgres::connect(url("localhost", std::to_string(weak.port())), servers::trust());
+    CHECK_MESSAGE(c.report.outcome == Outcome::weak_tls, outcome_name(c.report.outcome) << ": " << c.report.message);
+    CHECK_FALSE(c.conn);
+    check_no_credentials(weak);
+    const auto probed = check(parse_url(url("localhost", std::to_string(weak.port()))), servers::trust(), Policy{});
+    CHECK(probed.outcome == Outcome::weak_tls);
+    const bool names_the_gap = probed.message.find("forward secrecy") != std::string::npos ||
+                               probed.message.find("AEAD") != std::string::npos;
+    CHECK_MESSAGE(names_the_gap, probed.message);
+  }
+}

@@ -5,6 +5,8 @@
 //   server-ip.pem/.key          DNS:localhost and IP:127.0.0.1 (for clients such as
 //                               mysqlclient that reach "localhost" only by Unix socket)
 //   server-ip2.pem/.key         the same names, another key (only a pin tells them apart)
+//   server-rsa.pem/.key         DNS:localhost with an RSA-2048 key (static-RSA cipher suites
+//                               need one: the weak-TLS fakes)
 //   wrong-name.pem/.key         same CA, but for wrong-name.invalid only
 //   other-ca.pem                an unrelated CA
 //   impostor.pem/.key           issued by the other CA for localhost and 127.0.0.1
@@ -25,6 +27,9 @@ int main(int argc, char** argv) {
   const Cert server2 = issue(ca, leaf_spec("localhost", {"localhost"}));
   const Cert server_ip = issue(ca, leaf_spec("localhost", {"localhost"}, {"127.0.0.1"}));
   const Cert server_ip2 = issue(ca, leaf_spec("localhost", {"localhost"}, {"127.0.0.1"}));
+  Spec rsa = leaf_spec("localhost", {"localhost"});
+  rsa.key = KeyKind::rsa_2048;
+  const Cert server_rsa = issue(ca, rsa);
   const Cert wrong = issue(ca, leaf_spec("wrong-name.invalid", {"wrong-name.invalid"}));
   const Cert other_ca = make_root(ca_spec("verifull demo impostor CA"));
   const Cert impostor = issue(other_ca, leaf_spec("localhost", {"localhost"}, {"127.0.0.1", "::1"}));
@@ -37,6 +42,8 @@ int main(int argc, char** argv) {
   write_file(dir + "/server-ip.key", server_ip.key_pem());
   write_file(dir + "/server-ip2.pem", server_ip2.pem());
   write_file(dir + "/server-ip2.key", server_ip2.key_pem());
+  write_file(dir + "/server-rsa.pem", server_rsa.pem());
+  write_file(dir + "/server-rsa.key", server_rsa.key_pem());
   write_file(dir + "/wrong-name.pem", wrong.pem());
   write_file(dir + "/wrong-name.key", wrong.key_pem());
   write_file(dir + "/other-ca.pem", other_ca.pem());
