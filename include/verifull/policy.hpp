@@ -52,7 +52,9 @@ struct Policy {
   // The most intermediates a chain may hold; unset means verifull's default
   // (max_chain_intermediates below).
   std::optional<int> max_intermediates;
-  // Network timeouts (connect, each read, handshake) for probes and connections.
+  // The deadline of a whole call from its start: probe, TCP connect, TLS handshake and
+  // login together (outcome timeout when it passes). Not per step: a peer that trickles
+  // bytes cannot stretch a call past it.
   std::chrono::milliseconds timeout{10000};
   // Connections only: after logging in, audit the credential and refuse (outcome
   // admin_credential) when it is an administrator. For BI tools and other

@@ -5,6 +5,7 @@
 // approval re-probes once (the server's certificate was rotated), never more.
 #include <mysql.h>
 #include <errmsg.h>
+#include <poll.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
@@ -12,6 +13,7 @@
 #include <cstdlib>
 
 #include "core/cert_facts.hpp"
+#include "core/deadline.hpp"
 #include "core/tls_strength.hpp"
 #include "core/peer_name.hpp"
 #include "mysql/cache.hpp"
@@ -77,6 +79,7 @@ void set_option(MYSQL* m, enum mysql_option option, const void* value, const cha
 }
 
 void configure(MYSQL* m, const Trust& trust, const Policy& policy, const std::string& fingerprint) {
+  // Per-step timeouts as a second line; real_connect_until bounds the whole connect.
   const unsigned int seconds = static_cast<unsigned int>(std::max(1.0, std::ceil(policy.timeout.count() / 1000.0)));
   set_option(m, MYSQL_OPT_CONNECT_TIMEOUT, &seconds, "MYSQL_OPT_CONNECT_TIMEOUT");
   set_option(m, MYSQL_OPT_READ_TIMEOUT, &seconds, "MYSQL_OPT_READ_TIMEOUT");
@@ -93,6 +96,51 @@ void configure(MYSQL* m, const Trust& trust, const Policy& policy, const std::st
   set_option(m, MYSQL_OPT_SSL_CIPHER, detail::kStrongTls12Ciphers, "MYSQL_OPT_SSL_CIPHER");
   set_option(m, MARIADB_OPT_TLS_PEER_FP, fingerprint.c_str(), "MARIADB_OPT_TLS_PEER_FP");
   set_option(m, MARIADB_OPT_RESTRICTED_AUTH, kAllowedAuth, "MARIADB_OPT_RESTRICTED_AUTH");
+}
+
+// mysql_real_connect bounded by `deadline`. Connector/C's own timeouts are per step, so
+// a peer that trickles the TLS handshake a byte at a time would never trip them; the
+// connect runs on Connector/C's non-blocking API instead, and when the deadline passes
+// mariadb_cancel shuts the socket so the operation in progress fails at once (the
+// handle stays valid for mysql_close). Returns false with timed_out set then.
+bool real_connect_until(MYSQL* m, const Endpoint& ep, const char* password, detail::Clock::time_point deadline,
+                        bool& timed_out) {
+  timed_out = false;
+  set_option(m, MYSQL_OPT_NONBLOCK, nullptr, "MYSQL_OPT_NONBLOCK");
+  MYSQL* connected = nullptr;
+  int status = mysql_real_connect_start(&connected, m, ep.host.c_str(), ep.user.c_str(), password,
+                                        ep.database.empty() ? nullptr : ep.database.c_str(), ep.port, nullptr, 0);
+  while (status != 0) {
+    if (detail::passed(deadline)) {
+      timed_out = true;
+      mariadb_cancel(m);
+      // Let the operation run into the closed socket (or its timeout) and finish.
+      for (int i = 0; status != 0 && i < 1000; ++i)
+        status = mysql_real_connect_cont(&connected, m, status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_TIMEOUT));
+      return false;
+    }
+    auto wait = detail::remaining(deadline).count();
+    if (status & MYSQL_WAIT_TIMEOUT) wait = std::min<long long>(wait, mysql_get_timeout_value_ms(m));
+    pollfd p{mysql_get_socket(m), 0, 0};
+    if (status & MYSQL_WAIT_READ) p.events |= POLLIN;
+    if (status & MYSQL_WAIT_WRITE) p.events |= POLLOUT;
+    if (status & MYSQL_WAIT_EXCEPT) p.events |= POLLPRI;
+    const int n = ::poll(&p, 1, static_cast<int>(wait));
+    int happened = 0;
+    if (n > 0) {
+      if (p.revents & (POLLIN | POLLHUP | POLLERR)) happened |= MYSQL_WAIT_READ;
+      if (p.revents & (POLLOUT | POLLHUP | POLLERR)) happened |= MYSQL_WAIT_WRITE;
+      if (p.revents & POLLPRI) happened |= MYSQL_WAIT_EXCEPT;
+      happened &= status;
+    } else if (n == 0 && (status & MYSQL_WAIT_TIMEOUT) && !detail::passed(deadline)) {
+      happened = MYSQL_WAIT_TIMEOUT;  // Connector/C's own step timeout: the connect fails as timed out
+      timed_out = true;
+    }
+    if (happened == 0) continue;  // poll interrupted, or the deadline: checked above
+    status = mysql_real_connect_cont(&connected, m, happened);
+  }
+  if (connected) timed_out = false;
+  return connected != nullptr;
 }
 
 Report refused(Report report, Outcome outcome, const std::string& message) {
@@ -235,6 +283,7 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
   if (!m) throw InputError("the MYSQL handle is NULL (call mysql_init first)");
   refuse_option_files(m);
   const Policy effective = effective_policy(endpoint, policy);
+  const auto deadline = detail::deadline_of(effective);  // probe, re-probe, connect, login: one deadline
   auto& impl = cache.impl();
   const std::string key = cache_key(endpoint, trust, effective);
   const char* password = endpoint.password.empty() ? std::getenv("MYSQL_PWD") : endpoint.password.c_str();
@@ -242,13 +291,12 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
   for (int attempt = 0; attempt < 2; ++attempt) {
     Report refusal;
     bool from_cache = false;
-    std::optional<Approval> approval =
-        find_or_probe(endpoint, trust, effective, impl, key, attempt == 0, refusal, from_cache);
+    std::optional<Approval> approval = find_or_probe(endpoint, trust, detail::within(effective, deadline), impl, key,
+                                                     attempt == 0, refusal, from_cache);
     if (!approval) return refusal;
-    configure(m, trust, effective, approval->sha1_hex);
-    if (mysql_real_connect(m, endpoint.host.c_str(), endpoint.user.c_str(), password,
-                           endpoint.database.empty() ? nullptr : endpoint.database.c_str(), endpoint.port,
-                           nullptr, 0)) {
+    configure(m, trust, detail::within(effective, deadline), approval->sha1_hex);
+    bool timed_out = false;
+    if (real_connect_until(m, endpoint, password, deadline, timed_out)) {
       // A refusal after login: the handle may be the caller's, so it is not freed here;
       // mariadb_cancel makes every further read and write on it fail.
       if (!mysql_get_ssl_cipher(m)) {  // cannot happen with VERIFY_SERVER_CERT; fail closed anyway
@@ -266,6 +314,11 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
       }
       return approval->report;
     }
+    if (timed_out)
+      return refused(approval->report, Outcome::timeout,
+                     "the connection to the verified endpoint did not complete within the timeout of " +
+                         std::to_string(effective.timeout.count()) + " ms (probe, TLS and login together), so "
+                         "verifull cancelled it — a slow or stalling peer on the path");
     if (from_cache && mysql_errno(m) == CR_SSL_CONNECTION_ERROR && presented_other_certificate(m)) {
       impl.forget(key);  // rotated certificate: verify the new one, once
       continue;

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "core/cert_facts.hpp"
+#include "core/deadline.hpp"
 #include "core/tls_strength.hpp"
 #include "core/verdict.hpp"
 #include "verifull/audit.hpp"
@@ -63,7 +64,8 @@ Report verify_in_band(PGconn* conn, const Trust& trust, const Policy& policy) {
 // libpq refused before verifull saw a chain. Pre-TLS failures are classified from
 // libpq's words; failures during TLS are diagnosed by probing the same host (no
 // credential is sent) so the user gets verifull's sentence, not only libpq's.
-Report diagnose_failure(PGconn* conn, ConnStatusType failed_in, const Trust& trust, const Policy& policy) {
+Report diagnose_failure(PGconn* conn, ConnStatusType failed_in, const Trust& trust, const Policy& policy,
+                        detail::Clock::time_point deadline) {
   const std::string libpq_says = trimmed_error(conn);
   Report report;
   report.endpoint = endpoint_of(conn);
@@ -74,7 +76,7 @@ Report diagnose_failure(PGconn* conn, ConnStatusType failed_in, const Trust& tru
     const char* address = PQhostaddr(conn);
     ep.host = address && *address ? address : PQhost(conn);
     ep.port = static_cast<std::uint16_t>(std::atoi(PQport(conn)));
-    Policy probe_policy = policy;
+    Policy probe_policy = detail::within(policy, deadline);
     probe_policy.host = PQhost(conn);
     report = check(ep, trust, probe_policy);
     report.endpoint = endpoint_of(conn);
@@ -98,6 +100,15 @@ Report diagnose_failure(PGconn* conn, ConnStatusType failed_in, const Trust& tru
   return report;
 }
 
+Report timed_out_report(const Policy& policy) {
+  Report report;
+  report.outcome = Outcome::timeout;
+  report.message = "the connection did not complete within the timeout of " + std::to_string(policy.timeout.count()) +
+                   " ms (TCP, TLS and login together) — an IP-filtered endpoint silently drops packets from "
+                   "addresses not on its allowlist, or a peer is stalling";
+  return report;
+}
+
 PGconn* start(const Params& hardened) {
   std::vector<const char*> keys, values;
   for (const auto& [k, v] : hardened) {
@@ -117,6 +128,7 @@ PGconn* start(const Params& hardened) {
 struct AsyncConnect::State {
   Trust trust;
   Policy policy;
+  detail::Clock::time_point deadline = detail::deadline_of(policy);  // the whole connect
   PGconn* conn = nullptr;
   Wait wait = Wait::write;
   bool done = false;
@@ -142,7 +154,7 @@ struct AsyncConnect::State {
     conn = start(params);
     if (!conn) throw std::bad_alloc();
     if (PQstatus(conn) == CONNECTION_BAD) {
-      report = diagnose_failure(conn, CONNECTION_NEEDED, trust, policy);
+      report = diagnose_failure(conn, CONNECTION_NEEDED, trust, policy, deadline);
       finish_refused();
     }
   }
@@ -178,6 +190,11 @@ int AsyncConnect::socket() const { return state_->conn ? PQsocket(state_->conn) 
 AsyncConnect::Wait AsyncConnect::step() {
   State& s = *state_;
   if (s.done) return Wait::done;
+  if (detail::passed(s.deadline)) {
+    s.report = timed_out_report(s.policy);
+    s.finish_refused();
+    return Wait::done;
+  }
   const PostgresPollingStatusType polled = PQconnectPoll(s.conn);
   const ConnStatusType status = PQstatus(s.conn);
   if (!PQsslInUse(s.conn)) s.checked_this_attempt = false;  // a new host or attempt
@@ -222,7 +239,7 @@ AsyncConnect::Wait AsyncConnect::step() {
         s.report.outcome = Outcome::connection_failed;
         s.report.message = "the server was verified, then the connection failed: " + libpq_says;
       } else {
-        s.report = diagnose_failure(s.conn, s.last_status, s.trust, s.policy);
+        s.report = diagnose_failure(s.conn, s.last_status, s.trust, s.policy, s.deadline);
       }
       s.finish_refused();
       return Wait::done;
@@ -247,17 +264,15 @@ Connected AsyncConnect::finish() {
 // ---- blocking connect --------------------------------------------------------------
 
 namespace {
+// libpq's connect_timeout bounds each host attempt; the state's deadline, checked on
+// every step and here between them, bounds the whole call.
 Connected drive(AsyncConnect& async, const Policy& policy) {
-  // libpq's connect_timeout bounds each host attempt; this bounds the whole call.
-  const auto deadline = std::chrono::steady_clock::now() + policy.timeout * 2;
+  const auto deadline = detail::deadline_of(policy);
   while (async.step() != AsyncConnect::Wait::done) {
     pollfd p{async.socket(), static_cast<short>(async.wait() == AsyncConnect::Wait::read ? POLLIN : POLLOUT), 0};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0) {
+    if (detail::passed(deadline) || ::poll(&p, 1, static_cast<int>(detail::remaining(deadline).count())) == 0) {
       Connected timed_out;
-      timed_out.report.outcome = Outcome::timeout;
-      timed_out.report.message = "the connection did not complete in time — an IP-filtered endpoint silently drops "
-                                 "packets from addresses not on its allowlist";
+      timed_out.report = timed_out_report(policy);
       return timed_out;  // ~AsyncConnect closes the half-open connection
     }
   }

@@ -71,7 +71,7 @@ bool Conn::start_tls(const testpki::Cert& cert, const char* tls12_only_ciphers) 
   return SSL_accept(ssl) == 1;
 }
 
-void Conn::forward_to(std::uint16_t port) {
+void Conn::forward_to(std::uint16_t port, int trickle_ms) {
   const int up = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -94,7 +94,16 @@ void Conn::forward_to(std::uint16_t port) {
     if (p[1].revents) {
       const ssize_t n = ::recv(up, buf, sizeof buf, 0);
       if (n <= 0) break;
-      if (::send(fd_, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) break;
+      if (trickle_ms <= 0) {
+        if (::send(fd_, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) break;
+        continue;
+      }
+      bool sent = true;
+      for (ssize_t i = 0; i < n && sent; ++i) {
+        sent = ::send(fd_, buf + i, 1, MSG_NOSIGNAL) == 1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(trickle_ms));
+      }
+      if (!sent) break;
     }
   }
   ::close(up);

@@ -30,7 +30,9 @@ class Conn {
   bool start_tls(const testpki::Cert& cert, const char* tls12_only_ciphers = nullptr);
   // Relays this connection to 127.0.0.1:port until either side closes (a transparent
   // man in the middle); what the client sends is recorded, encrypted or not.
-  void forward_to(std::uint16_t port);
+  // `trickle_ms` > 0: the server's bytes reach the client one at a time, that far
+  // apart (a peer that stretches a handshake past any per-read timeout).
+  void forward_to(std::uint16_t port, int trickle_ms = 0);
   int fd() const { return fd_; }
   ~Conn();
 

@@ -344,3 +344,23 @@ TEST_CASE("TLS 1.2 without forward secrecy or AEAD is refused: weak_tls from the
   CHECK(mitm.connections() == 2);
   check_no_credentials(mitm);
 }
+
+TEST_CASE("the timeout bounds the whole call: a peer trickling the real TLS handshake after an honest probe") {
+  auto mitm = honest_probe_then([](fakes::Conn& c) {
+    c.forward_to(static_cast<std::uint16_t>(std::stoi(servers::mysql_port())), 150);
+  });
+  Policy policy;
+  policy.timeout = std::chrono::seconds(3);
+  mysql::ApprovedCache cache;
+  const auto start = std::chrono::steady_clock::now();
+  auto c = mysql::connect(url("localhost", std::to_string(mitm.port())), servers::trust(), policy, cache);
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK_MESSAGE(c.report.outcome == Outcome::timeout, outcome_name(c.report.outcome) << ": " << c.report.message);
+  CHECK(took < std::chrono::seconds(3) + std::chrono::milliseconds(1500));  // the deadline plus a margin
+  CHECK_FALSE(c.conn);
+  check_no_credentials(mitm);
+  // The same through the CLI and the C ABI entry points that share this code path.
+  auto cli = testcli::verifull({"connect", url("localhost", std::to_string(mitm.port())), "--ca", servers::pki("ca.pem"),
+                                "--timeout", "2"});
+  CHECK(cli.exit_code == 3);
+}

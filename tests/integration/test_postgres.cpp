@@ -385,3 +385,21 @@ TEST_CASE("TLS 1.2 without forward secrecy or AEAD is weak_tls, refused in-band 
     CHECK_MESSAGE(names_the_gap, probed.message);
   }
 }
+
+TEST_CASE("the timeout bounds the whole call: a peer trickling the TLS handshake gets timeout, not twice the wait") {
+  fakes::FakeServer slow([](fakes::Conn& c) { c.forward_to(static_cast<std::uint16_t>(std::stoi(servers::pg_port())), 150); });
+  Policy policy;
+  policy.timeout = std::chrono::seconds(3);
+  const auto start = std::chrono::steady_clock::now();
+  auto c = postgres::connect(url("localhost", std::to_string(slow.port())), servers::trust(), policy);
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK_MESSAGE(c.report.outcome == Outcome::timeout, outcome_name(c.report.outcome) << ": " << c.report.message);
+  CHECK(took < std::chrono::seconds(3) + std::chrono::milliseconds(1500));
+  CHECK_FALSE(c.conn);
+  check_no_credentials(slow);
+  // The probe too.
+  const auto probe_start = std::chrono::steady_clock::now();
+  const auto probed = check(parse_url(url("localhost", std::to_string(slow.port()))), servers::trust(), policy);
+  CHECK(probed.outcome == Outcome::timeout);
+  CHECK(std::chrono::steady_clock::now() - probe_start < std::chrono::seconds(3) + std::chrono::milliseconds(1500));
+}
