@@ -68,9 +68,10 @@ class VERIFULL_API Trust {
   std::shared_ptr<const detail::TrustData> data_;
 };
 
-// Reads a PEM file strictly: a regular file (a FIFO or device is an InputError at once,
-// never a wait), at most Trust::max_input_bytes. `what` names it in messages ("CA file").
-VERIFULL_API std::string read_pem_file(const std::string& path, const std::string& what);
+// Reads an input file strictly (PEM, a URL list): a regular file (a FIFO or device is an
+// InputError at once, never a wait), at most Trust::max_input_bytes. `what` names it in
+// messages ("CA file").
+VERIFULL_API std::string read_input_file(const std::string& path, const std::string& what);
 
 }  // namespace v0
 }  // namespace verifull

@@ -1,17 +1,18 @@
 // The verifull command line. Exit codes (DESIGN.md): 0 verified/ok, 1 refused,
 // 2 usage or bad input, 3 network.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 #include <libpq-fe.h>
 #include <mysql.h>
 
 #include <ctime>
 #include <fstream>
-#include <future>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "fleet.hpp"
 #include "verifull/verifull.hpp"
 
 namespace {
@@ -119,6 +120,9 @@ void add_endpoint_options(CLI::App* cmd, EndpointOptions& o) {
 
 struct CheckArgs {
   std::vector<std::string> urls;
+  std::string from;  // a file of URLs, one a line
+  std::size_t parallel = 16;
+  int warn_days = 30;
   EndpointOptions options;
 };
 
@@ -136,27 +140,44 @@ void print_table(const std::vector<Report>& reports) {
   for (const auto& r : reports) std::cout << r.endpoint << ": " << r.message << "\n";
 }
 
+void print_summary(const cli::FleetSummary& s, std::size_t total, int warn_days, std::ostream& out) {
+  out << total << " endpoints: " << s.ok << " ok, " << s.refused << " refused, " << s.unreachable << " unreachable; "
+      << s.expiring.size() << " with a certificate expiring within " << warn_days << " days\n";
+  for (const auto& e : s.expiring) out << "  expiring: " << e << "\n";
+}
+
 int run_check(const CheckArgs& a) {
   // Everything that can be bad input is checked before any connection is made.
+  std::vector<std::string> urls = a.urls;
+  if (!a.from.empty()) {
+    const auto listed = cli::read_url_list(a.from);
+    urls.insert(urls.end(), listed.begin(), listed.end());
+  }
+  if (urls.empty()) throw InputError("no endpoint given: pass URLs, or --from FILE with one URL a line");
+  if (a.parallel < 1 || a.parallel > 1024) throw InputError("--parallel must be between 1 and 1024");
+  if (a.warn_days < 0 || a.warn_days > 3650) throw InputError("--warn-days must be between 0 and 3650");
   std::vector<Endpoint> endpoints;
-  for (const auto& url : a.urls) endpoints.push_back(parse_url(url));
+  for (const auto& url : urls) endpoints.push_back(parse_url(url));
   const Policy policy = a.options.policy();
   const Trust trust = a.options.trust();
 
-  std::vector<std::future<Report>> pending;
-  for (const auto& ep : endpoints)
-    pending.push_back(std::async(std::launch::async, [&, ep] { return check(ep, trust, policy); }));
-  std::vector<Report> reports;
-  for (auto& p : pending) reports.push_back(p.get());
+  cli::FleetOptions fleet;
+  fleet.parallel = a.parallel;
+  fleet.progress = endpoints.size() > 1 && ::isatty(STDERR_FILENO);
+  const std::vector<Report> reports = cli::check_all(endpoints, trust, policy, fleet);
 
   int worst = kOk;
   for (const auto& r : reports) worst = std::max(worst, outcome_exit_code(r.outcome));
+  const auto summary = cli::summarize(reports, a.warn_days);
   if (a.options.json) {
-    for (const auto& r : reports) std::cout << r.to_json() << "\n";
+    for (const auto& r : reports) std::cout << r.to_json() << "\n";  // JSON Lines: one object per endpoint
+    if (reports.size() > 1) print_summary(summary, reports.size(), a.warn_days, std::cerr);
   } else if (reports.size() == 1) {
     print_report(reports.front(), false);
   } else {
     print_table(reports);
+    std::cout << "\n";
+    print_summary(summary, reports.size(), a.warn_days, std::cout);
   }
   return worst;
 }
@@ -373,8 +394,8 @@ int run_verify(const VerifyArgs& a) {
   a.rules.apply(policy);
   if (!a.at.empty()) policy.verification_time = parse_rfc3339(a.at);
   const Trust trust = load_trust(a.ca);
-  const std::string leaf = read_pem_file(a.leaf, "certificate file");
-  const std::string untrusted = a.untrusted.empty() ? "" : read_pem_file(a.untrusted, "untrusted file");
+  const std::string leaf = read_input_file(a.leaf, "certificate file");
+  const std::string untrusted = a.untrusted.empty() ? "" : read_input_file(a.untrusted, "untrusted file");
   return print_report(verify_pem(leaf, untrusted, trust, policy), a.json);
 }
 
@@ -435,7 +456,11 @@ int main(int argc, char** argv) {
 
   CheckArgs check_args;
   auto* check_cmd = app.add_subcommand("check", "probe endpoints and verify them; never sends credentials");
-  check_cmd->add_option("URL", check_args.urls, "postgres://, postgresql://, mysql:// or mariadb:// URLs")->required();
+  check_cmd->add_option("URL", check_args.urls, "postgres://, postgresql://, mysql:// or mariadb:// URLs");
+  check_cmd->add_option("--from", check_args.from, "a file of URLs, one a line (# comments; - for standard input)");
+  check_cmd->add_option("--parallel", check_args.parallel, "probes at once, at most (default 16)");
+  check_cmd->add_option("--warn-days", check_args.warn_days,
+                        "count certificates that expire within this many days in the summary (default 30)");
   add_endpoint_options(check_cmd, check_args.options);
 
   ConnectArgs connect_args;

@@ -98,7 +98,7 @@ Trust Trust::from_pem(std::string_view pem, const std::string& source_name) {
   return Trust(build(std::move(certs), source_name));
 }
 
-std::string read_pem_file(const std::string& path, const std::string& what) {
+std::string read_input_file(const std::string& path, const std::string& what) {
   const std::string source = what + " " + path;
   if (path.empty()) throw InputError("no " + what + " given (empty path)");
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
@@ -134,7 +134,7 @@ std::string read_pem_file(const std::string& path, const std::string& what) {
 }
 
 Trust Trust::from_file(const std::string& path) {
-  return from_pem(read_pem_file(path, "CA file"), "CA file " + path);
+  return from_pem(read_input_file(path, "CA file"), "CA file " + path);
 }
 
 Trust Trust::from_env(const std::string& variable) {

@@ -1,9 +1,18 @@
 // The CLI contract of DESIGN.md: exit codes 0/1/2, --json fields, --ca sources.
 #include <doctest/doctest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <sstream>
+#include <thread>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -247,4 +256,86 @@ TEST_CASE("certificate text with terminal controls, bidi overrides or invalid UT
   auto bad = verifull({"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--host", "bad\x1b[31m\xff.example"});
   CHECK(bad.exit_code == 2);
   CHECK_MESSAGE(unsafe_in(bad.err).empty(), unsafe_in(bad.err));
+}
+
+namespace {
+// A listener that holds each connection open for a while and records how many were
+// open at once (the fakes serve one connection at a time, which would hide it).
+class ConcurrencyMeter {
+ public:
+  ConcurrencyMeter() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+    REQUIRE(::listen(fd_, 4096) == 0);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~ConcurrencyMeter() {
+    stop_ = true;
+    thread_.join();
+    for (auto& h : holders_) h.join();
+    ::close(fd_);
+  }
+  int port() const { return port_; }
+  int most_at_once() const { return most_; }
+  int accepted() const { return accepted_; }
+
+ private:
+  void run() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) continue;
+      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      ++accepted_;
+      const int now = ++open_;
+      if (now > most_) most_ = now;
+      holders_.emplace_back([this, c] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        --open_;  // before the close: the client may count a new probe as soon as it sees EOF
+        ::close(c);
+      });
+    }
+  }
+  int fd_ = -1, port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> open_{0}, most_{0}, accepted_{0};
+  std::thread thread_;
+  std::vector<std::thread> holders_;
+};
+}  // namespace
+
+TEST_CASE("check over many endpoints opens at most --parallel connections at once, with a summary") {
+  ConcurrencyMeter meter;
+  const std::string url = "postgres://127.0.0.1:" + std::to_string(meter.port());
+  std::string list = "# fleet\n\n";
+  for (int i = 0; i < 120; ++i) list += url + "\n";
+  testpki::write_file(env().path("fleet.txt"), list);
+  auto r = verifull({"check", "--from", env().path("fleet.txt"), "--ca", env().path("ca.pem"), "--parallel", "6",
+                     "--timeout", "5"});
+  CHECK(r.exit_code == 1);  // the endpoints hang up: refused (protocol), none ok
+  CHECK(meter.accepted() == 120);
+  CHECK(meter.most_at_once() <= 6);
+  CHECK(meter.most_at_once() >= 2);  // and they do run side by side
+  CHECK(contains(r.out, "120 endpoints: 0 ok, 120 refused, 0 unreachable"));
+  // The default bound holds too.
+  ConcurrencyMeter meter2;
+  const std::string url2 = "postgres://127.0.0.1:" + std::to_string(meter2.port());
+  std::vector<std::string> args = {"check", "--ca", env().path("ca.pem"), "--json", "--timeout", "5"};
+  for (int i = 0; i < 60; ++i) args.push_back(url2);
+  auto j = verifull(args);
+  CHECK(meter2.most_at_once() <= 16);
+  std::istringstream lines(j.out);
+  int objects = 0;
+  for (std::string line; std::getline(lines, line);) objects += nlohmann::json::parse(line).contains("outcome");
+  CHECK(objects == 60);  // JSON Lines: one object per endpoint
+  CHECK(contains(j.err, "60 endpoints:"));
+  for (const char* bad : {"0", "5000"})
+    CHECK(verifull({"check", url, "--ca", env().path("ca.pem"), "--parallel", bad}).exit_code == 2);
+  CHECK(verifull({"check", "--ca", env().path("ca.pem")}).exit_code == 2);
 }

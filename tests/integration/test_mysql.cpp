@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -363,4 +364,20 @@ TEST_CASE("the timeout bounds the whole call: a peer trickling the real TLS hand
   auto cli = testcli::verifull({"connect", url("localhost", std::to_string(mitm.port())), "--ca", servers::pki("ca.pem"),
                                 "--timeout", "2"});
   CHECK(cli.exit_code == 3);
+}
+
+TEST_CASE("the approval cache keys on the whole policy: a stricter call never reuses a looser approval") {
+  mysql::ApprovedCache cache;
+  const auto endpoint = parse_url(url("localhost", servers::mysql_port()));
+  REQUIRE(mysql::approve(endpoint, servers::trust(), Policy{}, cache).report.ok());
+  Policy later;
+  later.verification_time = static_cast<std::int64_t>(std::time(nullptr)) + 20L * 365 * 86400;  // after the leaf expires
+  CHECK(mysql::approve(endpoint, servers::trust(), later, cache).report.outcome == Outcome::expired);
+  Policy other_engine;
+  other_engine.engine = Engine::botan;
+  CHECK(mysql::approve(endpoint, servers::trust(), other_engine, cache).report.ok());
+  CHECK(cache.probes() == 3);  // each policy was probed, none reused another's approval
+  CHECK(cache.hits() == 0);
+  REQUIRE(mysql::approve(endpoint, servers::trust(), Policy{}, cache).report.ok());
+  CHECK(cache.hits() == 1);  // the same policy does reuse it
 }
