@@ -14,6 +14,7 @@
 #include "verifull/errors.hpp"
 #include "verifull/policy.hpp"
 #include "verifull/postgres.hpp"
+#include "postgres/params_internal.hpp"
 
 namespace verifull {
 inline namespace v0 {
@@ -154,7 +155,7 @@ std::string quote_value(const std::string& value) {
 
 }  // namespace
 
-Params hardened_params(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy) {
+Params parse_conninfo(const std::string& conninfo_or_url) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo_or_url.c_str(), &error);
   if (!options) {
@@ -167,10 +168,18 @@ Params hardened_params(const std::string& conninfo_or_url, const Trust& trust, c
   for (const PQconninfoOption* o = options; o->keyword; ++o)
     if (o->val) params.emplace_back(o->keyword, o->val);
   PQconninfoFree(options);
-  return hardened_params(params, trust, policy);
+  return params;
+}
+
+Params hardened_params(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy) {
+  return hardened_params(parse_conninfo(conninfo_or_url), trust, policy);
 }
 
 Params hardened_params(const Params& params, const Trust& trust, const Policy& policy) {
+  return harden(params, trust, policy, Resolve::yes);
+}
+
+Params harden(const Params& params, const Trust& trust, const Policy& policy, Resolve resolve) {
   static const std::set<std::string> kOurs = {"sslmode", "sslrootcert", "gssencmode", "ssl_min_protocol_version",
                                               "requiressl", "sslsni", "hostaddr", "port"};
   Params out;
@@ -181,7 +190,7 @@ Params hardened_params(const Params& params, const Trust& trust, const Policy& p
   if (!find(params, "host"))
     throw InputError("no host given; verifull connects over TCP to a named host (libpq would fall back to a "
                      "Unix socket or PGHOST)");
-  pin_destination(params, out);
+  if (resolve == Resolve::yes) pin_destination(params, out);
   const auto* min_tls = find(params, "ssl_min_protocol_version");
   out.emplace_back("sslmode", "verify-full");
   out.emplace_back("sslrootcert", trust.anchors_file());

@@ -1,0 +1,23 @@
+// The pieces of hardened_params (verifull/postgres.hpp) that tests and fuzz targets
+// reach without the library's public surface.
+#pragma once
+
+#include <string>
+
+#include "verifull/postgres.hpp"
+
+namespace verifull {
+inline namespace v0 {
+namespace postgres {
+
+// libpq's own parse of a URL or "key=value" string; InputError when libpq refuses it.
+Params parse_conninfo(const std::string& conninfo_or_url);
+
+enum class Resolve { yes, no };
+// hardened_params, and with Resolve::no everything but pinning the destination (no
+// name resolution: the fuzz targets must not query DNS).
+Params harden(const Params& params, const Trust& trust, const Policy& policy, Resolve resolve);
+
+}  // namespace postgres
+}  // namespace v0
+}  // namespace verifull
