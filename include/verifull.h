@@ -6,8 +6,9 @@
  *    functions and release them with the matching vf_*_destroy. vf_*_destroy(NULL) is a
  *    no-op; a stale or foreign pointer is rejected with VF_ERROR_INVALID_HANDLE.
  *  - Every function returns an int: VF_OK (0) or a negative VF_ERROR_* code. The only
- *    exceptions are vf_last_error_message, vf_version_string and vf_outcome_name, which
- *    return pointers to NUL-terminated strings the library owns.
+ *    exceptions are vf_last_error_message, vf_version_string, vf_outcome_name and
+ *    vf_mysql_option_file_missing_socket, which return pointers to NUL-terminated
+ *    strings the library owns.
  *  - A refused certificate is not an error: vf_verify_pem returns VF_OK and a report
  *    whose outcome (VF_OUTCOME_*) says why. Errors mean the call could not run.
  *  - Strings in are NUL-terminated UTF-8 unless a length is passed. Strings out go to a
@@ -106,8 +107,9 @@ VF_API int vf_trust_anchor_count(vf_trust_t trust, size_t* count);
  * VF_CERT_SPKI_SHA256. */
 VF_API int vf_trust_anchor_field(vf_trust_t trust, size_t index, int field, char* buf,
                                  size_t* len);
-/* A path to the anchors as one PEM file, for drivers that take only a path: on Linux a
- * memfd (/proc/self/fd/N, never on disk). Valid until the trust handle is destroyed. */
+/* A path to the anchors as one PEM file, for drivers that take only a path. It is
+ * content-addressed in a private 0700 directory and kept, so it stays valid after the
+ * trust handle is destroyed and in child processes, and never names other anchors. */
 VF_API int vf_trust_anchors_file(vf_trust_t trust, char* buf, size_t* len);
 
 /* ---- policy -------------------------------------------------------------------- */
@@ -220,6 +222,16 @@ VF_API int vf_mysql_destroy(vf_mysql_t my);
  * receives the approved certificate's SHA-1 fingerprint (40 hex digits), else "". */
 VF_API int vf_mysql_approve(vf_report_t* report, const char* url, vf_trust_t trust,
                             const vf_policy_options* options, char* buf, size_t* len);
+/* For drivers configured only through an option file (mysqlclient): the path of a kept,
+ * content-addressed Connector/C option file whose group [verifull] holds host, port, the CA, ssl-verify-server-cert, TLS 1.2+, strong ciphers, ssl-fp =
+ * sha1_fingerprint (from vf_mysql_approve) and restricted-auth. Give the driver no host
+ * or port of its own and unix_socket = vf_mysql_option_file_missing_socket(), so that an
+ * unreadable file makes the connection fail instead of going plaintext. */
+VF_API int vf_mysql_option_file(const char* url, vf_trust_t trust, const char* sha1_fingerprint, char* buf,
+                                size_t* len);
+VF_API const char* vf_mysql_option_file_missing_socket(void);
+/* Forgets every cached approval (vf_mysql_connect and vf_mysql_approve probe again). */
+VF_API int vf_mysql_cache_clear(void);
 
 /* ---- least-privilege audit -------------------------------------------------------- */
 /* What the connected credential may do, as one JSON object: user, verdict ("admin",

@@ -53,10 +53,11 @@ class VERIFULL_API Trust {
   const std::string& source() const;
   // All anchors as PEM, one block each, for drivers that want a CA file.
   std::string pem() const;
-  // A path to the anchors as one PEM file, for drivers that take only a path. On
-  // Linux a memfd (/proc/self/fd/N, never on disk); elsewhere a 0600 file in a private
-  // 0700 directory. Valid while any copy of this Trust lives, then removed.
-  const std::string& anchors_file() const;
+  // A path to the anchors as one PEM file, for drivers that take only a path (libpq's
+  // sslrootcert, Connector/C's ssl-ca). Content-addressed in a private 0700 directory and
+  // kept: the path stays valid after this Trust is gone, in other threads and in child
+  // processes, and never names other anchors (CA certificates are not secret).
+  std::string anchors_file() const;
   // Expired anchors, anchors expiring within 30 days of `now_unix`, and anchors that are
   // not self-signed (a chain can only end at a root).
   std::vector<std::string> warnings(std::int64_t now_unix) const;

@@ -527,6 +527,24 @@ int vf_mysql_approve(vf_report_t* report, const char* url, vf_trust_t trust, con
   });
 }
 
+int vf_mysql_option_file(const char* url, vf_trust_t trust, const char* sha1_fingerprint, char* buf, size_t* len) {
+  return guard([&] {
+    if (!url || !sha1_fingerprint) return fail(VF_ERROR_NULL_POINTER, "url and sha1_fingerprint must not be NULL");
+    const Trust* t = trust_of(trust);
+    if (!t) return fail(VF_ERROR_INVALID_HANDLE, "not a live trust handle");
+    return write_string(mysql::option_file(parse_url(url), *t, sha1_fingerprint), buf, len);
+  });
+}
+
+const char* vf_mysql_option_file_missing_socket(void) { return mysql::option_file_missing_socket; }
+
+int vf_mysql_cache_clear(void) {
+  return guard([&] {
+    mysql::ApprovedCache::shared().clear();
+    return VF_OK;
+  });
+}
+
 int vf_parse_url(const char* url, char* buf, size_t* len) {
   return guard([&] {
     if (!url) return fail(VF_ERROR_NULL_POINTER, "url must not be NULL");

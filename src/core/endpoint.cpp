@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "core/redact.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/policy.hpp"
 
@@ -34,15 +35,7 @@ std::string percent_decode(const std::string& text, const std::string& what) {
   return out;
 }
 
-std::string redact(const std::string& url) {
-  // scheme://user:password@host -> scheme://user:***@host, for error messages.
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return url;
-  const auto at = url.rfind('@');
-  const auto colon = url.find(':', scheme_end + 3);
-  if (at == std::string::npos || colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
+std::string redact(const std::string& url) { return detail::redact_secrets(url); }
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "core/cert_facts.hpp"
+#include "core/driver_files.hpp"
 #include "core/pem.hpp"
 #include "core/trust_data.hpp"
 #include "verifull/errors.hpp"
@@ -163,32 +164,10 @@ Trust Trust::combine(const std::vector<Trust>& parts) {
   return Trust(build(std::move(certs), source));
 }
 
-const std::string& Trust::anchors_file() const {
-  std::call_once(data_->anchor_file_once, [this] {
-    auto& file = data_->anchor_file;
-    const std::string content = pem();
-#ifdef __linux__
-    file.fd = ::memfd_create("verifull-anchors", MFD_CLOEXEC);
-#endif
-    if (file.fd >= 0) {
-      file.path = "/proc/self/fd/" + std::to_string(file.fd);
-    } else {
-      std::string tmpl = "/tmp/verifull-XXXXXX";
-      if (!::mkdtemp(tmpl.data())) throw InputError(std::string("cannot create a private directory: ") + std::strerror(errno));
-      file.temp_dir = tmpl;
-      file.path = file.temp_dir + "/anchors.pem";
-      file.fd = ::open(file.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-      if (file.fd < 0) throw InputError("cannot write " + file.path + ": " + std::strerror(errno));
-    }
-    std::size_t written = 0;
-    while (written < content.size()) {
-      const ssize_t n = ::write(file.fd, content.data() + written, content.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) throw InputError(std::string("cannot write the anchors file: ") + std::strerror(errno));
-      written += static_cast<std::size_t>(n);
-    }
-  });
-  return data_->anchor_file.path;
+std::string Trust::anchors_file() const {
+  // Checked (and made again if it was removed) on every call: the path is what a driver
+  // will open next.
+  return detail::driver_file(pem(), ".pem");
 }
 
 const std::vector<AnchorInfo>& Trust::anchors() const { return data_->info; }
@@ -231,13 +210,4 @@ std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
 
 }  // namespace v0
 
-namespace detail {
-TrustData::AnchorFile::~AnchorFile() {
-  if (fd >= 0) ::close(fd);
-  if (!temp_dir.empty()) {
-    ::unlink(path.c_str());
-    ::rmdir(temp_dir.c_str());
-  }
-}
-}  // namespace detail
 }  // namespace verifull

@@ -21,17 +21,6 @@ struct TrustData {
   X509StorePtr store;
   std::string source;
 
-  // The anchors as a file for drivers that only take a path (libpq's sslrootcert,
-  // Connector/C's MYSQL_OPT_SSL_CA). Made on first use, removed with the last Trust.
-  struct AnchorFile {
-    int fd = -1;            // a memfd: the path is /proc/self/fd/N, no file on disk
-    std::string temp_dir;   // fallback: a 0700 directory holding a 0600 file
-    std::string path;
-    ~AnchorFile();
-  };
-  mutable std::once_flag anchor_file_once;
-  mutable AnchorFile anchor_file;
-
   mutable std::once_flag botan_once;
   mutable std::shared_ptr<BotanAnchors> botan_anchors;
 };

@@ -14,6 +14,7 @@
 
 #include "core/cert_facts.hpp"
 #include "core/deadline.hpp"
+#include "core/driver_files.hpp"
 #include "core/tls_strength.hpp"
 #include "core/peer_name.hpp"
 #include "mysql/cache.hpp"
@@ -214,6 +215,23 @@ ApprovedCache& ApprovedCache::shared() {
 }
 
 bool has_fingerprint_pinning() { return true; }
+
+std::string option_file(const Endpoint& endpoint, const Trust& trust, const std::string& sha1_fingerprint) {
+  if (endpoint.protocol != Protocol::mysql) throw InputError(endpoint.display() + " is not a mysql:// endpoint");
+  if (sha1_fingerprint.size() != 40 || sha1_fingerprint.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+    throw InputError("the certificate fingerprint must be 40 hex digits (from approve())");
+  // Connector/C reaches "localhost" through the Unix socket, and an option file's
+  // protocol setting does not change that: no TLS there, so it is refused.
+  if (endpoint.host == "localhost")
+    throw InputError("an option-file driver reaches 'localhost' through a Unix socket, where there is no TLS to "
+                     "verify; use the server's name or IP address (127.0.0.1)");
+  const std::string content = "[verifull]\nhost=" + endpoint.host + "\nport=" + std::to_string(endpoint.port) +
+                              "\nssl-ca=" + trust.anchors_file() +
+                              "\nssl-verify-server-cert=1\ntls-version=TLSv1.2,TLSv1.3\nssl-cipher=" +
+                              detail::kStrongTls12Ciphers + "\nssl-fp=" + sha1_fingerprint +
+                              "\nrestricted-auth=" + kAllowedAuth + "\n";
+  return detail::driver_file(content, ".cnf");
+}
 
 // ---- approve / connect ------------------------------------------------------------------
 

@@ -11,6 +11,7 @@
 #include <set>
 #include <vector>
 
+#include "core/redact.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/policy.hpp"
 #include "verifull/postgres.hpp"
@@ -162,7 +163,8 @@ Params parse_conninfo(const std::string& conninfo_or_url) {
     std::string why = error ? error : "out of memory";
     PQfreemem(error);
     while (!why.empty() && why.back() == '\n') why.pop_back();
-    throw InputError("invalid PostgreSQL connection string: " + why);
+    // libpq quotes the string it could not parse, password included.
+    throw InputError("invalid PostgreSQL connection string: " + detail::redact_secrets(why));
   }
   Params params;
   for (const PQconninfoOption* o = options; o->keyword; ++o)

@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -202,26 +203,31 @@ TEST_CASE("multi-host: every host attempted is checked") {
   CHECK_MESSAGE(ok.report.ok(), ok.report.message);
 }
 
-TEST_CASE("conninfo() gives libpq a hardened string, with the anchors in a private memfd") {
-  auto trust = servers::trust();
-  const auto s = postgres::conninfo(url("localhost", servers::pg_port()), trust);
-  CHECK(s.find("sslmode='verify-full'") != std::string::npos);
-  CHECK(s.find("gssencmode='disable'") != std::string::npos);
-  CHECK(s.find("sslrootcert='/proc/self/fd/") != std::string::npos);
-  CHECK(s.find("ssl_min_protocol_version='TLSv1.2'") != std::string::npos);
-  ScopedEnv env({{"PGSSLMODE", "disable"}});
-  PGconn* conn = PQconnectdb(s.c_str());
-  CHECK(PQstatus(conn) == CONNECTION_OK);
-  CHECK(PQsslInUse(conn) == 1);
-  PQfinish(conn);
-  // The anchors file goes away with the last copy of the Trust.
+TEST_CASE("conninfo() gives libpq a hardened string whose anchors file outlives the Trust and is never reused") {
+  std::string s;
   std::string path;
   {
-    auto temporary = servers::trust();
-    path = temporary.anchors_file();
-    CHECK(access(path.c_str(), R_OK) == 0);
-  }
-  CHECK(access(path.c_str(), R_OK) != 0);
+    auto trust = servers::trust();
+    s = postgres::conninfo(url("localhost", servers::pg_port()), trust);
+    path = trust.anchors_file();
+  }  // the Trust is gone; the string must stay correct
+  CHECK(s.find("sslmode='verify-full'") != std::string::npos);
+  CHECK(s.find("gssencmode='disable'") != std::string::npos);
+  CHECK(s.find("sslrootcert='" + path + "'") != std::string::npos);
+  CHECK(s.find("ssl_min_protocol_version='TLSv1.2'") != std::string::npos);
+  // Another Trust (another CA) made afterwards gets its own file: no path is reused.
+  auto other = servers::trust("other-ca.pem");
+  CHECK(other.anchors_file() != path);
+  ScopedEnv env({{"PGSSLMODE", "disable"}});
+  PGconn* conn = PQconnectdb(s.c_str());
+  CHECK_MESSAGE(PQstatus(conn) == CONNECTION_OK, PQerrorMessage(conn));
+  CHECK(PQsslInUse(conn) == 1);
+  PQfinish(conn);
+  // The file holds exactly the anchors, and only its owner can reach its folder.
+  CHECK(access(path.c_str(), R_OK) == 0);
+  struct stat dir {};
+  REQUIRE(stat(std::filesystem::path(path).parent_path().c_str(), &dir) == 0);
+  CHECK((dir.st_mode & 077) == 0);
 }
 
 TEST_CASE("the non-blocking AsyncConnect can be driven by an event loop") {

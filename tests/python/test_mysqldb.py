@@ -37,10 +37,26 @@ def test_refusals_raise_before_mysqldb_connects(servers, trust):
 
 
 def test_bad_input(servers, trust):
-    with pytest.raises(verifull.InputError, match="Unix socket"):
-        verifull.mysql.connect_kwargs(servers.mysql_url(host="localhost"), trust)
     with pytest.raises(verifull.InputError):
         verifull.mysql.connect_kwargs(servers.pg_url(), trust)
+    for param in ["ssl_mode=DISABLED", "unix_socket=/tmp/x", "read_default_file=/tmp/x"]:
+        with pytest.raises(verifull.InputError, match="would replace"):
+            verifull.mysql.connect_kwargs(servers.mysql_url() + "?" + param, trust)
+    with pytest.raises(verifull.InputError, match="unknown URL parameter"):
+        verifull.mysql.connect_kwargs(servers.mysql_url() + "?frobnicate=1", trust)
+
+
+def test_localhost_is_refused_because_mysqlclient_would_use_the_unix_socket(servers, trust):
+    with pytest.raises(verifull.InputError, match="Unix socket"):
+        verifull.mysql.connect_kwargs(servers.mysql_url(host="localhost"), trust)
+
+
+def test_url_parameters_are_carried_over(servers, trust):
+    kwargs = verifull.mysql.connect_kwargs(servers.mysql_url() + "?charset=utf8mb4&autocommit=true", trust)
+    assert kwargs["charset"] == "utf8mb4" and kwargs["autocommit"] is True
+    conn = MySQLdb.connect(**kwargs)
+    assert conn.character_set_name() == "utf8mb4"
+    conn.close()
 
 
 def greeting_stripper(port):

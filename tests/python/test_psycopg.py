@@ -30,8 +30,8 @@ def test_psycopg3_connects_verified(servers, trust):
 
 def test_conninfo_is_hardened(servers, trust):
     s = verifull.postgres.conninfo(servers.pg_url(), trust)
-    for part in ["sslmode='verify-full'", "gssencmode='disable'", "sslrootcert='/proc/self/fd/",
-                 "ssl_min_protocol_version='TLSv1.2'"]:
+    for part in ["sslmode='verify-full'", "gssencmode='disable'", f"sslrootcert='{trust.anchors_file}'",
+                 "ssl_min_protocol_version='TLSv1.2'", "hostaddr='"]:
         assert part in s
 
 
@@ -54,13 +54,11 @@ def test_weak_sslmode_is_input_error(servers, trust, mode):
         verifull.postgres.conninfo(servers.pg_url() + f"?sslmode={mode}", trust)
 
 
-def test_pins_are_checked_before_psycopg_connects(servers, trust):
-    with pytest.raises(verifull.VerificationError) as e:
-        verifull.postgres.conninfo(servers.pg_url(), trust, pins=["sha256/" + "A" * 43 + "="])
-    assert e.value.outcome == "pin_mismatch"
+def test_conninfo_refuses_what_libpq_alone_cannot_keep(servers, trust):
     pin = verifull.check(servers.pg_url(), trust).chain[0].spki_sha256
-    conn = psycopg2.connect(verifull.postgres.conninfo(servers.pg_url(), trust, pins=[pin], engine="both"))
-    conn.close()
+    for kwargs in [{"pins": [pin]}, {"engine": "both"}, {"profile": "strict"}, {"allow_cn_fallback": True}]:
+        with pytest.raises(verifull.InputError, match="verifull.psycopg.connect"):
+            verifull.postgres.conninfo(servers.pg_url(), trust, **kwargs)
 
 
 def pg_tls_fake(cert, key):

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "test_pki.hpp"
 #include "verifull.h"
@@ -200,6 +201,56 @@ TEST_CASE("a verification_time at the int64 limits is an input error, not undefi
     CHECK(vf_verify_pem(&report, pem.data(), pem.size(), nullptr, 0, trust, &opts) == VF_ERROR_INPUT);
     CHECK(std::string(vf_last_error_message()).find("out of range") != std::string::npos);
     CHECK(report == nullptr);
+  }
+  vf_trust_destroy(trust);
+}
+
+TEST_CASE("no error message ever contains the password, whatever form the connection string has") {
+  vf_trust_t trust = load_trust();
+  const std::string secret = "S3cret-Pw";
+  // Hosts are loopback or unparseable: nothing here looks up a name or reaches a server
+  // but 127.0.0.1:1, which refuses.
+  const std::vector<std::string> inputs = {
+      "postgresql+psycopg2://app:" + secret + "@127.0.0.1/x",
+      "mysql+pymysql://app:" + secret + "@127.0.0.1/x",
+      "postgres://app:" + secret + "@127.0.0.1:99999/x",
+      "mysql://app:" + secret + "@127.0.0.1:0/x",
+      "postgres://app:" + secret + "@@127.0.0.1:1/x?sslmode=disable",
+      "user=app password=" + secret + " host",
+      "host=127.0.0.1 password='" + secret + " x' sslmode=disable",
+      "postgres://app:" + secret + "@127.0.0.1:1/x?sslmode=require",
+      "mysql://app:" + secret + "@127.0.0.1:1/x",
+      "postgres://app:" + secret + "@/var/run/postgresql/x",
+  };
+  vf_policy_options opts = VF_POLICY_OPTIONS_INIT;
+  opts.timeout_ms = 2000;
+  const auto no_secret_in = [&](int rc, vf_report_t report) {
+    std::string text = vf_last_error_message();
+    if (rc == VF_OK && report) {
+      char json[16384];
+      size_t len = sizeof json;
+      REQUIRE(vf_report_json(report, json, &len) == VF_OK);
+      text = json;
+    }
+    CHECK_MESSAGE(text.find(secret) == std::string::npos, text);
+  };
+  for (const auto& input : inputs) {
+    CAPTURE(input);
+    char buf[4096];
+    size_t len = sizeof buf;
+    if (vf_parse_url(input.c_str(), buf, &len) != VF_OK) no_secret_in(-1, nullptr);
+    len = sizeof buf;
+    if (vf_pg_conninfo(input.c_str(), trust, &opts, buf, &len) != VF_OK) no_secret_in(-1, nullptr);
+    vf_report_t report = nullptr;
+    no_secret_in(vf_check(&report, input.c_str(), trust, &opts), report);
+    vf_report_destroy(report);
+    vf_mysql_t my = nullptr;
+    const int rc = vf_mysql_connect(&my, input.c_str(), trust, &opts);
+    vf_report_t my_report = nullptr;
+    if (rc == VF_OK) vf_mysql_report(my, &my_report);
+    no_secret_in(rc, my_report);
+    vf_report_destroy(my_report);
+    vf_mysql_destroy(my);
   }
   vf_trust_destroy(trust);
 }

@@ -2,11 +2,16 @@
 
     trust = verifull.Trust.from_file("aptible-ca.pem")
     report = verifull.check("postgres://db.example.com:5432", trust)     # never sends credentials
-    conn = psycopg2.connect(verifull.postgres.conninfo(url, trust))       # verify-full, hardened
-    conn = MySQLdb.connect(**verifull.mysql.connect_kwargs(url, trust))   # verified and pinned
-
+    conn = verifull.psycopg.connect(url, trust)                          # psycopg 3, checked in-band
+    conn = psycopg2.connect(verifull.postgres.conninfo(url, trust))       # libpq verify-full, hardened
+    conn = verifull.mysql.connect(url, trust)                            # MySQLdb, verified and pinned
+    conn = MySQLdb.connect(**verifull.mysql.connect_kwargs(url, trust))   # the same, as kwargs
+    conn = await verifull.asyncpg.connect(url, trust)                    # also pymysql, aiomysql,
+                                                                         # sqlalchemy, django, aio
 Refusals raise VerificationError (with .outcome and .report), bad input InputError,
-unreachable endpoints NetworkError.
+unreachable endpoints NetworkError. What a helper returns (a string, kwargs, an
+SSLContext) stays correct however long it is kept, after the Trust is gone, and in child
+processes: the files drivers read are content-addressed and kept.
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from typing import Optional, Sequence
 
 from . import _native
 
-__all__ = ["Trust", "Report", "Certificate", "AuditReport", "check", "verify_pem", "suggest_readonly_sql",
+__all__ = ["Trust", "Report", "Certificate", "AuditReport", "check", "verify_pem", "ssl_context", "suggest_readonly_sql",
            "VerifullError", "InputError", "VerificationError", "NetworkError", "postgres", "mysql", "__version__"]
 
 __version__ = _native.lib.vf_version_string().decode()
@@ -51,6 +56,8 @@ class NetworkError(VerificationError):
 def _raise_for(error: _native.NativeError) -> None:
     if error.code == _native.ERROR_INPUT:
         raise InputError(str(error)) from None
+    if error.code == _native.ERROR_NETWORK:
+        raise NetworkError(Report(endpoint="", ok=False, outcome="name_not_resolved", message=str(error))) from None
     raise VerifullError(str(error)) from None
 
 
@@ -97,7 +104,6 @@ class Trust:
 
     def __init__(self, handle: ctypes.c_void_p):
         self._handle = handle
-        self._option_files: dict = {}  # mysql option files (memfds) made for this trust
 
     @classmethod
     def _load(cls, fn, *args) -> "Trust":
@@ -110,16 +116,21 @@ class Trust:
 
     @classmethod
     def from_file(cls, path: "str | os.PathLike") -> "Trust":
-        return cls._load(_native.lib.vf_trust_from_file, os.fsencode(path))
+        return cls._load(_native.lib.vf_trust_from_file, _text(path, "path"))
 
     @classmethod
     def from_pem(cls, pem: "str | bytes") -> "Trust":
-        data = pem.encode() if isinstance(pem, str) else bytes(pem)
+        if isinstance(pem, str):
+            data = pem.encode("utf-8", "surrogateescape")
+        elif isinstance(pem, (bytes, bytearray, memoryview)):
+            data = bytes(pem)
+        else:
+            raise InputError(f"pem must be str or bytes, not {type(pem).__name__}")
         return cls._load(_native.lib.vf_trust_from_pem, data, len(data))
 
     @classmethod
     def from_env(cls, variable: str) -> "Trust":
-        return cls._load(_native.lib.vf_trust_from_env, variable.encode())
+        return cls._load(_native.lib.vf_trust_from_env, _text(variable, "variable"))
 
     @property
     def anchors(self) -> list:
@@ -132,15 +143,45 @@ class Trust:
 
     @property
     def anchors_file(self) -> str:
-        """A path to the anchors as PEM (a memfd on Linux), valid while this Trust lives."""
+        """A path to the anchors as one PEM file: content-addressed in a private folder and
+        kept, so it stays valid after this Trust is gone and in child processes."""
         return _native.string_out(_native.lib.vf_trust_anchors_file, self._handle)
 
     def __del__(self):
-        for fd in getattr(self, "_option_files", {}).values():
-            os.close(fd)
         if getattr(self, "_handle", None):
             _native.lib.vf_trust_destroy(self._handle)
             self._handle = None
+
+
+def _text(value, name: str) -> bytes:
+    try:
+        return _native.text(value, name)
+    except ValueError as e:
+        raise InputError(str(e)) from None
+
+
+def _trust(trust) -> "Trust":
+    if not isinstance(trust, Trust):
+        raise InputError(f"trust must be a verifull.Trust (from_file, from_pem or from_env), not {type(trust).__name__}")
+    return trust
+
+
+# SQLAlchemy-style schemes name the driver after a '+'; verifull's URLs do not.
+_SCHEMES = {"postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+
+
+def _url(url, kind: Optional[str] = None) -> str:
+    """The URL with a plain scheme (postgresql+psycopg2:// -> postgresql://), checked to be
+    of `kind` ("postgres" or "mysql") when given. Never repeats the password in an error."""
+    raw = _text(url, "url").decode("utf-8", "surrogateescape")
+    scheme, sep, rest = raw.partition("://")
+    base = scheme.split("+", 1)[0].lower()
+    if not sep or base not in _SCHEMES:
+        raise InputError(f"{scheme or 'the URL'}:// is not a database URL verifull knows "
+                         "(postgres://, postgresql://, mysql://, mariadb://, optionally with +driver)")
+    if kind and _SCHEMES[base] != kind:
+        raise InputError(f"{scheme}:// is not a {kind} URL")
+    return base + "://" + rest
 
 
 def _policy(host=None, pins: Sequence[str] = (), engine: Optional[str] = None, timeout: float = 10, at=None,
@@ -159,8 +200,10 @@ def check(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str
     certificate without subjectAltName, as libpq does."""
     opts, keep = _policy(None, pins, engine, timeout, None, profile, allow_cn_fallback)
     handle = ctypes.c_void_p()
+    url = _url(url)
     try:
-        _native.call(_native.lib.vf_check, ctypes.byref(handle), url.encode(), trust._handle, ctypes.byref(opts))
+        _native.call(_native.lib.vf_check, ctypes.byref(handle), _text(url, "url"), _trust(trust)._handle,
+                     ctypes.byref(opts))
     except _native.NativeError as e:
         _raise_for(e)
     return Report._from_json(_native.report_json(handle))
@@ -171,11 +214,11 @@ def verify_pem(chain_pem: str, trust: Trust, host: str, untrusted_pem: str = "",
                allow_cn_fallback: bool = False) -> Report:
     """Verifies a chain offline (leaf first), as a connection would."""
     opts, keep = _policy(host, pins, engine, 10, at, profile, allow_cn_fallback)
-    chain, extra = chain_pem.encode(), untrusted_pem.encode()
+    chain, extra = _text(chain_pem, "chain_pem"), _text(untrusted_pem, "untrusted_pem")
     handle = ctypes.c_void_p()
     try:
         _native.call(_native.lib.vf_verify_pem, ctypes.byref(handle), chain, len(chain), extra or None, len(extra),
-                     trust._handle, ctypes.byref(opts))
+                     _trust(trust)._handle, ctypes.byref(opts))
     except _native.NativeError as e:
         _raise_for(e)
     return Report._from_json(_native.report_json(handle))
@@ -219,4 +262,5 @@ def suggest_readonly_sql(kind: str, tables: Sequence[str], user: str = "readonly
         _raise_for(e)
 
 
-from . import mysql, postgres  # noqa: E402  (they use the names above)
+from ._tls import PeerRefused, ssl_context  # noqa: E402  (they use the names above)
+from . import mysql, postgres  # noqa: E402

@@ -102,12 +102,34 @@ for name, args in {
     "vf_pg_audit": [_p, ctypes.c_char_p, _size_p],
     "vf_mysql_audit": [_p, ctypes.c_char_p, _size_p],
     "vf_suggest_readonly_sql": [ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, _size_p],
+    "vf_mysql_option_file": [ctypes.c_char_p, _p, ctypes.c_char_p, ctypes.c_char_p, _size_p],
+    "vf_mysql_cache_clear": [],
+    "vf_pg_connect": [_pp, ctypes.c_char_p, _p, _opts_p],
+    "vf_pg_report": [_p, _pp],
+    "vf_pg_release": [_p, _pp],
+    "vf_pg_destroy": [_p],
 }.items():
     fn = getattr(lib, name)
     fn.argtypes = args
     fn.restype = ctypes.c_int
 lib.vf_last_error_message.restype = ctypes.c_char_p
 lib.vf_version_string.restype = ctypes.c_char_p
+lib.vf_mysql_option_file_missing_socket.restype = ctypes.c_char_p
+
+
+def text(value, name: str) -> bytes:
+    """`value` as the C ABI's NUL-terminated UTF-8; ValueError for anything else."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if isinstance(value, bytes):
+        raw = value
+    elif isinstance(value, str):
+        raw = value.encode("utf-8", "surrogateescape")
+    else:
+        raise ValueError(f"{name} must be a str, not {type(value).__name__}")
+    if b"\0" in raw:
+        raise ValueError(f"{name} contains a NUL character")
+    return raw
 
 
 class NativeError(Exception):
@@ -141,19 +163,26 @@ def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optiona
            timeout: float = 10, at: Optional[int] = None, profile: Optional[str] = None,
            allow_cn_fallback: bool = False) -> tuple[_PolicyOptions, Any]:
     """A vf_policy_options and the Python objects that keep its pointers alive."""
-    if engine not in ENGINES:
+    if not isinstance(engine, (str, type(None))) or engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (expected 'openssl', 'botan' or 'both')")
-    if profile not in PROFILES:
+    if not isinstance(profile, (str, type(None))) or profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r} (expected 'standard' or 'strict')")
     if not isinstance(allow_cn_fallback, bool):
         raise ValueError("allow_cn_fallback must be True or False")
-    if not (0 < timeout <= 3600):
-        raise ValueError("timeout must be between 0 and 3600 seconds")
-    if isinstance(pins, str):
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (0 < timeout <= 3600):
+        raise ValueError("timeout must be a number of seconds between 0 and 3600")
+    if isinstance(pins, (str, bytes)):
         pins = (pins,)
-    encoded = [p.encode() for p in pins]
+    try:
+        encoded = [text(p, "pin") for p in pins]
+    except TypeError:
+        raise ValueError("pins must be a sequence of 'sha256/BASE64' strings") from None
+    if host is not None:
+        host = text(host, "host").decode("utf-8", "surrogateescape")
+    if at is not None and (isinstance(at, bool) or not isinstance(at, int)):
+        raise ValueError("at must be Unix seconds (an int)")
     pin_array = (ctypes.c_char_p * max(1, len(encoded)))(*encoded)
-    opts = _PolicyOptions(POLICY_OPTIONS_VERSION, host.encode() if host else None,
+    opts = _PolicyOptions(POLICY_OPTIONS_VERSION, text(host, "host") if host else None,
                           ctypes.cast(pin_array, ctypes.POINTER(ctypes.c_char_p)), len(encoded),
                           ENGINES[engine], 1 if at is not None else 0, at or 0, -1, int(timeout * 1000), 0,
                           PROFILES[profile], 1 if allow_cn_fallback else 0)

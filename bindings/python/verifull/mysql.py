@@ -2,95 +2,152 @@
 ssl_mode: with only a CA in ssl={...} it checks the chain but not the host name, and it
 logs in in plaintext to a greeting without CLIENT_SSL.
 
+    conn = verifull.mysql.connect(url, trust)                       # recovers from a rotation
     conn = MySQLdb.connect(**verifull.mysql.connect_kwargs(url, trust))
 
-connect_kwargs probes the endpoint and verifies its certificate with verifull (no
-credential is sent), then hands MySQLdb a private option file (a memfd) that makes
-Connector/C verify the chain and the host name (ssl-ca, ssl-verify-server-cert), use TLS
-1.2+, accept only the exact certificate verifull approved (ssl-fp), and never use
-mysql_clear_password (restricted-auth). ssl-verify-server-cert and ssl-fp are also what
-make Connector/C 3.3 refuse a greeting without CLIENT_SSL: the option file's ssl-enforce
-is silently ignored by 3.3 (tests/python/test_mysqldb.py shows both).
+verifull probes the endpoint and verifies its certificate (no credential is sent), then
+gives MySQLdb a Connector/C option file whose group [verifull] holds the host, port, the CA, ssl-verify-server-cert, TLS 1.2+ with strong suites, ssl-fp (exactly
+the approved certificate) and restricted-auth (never mysql_clear_password). The file is
+content-addressed and kept, so the kwargs stay correct after the Trust is gone, when kept
+for later, in a pool and in child processes. And they never depend on the file alone:
+the kwargs hold no host or port, and unix_socket names a socket that does not exist, so
+if the file ever cannot be read (Connector/C skips a missing option file silently) there
+is nowhere to connect but that socket, and the connection fails instead of going
+plaintext.
 """
 from __future__ import annotations
 
 import ctypes
 import json
 import os
+import time
 from typing import Optional, Sequence
 
-from . import AuditReport, InputError, Report, Trust, _audit, _native, _policy, _raise_for
+from . import (AuditReport, InputError, Report, Trust, _audit, _native, _policy, _raise_for, _text, _trust, _url)
 
-ALLOWED_AUTH = "mysql_native_password,client_ed25519,caching_sha2_password,sha256_password"
 OPTION_GROUP = "verifull"
+MISSING_SOCKET = _native.lib.vf_mysql_option_file_missing_socket().decode()
+
+# URL parameters carried into MySQLdb.connect(), with their types. Anything that would
+# replace the verified settings (ssl, ssl_mode, unix_socket, read_default_*) is refused.
+_PASSED_PARAMS = {"charset": str, "use_unicode": bool, "autocommit": bool, "sql_mode": str, "init_command": str,
+                  "read_timeout": int, "write_timeout": int, "connect_timeout": int, "compress": bool,
+                  "local_infile": bool, "binary_prefix": bool}
+_REFUSED_PARAMS = {"ssl", "ssl_mode", "ssl-mode", "sslmode", "ssl_ca", "ssl-ca", "ssl_verify_cert", "unix_socket",
+                   "read_default_file", "read_default_group", "host", "port", "named_pipe", "client_flag"}
 
 
 def parse_url(url: str) -> dict:
     """protocol, host, port, user, password, database, params of a URL (verifull's parser)."""
     try:
-        return json.loads(_native.string_out(_native.lib.vf_parse_url, url.encode()))
+        return json.loads(_native.string_out(_native.lib.vf_parse_url, _text(_url(url), "url")))
     except _native.NativeError as e:
         _raise_for(e)
 
 
 def approve(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
             timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False) -> tuple:
-    """(Report, SHA-1 fingerprint) of the endpoint's verified certificate; raises on refusal."""
+    """(Report, SHA-1 fingerprint) of the endpoint's verified certificate; raises on refusal.
+    Approvals are cached per endpoint and policy (clear_cache() forgets them)."""
     opts, keep = _policy(None, pins, engine, timeout, None, profile, allow_cn_fallback)
     handle = ctypes.c_void_p()
     try:
-        fingerprint = _native.string_out(_native.lib.vf_mysql_approve, ctypes.byref(handle), url.encode(),
-                                         trust._handle, opts)
+        fingerprint = _native.string_out(_native.lib.vf_mysql_approve, ctypes.byref(handle),
+                                         _text(_url(url, "mysql"), "url"), _trust(trust)._handle, opts)
     except _native.NativeError as e:
         _raise_for(e)
     report = Report._from_json(_native.report_json(handle)).raise_for_outcome()
     return report, fingerprint
 
 
-def _option_file(trust: Trust, fingerprint: str) -> str:
-    """A private Connector/C option file for this trust and certificate (a memfd)."""
-    if fingerprint not in trust._option_files:
-        content = "\n".join([
-            f"[{OPTION_GROUP}]",
-            f"ssl-ca={trust.anchors_file}",
-            "ssl-verify-server-cert=1",
-            "tls-version=TLSv1.2,TLSv1.3",
-            f"ssl-fp={fingerprint}",
-            f"restricted-auth={ALLOWED_AUTH}",
-            "",
-        ])
-        fd = os.memfd_create("verifull-mysql-options", os.MFD_CLOEXEC)
-        os.write(fd, content.encode())
-        trust._option_files[fingerprint] = fd
-    return f"/proc/self/fd/{trust._option_files[fingerprint]}"
+def clear_cache() -> None:
+    """Forgets every approved certificate, so the next connect probes again."""
+    _native.call(_native.lib.vf_mysql_cache_clear)
+
+
+def option_file(url: str, trust: Trust, fingerprint: str) -> str:
+    """The kept, content-addressed option file for an approved certificate."""
+    try:
+        return _native.string_out(_native.lib.vf_mysql_option_file, _text(_url(url, "mysql"), "url"),
+                                  _trust(trust)._handle, _text(fingerprint, "fingerprint"))
+    except _native.NativeError as e:
+        _raise_for(e)
+
+
+def _url_params(params: dict) -> dict:
+    out = {}
+    for key, value in params.items():
+        if key in _REFUSED_PARAMS:
+            raise InputError(f"the URL parameter {key} would replace verifull's verified settings; remove it")
+        if key not in _PASSED_PARAMS:
+            raise InputError(f"unknown URL parameter {key!r} for MySQLdb (known: {', '.join(sorted(_PASSED_PARAMS))})")
+        kind = _PASSED_PARAMS[key]
+        if kind is bool:
+            if value.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                raise InputError(f"URL parameter {key} must be true or false")
+            out[key] = value.lower() in ("1", "true", "yes", "on")
+        elif kind is int:
+            if not value.isdigit():
+                raise InputError(f"URL parameter {key} must be a whole number")
+            out[key] = int(value)
+        else:
+            out[key] = value
+    return out
 
 
 def connect_kwargs(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
                    timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False) -> dict:
-    """Keyword arguments for MySQLdb.connect(**kwargs) to a mysql:// or mariadb:// URL.
-
-    The password comes from the URL or MYSQL_PWD. Keep `trust` alive while connecting.
-    Do not add ssl= to the arguments: it would replace the verified settings.
-    """
+    """Keyword arguments for MySQLdb.connect(**kwargs) to a mysql://, mariadb:// or
+    mysql+mysqldb:// URL (parameters such as ?charset=utf8mb4 are carried over). The
+    password comes from the URL or MYSQL_PWD. Do not add host, port or ssl: the verified
+    settings are in the option file, and those would replace them."""
     endpoint = parse_url(url)
     if endpoint["protocol"] != "mysql":
-        raise InputError(f"{url.split('://')[0]}:// is not a MySQL URL (expected mysql:// or mariadb://)")
+        raise InputError("not a MySQL URL (expected mysql:// or mariadb://)")
     if endpoint["host"] == "localhost":
         raise InputError("mysqlclient reaches 'localhost' through a Unix socket, where there is no TLS to verify; "
                          "use the server's name or IP address (127.0.0.1)")
+    extra = _url_params(endpoint["params"])
     report, fingerprint = approve(url, trust, pins, engine, timeout, profile, allow_cn_fallback)
     kwargs = {
-        "host": endpoint["host"],
-        "port": endpoint["port"],
         "user": endpoint["user"],
         "passwd": endpoint["password"] or os.environ.get("MYSQL_PWD", ""),
         "connect_timeout": max(1, int(timeout)),
-        "read_default_file": _option_file(trust, fingerprint),
+        "read_default_file": option_file(url, trust, fingerprint),
         "read_default_group": OPTION_GROUP,
+        "unix_socket": MISSING_SOCKET,
     }
     if endpoint["database"]:
         kwargs["db"] = endpoint["database"]
+    kwargs.update(extra)
     return kwargs
+
+
+def _rotated(error) -> bool:
+    """True when Connector/C refused the certificate: the server's was probably rotated."""
+    text = str(error)
+    return "Fingerprint verification" in text or "certificate verify failed" in text
+
+
+def connect(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None, timeout: float = 10,
+            profile: Optional[str] = None, allow_cn_fallback: bool = False, **mysqldb_kwargs):
+    """A MySQLdb connection, verified as connect_kwargs() describes. When the server's
+    certificate changed since it was approved (a rotation), the endpoint is probed and
+    verified again, once, and the connect retried; never more."""
+    import MySQLdb
+    for key in set(mysqldb_kwargs) & (_REFUSED_PARAMS | {"passwd", "password", "user", "db"}):
+        raise InputError(f"{key} cannot be passed to verifull.mysql.connect(); put it in the URL or remove it")
+    deadline = time.monotonic() + timeout
+    for attempt in range(2):
+        left = max(1.0, deadline - time.monotonic())
+        kwargs = connect_kwargs(url, trust, pins, engine, left, profile, allow_cn_fallback)
+        kwargs.update(mysqldb_kwargs)
+        try:
+            return MySQLdb.connect(**kwargs)
+        except MySQLdb.OperationalError as e:
+            if attempt == 1 or not _rotated(e):
+                raise
+            clear_cache()  # verify the server's new certificate, once
 
 
 def audit(conn) -> AuditReport:

@@ -1,42 +1,42 @@
-"""Hardened libpq connection strings for psycopg2 and psycopg (3).
+"""Hardened libpq connection strings, for psycopg2 (and any other libpq user).
 
     conn = psycopg2.connect(verifull.postgres.conninfo(url, trust))
-    conn = psycopg.connect(verifull.postgres.conninfo(url, trust))
 
-The string sets sslmode=verify-full, sslrootcert (the trust's anchors, a memfd that never
-touches the disk), gssencmode=disable, ssl_min_protocol_version=TLSv1.2 and sslsni=1
-explicitly, so PGSSLMODE and friends cannot weaken it. libpq then refuses, before the
-startup packet, any server whose certificate does not chain to the anchors or does not
-name the host. Keep `trust` alive while connecting: the string names its anchors file.
+What the string enforces, on every connect made with it (libpq reads it each time):
+sslmode=verify-full against the trust's anchors (chain and host name, by libpq's rules,
+which include its subject-CN fallback), TLS 1.2 or newer, gssencmode=disable, and a pinned
+destination (port and hostaddr are explicit, so PGHOSTADDR, PGPORT and PGSERVICE cannot
+redirect it). The anchors file it names is content-addressed and kept: the string stays
+correct after the Trust is gone and in child processes.
+
+What it cannot enforce, because libpq connects without verifull: pins, the second
+engine, the strict profile, verifull's own name rules (SAN-only unless allowed), the key
+floor and the TLS 1.2 cipher check. conninfo() refuses pins, engine and profile
+(InputError) rather than check them once and lose them on every reconnect; psycopg 3
+users get all of them with verifull.psycopg.connect(), which hands psycopg a connection
+verifull checked in-band.
 """
 from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from . import AuditReport, InputError, Trust, _audit, _native, _policy, _raise_for, check
+from . import AuditReport, InputError, Trust, _audit, _native, _policy, _raise_for, _text, _trust, _url
 
 
 def conninfo(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
              timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False) -> str:
-    """The hardened conninfo for a postgres:// URL or "key=value" string.
-
-    libpq does not run verifull's own checks in psycopg's connect, so when pins, an
-    engine or the strict profile are given, the endpoint is probed and verified with them
-    first (no credential is sent) and VerificationError is raised on refusal; libpq's
-    verify-full then holds the connection to the same anchors and name (by libpq's own
-    rules, which include its subject CN fallback).
-    """
+    """The hardened conninfo for a postgres:// URL (postgresql+psycopg2:// too) or a
+    "key=value" string. InputError for anything it cannot keep (see the module docs)."""
+    if pins or engine not in (None, "openssl") or profile == "strict" or allow_cn_fallback:
+        raise InputError("pins, a second engine, the strict profile and verifull's name rules cannot be enforced "
+                         "on a connection libpq opens by itself, so conninfo() does not take them; use "
+                         "verifull.psycopg.connect() (psycopg 3), which checks them in-band on every connection")
     opts, keep = _policy(None, pins, engine, timeout, None, profile, allow_cn_fallback)
+    target = _url(url, "postgres") if "://" in str(url) else url
     try:
-        hardened = _native.string_out(_native.lib.vf_pg_conninfo, url.encode(), trust._handle, opts)
+        return _native.string_out(_native.lib.vf_pg_conninfo, _text(target, "url"), _trust(trust)._handle, opts)
     except _native.NativeError as e:
         _raise_for(e)
-    if pins or engine or profile == "strict":
-        if "://" not in url:
-            raise InputError("pins, engine and profile need a postgres:// URL (to probe the endpoint first)")
-        check(url, trust, pins=pins, engine=engine, timeout=timeout, profile=profile,
-              allow_cn_fallback=allow_cn_fallback).raise_for_outcome()
-    return hardened
 
 
 def audit(conn) -> AuditReport:
