@@ -5,23 +5,28 @@
 namespace verifull::detail {
 namespace {
 
-// scheme://user:password@host  ->  scheme://user:***@host, for every URL in `text`.
-std::string redact_urls(std::string text) {
-  for (std::size_t from = 0; (from = text.find("://", from)) != std::string::npos;) {
-    const std::size_t authority = from + 3;
-    std::size_t end = authority;
-    while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end])) && text[end] != '"' &&
-           text[end] != '\'')
-      ++end;
-    // The userinfo ends at the last '@' of the authority (a password may contain '@' or '/').
-    const std::size_t at = text.rfind('@', end == 0 ? 0 : end - 1);
-    const std::size_t colon = text.find(':', authority);
-    if (at != std::string::npos && at >= authority && colon != std::string::npos && colon < at) {
-      text.replace(colon + 1, at - colon - 1, "***");
-      from = colon + 4;
-    } else {
-      from = authority;
+bool ends_token(char c) { return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\''; }
+
+// user:password@host  ->  user:***@host in every token of `text`, with a scheme
+// (postgres://user:pw@host) or without one (user:pw@host/db): the userinfo ends at the
+// token's last '@' (a password may hold '@', ':' or '/').
+std::string redact_userinfo(std::string text) {
+  for (std::size_t start = 0; start < text.size();) {
+    if (ends_token(text[start])) {
+      ++start;
+      continue;
     }
+    std::size_t end = start;
+    while (end < text.size() && !ends_token(text[end])) ++end;
+    const std::size_t scheme = text.find("://", start);
+    const std::size_t userinfo = scheme != std::string::npos && scheme < end ? scheme + 3 : start;
+    const std::size_t at = text.rfind('@', end - 1);
+    const std::size_t colon = text.find(':', userinfo);
+    if (at != std::string::npos && at >= userinfo && colon != std::string::npos && colon < at) {
+      text.replace(colon + 1, at - colon - 1, "***");
+      end = colon + 4 + (end - at);
+    }
+    start = end;
   }
   return text;
 }
@@ -56,6 +61,6 @@ std::string redact_keywords(std::string text) {
 
 }  // namespace
 
-std::string redact_secrets(const std::string& text) { return redact_keywords(redact_urls(text)); }
+std::string redact_secrets(const std::string& text) { return redact_keywords(redact_userinfo(text)); }
 
 }  // namespace verifull::detail

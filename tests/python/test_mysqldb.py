@@ -167,3 +167,60 @@ def test_each_option_file_setting_takes_effect(servers, tmp_path):
     assert ssl_version(conn) == ""
     conn.close()
     # restricted-auth: covered end to end by test_mysql_clear_password_is_refused_without_the_password.
+
+
+def install_ip_server_cert(servers, trust, name, forget_approvals=False):
+    """Gives maria-ip another certificate (same CA, same names, another key) and reloads it.
+    The cached approval of the old certificate stays unless `forget_approvals`."""
+    import shutil
+    home = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / "maria-ip"
+    for ext in ("pem", "key"):
+        shutil.copyfile(servers.file(f"{name}.{ext}"), home / f"server-ip.{ext}")
+    admin_url = f"mysql://verifull_admin:{servers.env['VERIFULL_ADMIN_PASSWORD']}@127.0.0.1:{servers.port('MYSQL_IP')}/"
+    admin = verifull.mysql.connect(admin_url, trust)  # still the old certificate until FLUSH SSL
+    admin.cursor().execute("FLUSH SSL")
+    admin.close()
+    if forget_approvals:
+        verifull.mysql.clear_cache()
+
+
+def test_connect_recovers_from_a_certificate_rotation_with_one_reprobe(servers, trust):
+    conn = verifull.mysql.connect(servers.mysql_url(), trust)  # approval cached for server-ip
+    conn.close()
+    kwargs_before = verifull.mysql.connect_kwargs(servers.mysql_url(), trust)
+    install_ip_server_cert(servers, trust, "server-ip2")
+    try:
+        # A kept kwargs dict now meets another certificate: the pin refuses it ...
+        with pytest.raises(MySQLdb.OperationalError, match="(?i)fingerprint"):
+            MySQLdb.connect(**kwargs_before)
+        # ... and connect(), whose cached approval is just as stale, verifies the new
+        # certificate once and gets through.
+        conn = verifull.mysql.connect(servers.mysql_url(), trust, charset="utf8mb4")
+        assert ssl_version(conn).startswith("TLSv1.")
+        conn.close()
+    finally:
+        install_ip_server_cert(servers, trust, "server-ip", forget_approvals=True)
+
+
+def test_connect_does_not_loop_when_the_new_certificate_fails_too(servers, trust):
+    """A pin that no longer matches after the re-probe is a refusal, not a retry loop."""
+    port = servers.port("MYSQL_IP")
+    attempts = []
+
+    def handler(fake, conn, n):
+        attempts.append(n)
+        if n % 2 == 1:
+            relay(fake, conn, port)  # probes: the real server
+            return
+        conn.sendall(mysql_greeting(tls=True))  # connects: a same-CA certificate with another key
+        if len(fake.recv_exact(conn, 36)) == 36:
+            try:
+                fake.drain(server_tls(conn, servers.file("server-ip2.pem"), servers.file("server-ip2.key")))
+            except OSError:
+                pass
+    verifull.mysql.clear_cache()
+    with Fake(handler) as fake:
+        with pytest.raises(MySQLdb.OperationalError):
+            verifull.mysql.connect(servers.mysql_url(port=fake.port), trust)
+    assert len(attempts) == 4  # probe, connect, one re-probe, one retry: never more
+    assert servers.user.encode() not in fake.received

@@ -177,7 +177,10 @@ def _url(url, kind: Optional[str] = None) -> str:
     scheme, sep, rest = raw.partition("://")
     base = scheme.split("+", 1)[0].lower()
     if not sep or base not in _SCHEMES:
-        raise InputError(f"{scheme or 'the URL'}:// is not a database URL verifull knows "
+        # Name the scheme only when it looks like one: the text may be a connection string
+        # holding a password.
+        shown = f"{scheme}://" if sep and scheme.replace("+", "").replace("-", "").isalnum() else "this URL's scheme"
+        raise InputError(f"{shown} is not a database URL verifull knows "
                          "(postgres://, postgresql://, mysql://, mariadb://, optionally with +driver)")
     if kind and _SCHEMES[base] != kind:
         raise InputError(f"{scheme}:// is not a {kind} URL")
@@ -264,3 +267,14 @@ def suggest_readonly_sql(kind: str, tables: Sequence[str], user: str = "readonly
 
 from ._tls import PeerRefused, ssl_context  # noqa: E402  (they use the names above)
 from . import mysql, postgres  # noqa: E402
+
+# Driver helpers load on first use, so `import verifull` needs none of the drivers:
+# verifull.psycopg, .asyncpg, .pymysql, .aiomysql, .sqlalchemy, .django, .aio.
+_DRIVER_MODULES = {"psycopg", "asyncpg", "pymysql", "aiomysql", "sqlalchemy", "django", "aio"}
+
+
+def __getattr__(name: str):
+    if name in _DRIVER_MODULES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,63 @@
+"""Every bad input is an InputError that names the problem, and no message ever holds the
+password, whatever form the URL has."""
+import pytest
+
+import verifull
+
+SECRET = "S3cret-Pw"
+URLS = [
+    f"postgresql+psycopg2://app:{SECRET}@127.0.0.1:1/x",
+    f"postgresql+psycopg://app:{SECRET}@127.0.0.1:1/x?sslmode=disable",
+    f"mysql+mysqldb://app:{SECRET}@127.0.0.1:0/x",
+    f"mysql+pymysql://app:{SECRET}@localhost/x",
+    f"redis://app:{SECRET}@127.0.0.1/x",
+    f"postgres://app:{SECRET}@/var/run/postgresql/x",
+    f"user=app password={SECRET} host",
+    f"host=127.0.0.1 password='{SECRET} x' sslmode=require",
+    f"app:{SECRET}@127.0.0.1/x",
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_no_message_holds_the_password(servers, trust, url):
+    calls = [
+        lambda: verifull.check(url, trust, timeout=2),
+        lambda: verifull.postgres.conninfo(url, trust),
+        lambda: verifull.mysql.connect_kwargs(url, trust, timeout=2),
+        lambda: verifull.psycopg.connect(url, trust, timeout=2),
+    ]
+    for call in calls:
+        try:
+            result = call()
+        except verifull.VerifullError as e:
+            assert SECRET not in str(e), str(e)
+            if isinstance(e, verifull.VerificationError):
+                assert SECRET not in repr(e.report)
+        else:
+            if isinstance(result, verifull.Report):
+                assert SECRET not in repr(result)
+
+
+@pytest.mark.parametrize("bad", [None, 42, b"postgres://\x00x", "postgres://h\x00/x", ["postgres://h"]])
+def test_wrong_types_and_nul_bytes_are_input_errors(trust, bad):
+    with pytest.raises(verifull.InputError):
+        verifull.check(bad, trust)
+    with pytest.raises(verifull.InputError):
+        verifull.postgres.conninfo(bad, trust)
+
+
+def test_other_bad_arguments_are_input_errors(servers, trust):
+    url = servers.pg_url()
+    for kwargs in [{"timeout": 0}, {"timeout": "10"}, {"engine": "gnutls"}, {"engine": 1}, {"profile": "lenient"},
+                   {"pins": [42]}, {"pins": ["sha256/short"]}, {"allow_cn_fallback": "yes"}]:
+        with pytest.raises(verifull.InputError):
+            verifull.check(url, trust, **kwargs)
+    with pytest.raises(verifull.InputError, match="verifull.Trust"):
+        verifull.check(url, "not a trust")
+    for bad in [None, 3.5, "ca\x00.pem"]:
+        with pytest.raises(verifull.InputError):
+            verifull.Trust.from_file(bad)
+    with pytest.raises(verifull.InputError):
+        verifull.Trust.from_pem(None)
+    with pytest.raises(verifull.InputError):
+        verifull.ssl_context(trust, "")
