@@ -1,0 +1,26 @@
+"""What PyMySQL and aiomysql must refuse before they send anything, whatever their TLS
+settings: a greeting without CLIENT_SSL (they would log in in plaintext) and a request
+for mysql_clear_password or dialog (they would send the password as it is)."""
+from __future__ import annotations
+
+from pymysql import err
+from pymysql.constants import CLIENT
+
+CLEAR_TEXT_PLUGINS = {b"mysql_clear_password", b"dialog", "mysql_clear_password", "dialog"}
+
+
+def refuse_without_tls(conn) -> None:
+    if not conn.server_capabilities & CLIENT.SSL:
+        raise err.OperationalError(2026, "verifull: the server's greeting does not offer TLS (no CLIENT_SSL): the "
+                                         "server has no TLS, or something on the path strips it; refused before "
+                                         "anything was sent")
+    # The greeting's plugin (PyMySQL and aiomysql name the attribute differently).
+    plugin = getattr(conn, "_auth_plugin_name", None) or getattr(conn, "_server_auth_plugin", None)
+    if plugin in CLEAR_TEXT_PLUGINS:
+        refuse_clear_text(plugin)
+
+
+def refuse_clear_text(plugin) -> None:
+    name = plugin.decode() if isinstance(plugin, bytes) else plugin
+    raise err.OperationalError(2059, f"verifull: the server asked for {name}, which would send the password as it "
+                                     "is; refused, the password was not sent")
