@@ -192,7 +192,8 @@ VF_API int vf_pg_conn(vf_pg_t pg, void** pgconn);
 VF_API int vf_pg_release(vf_pg_t pg, void** pgconn);
 VF_API int vf_pg_destroy(vf_pg_t pg);
 /* The hardened conninfo string for other libpq users (psycopg). It names the trust's
- * anchors file: keep the trust handle alive while the string is in use. */
+ * anchors file, which is kept: the string stays correct after the trust handle is
+ * destroyed and in child processes. */
 VF_API int vf_pg_conninfo(const char* conninfo_or_url, vf_trust_t trust,
                           const vf_policy_options* options, char* buf, size_t* len);
 
@@ -208,7 +209,8 @@ VF_API int vf_mysql_connect(vf_mysql_t* my, const char* url, vf_trust_t trust,
                             const vf_policy_options* options);
 /* Configures and connects the caller's own handle (void* = MYSQL* from mysql_init).
  * *report receives the verdict (destroy it); on refusal the handle is not connected.
- * The trust handle must outlive the MYSQL handle. */
+ * A handle that would read option files (MYSQL_READ_DEFAULT_FILE/GROUP) is refused
+ * (VF_ERROR_INPUT): an option file could replace the CA and the pin. */
 VF_API int vf_mysql_connect_handle(void* mysql, const char* url, vf_trust_t trust,
                                    const vf_policy_options* options, vf_report_t* report);
 VF_API int vf_mysql_report(vf_mysql_t my, vf_report_t* report);

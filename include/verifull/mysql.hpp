@@ -90,7 +90,8 @@ VERIFULL_API Connected connect(const std::string& url, const Trust& trust, const
                                ApprovedCache& cache = ApprovedCache::shared());
 
 // Configures and connects the caller's own handle (from mysql_init). On refusal the
-// handle is left unconnected and the Report says why. The Trust must outlive the handle.
+// handle is left unconnected and the Report says why. InputError for a handle that would
+// read option files (MYSQL_READ_DEFAULT_FILE/GROUP): they could replace the CA and pin.
 VERIFULL_API Report connect(MYSQL* mysql, const Endpoint& endpoint, const Trust& trust, const Policy& policy = {},
                             ApprovedCache& cache = ApprovedCache::shared());
 

@@ -44,7 +44,8 @@ VERIFULL_API Params hardened_params(const std::string& conninfo_or_url, const Tr
 VERIFULL_API Params hardened_params(const Params& params, const Trust& trust, const Policy& policy = {});
 
 // The same as one conninfo string, for libpq users that cannot use connect() (psycopg).
-// The string names the Trust's anchors file: keep the Trust alive while it is used.
+// The string names the Trust's anchors file, which is kept: the string stays correct
+// after the Trust is gone and in child processes.
 // Pins, the second engine and the key floor are only enforced by connect().
 VERIFULL_API std::string conninfo(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy = {});
 
