@@ -129,3 +129,43 @@ def test_aio_connect_kwargs_and_conninfo(servers, trust):
     kwargs, conninfo = asyncio.run(main())
     assert kwargs["unix_socket"] == verifull.mysql.MISSING_SOCKET
     assert "sslmode='verify-full'" in conninfo
+
+
+def impostor_fake(servers, kind):
+    """A fake that does TLS with the impostor's certificate (another CA)."""
+    from fakes import SSL_REQUEST_PG, mysql_greeting, server_tls
+
+    def handler(fake, conn, n):
+        if kind == "postgres":
+            if fake.recv_exact(conn, 8) != SSL_REQUEST_PG:
+                return
+            conn.sendall(b"S")
+        else:
+            conn.sendall(mysql_greeting(tls=True))
+            if len(fake.recv_exact(conn, 36)) != 36:
+                return
+        try:
+            fake.drain(server_tls(conn, servers.file("impostor.pem"), servers.file("impostor.key")))
+        except OSError:
+            pass
+    return Fake(handler)
+
+
+SCHEMES = [("postgresql", "postgres"), ("postgresql+psycopg2", "postgres"), ("mysql+mysqldb", "mysql"),
+           ("mysql+pymysql", "mysql")]
+
+
+@pytest.mark.parametrize("scheme,kind", SCHEMES)
+def test_sqlalchemy_refuses_the_wrong_name_and_an_impostor_without_a_login(servers, trust, scheme, kind):
+    # The servers' certificates name localhost; dialling 127.0.0.1 is the wrong name.
+    wrong = (servers.pg_url(host="127.0.0.1") if kind == "postgres"
+             else servers.mysql_url(port=servers.port("MYSQL"))).split("://", 1)[1]
+    engine = verifull.sqlalchemy.create_engine(f"{scheme}://{wrong}", trust)
+    with pytest.raises(Exception, match="(?i)name|match"):
+        scalar(engine, "SELECT 1")
+    with impostor_fake(servers, kind) as fake:
+        url = (servers.pg_url(port=fake.port) if kind == "postgres" else servers.mysql_url(port=fake.port))
+        engine = verifull.sqlalchemy.create_engine(f"{scheme}://" + url.split("://", 1)[1], trust)
+        with pytest.raises(Exception):
+            scalar(engine, "SELECT 1")
+    assert servers.user.encode() not in fake.received
