@@ -21,6 +21,7 @@ std::string rfc3339(const ASN1_TIME* time);
 std::string rfc3339(std::int64_t unix_seconds);
 std::int64_t unix_time(const ASN1_TIME* time);
 std::string hex_colon(const std::string& bytes);
+std::string hex_lower(const std::string& bytes);  // "0a1b..."
 std::string base64(const std::string& bytes);
 std::string sha256(const std::string& bytes);
 std::string der_of(const X509* cert);

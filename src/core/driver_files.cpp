@@ -22,16 +22,6 @@ struct Fd {
   }
 };
 
-std::string hex(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
 // A directory of ours, reachable by us alone, not a symlink; created when missing.
 bool usable_private_dir(const std::string& dir, bool create) {
   if (create && ::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return false;
@@ -107,7 +97,7 @@ std::string driver_file(const std::string& content, const std::string& suffix) {
   static std::mutex mutex;
   std::lock_guard<std::mutex> lock(mutex);
   const std::string& dir = private_dir();
-  const std::string path = dir + "/" + hex(sha256(content)) + suffix;
+  const std::string path = dir + "/" + hex_lower(sha256(content)) + suffix;
   if (!holds(path, content)) write_atomically(dir, path, content);
   return path;
 }

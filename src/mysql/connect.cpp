@@ -38,13 +38,7 @@ std::string sha1_hex_of_pem(const std::string& pem) {
   const auto der = detail::der_of(cert.get());
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(der.data()), der.size(), digest);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : digest) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
+  return detail::hex_lower(std::string(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 // Every field of the policy that changes a verdict is in the key, so a stricter call

@@ -146,3 +146,20 @@ def strip_client_ssl(packet: bytes) -> bytes:
     caps = int.from_bytes(data[caps_at:caps_at + 2], "little") & ~CLIENT_SSL
     data[caps_at:caps_at + 2] = caps.to_bytes(2, "little")
     return bytes(data)
+
+
+def mysql_clear_password_fake(cert, key):
+    """A TLS MySQL server (with a trusted certificate) that answers the HandshakeResponse
+    with an AuthSwitchRequest for mysql_clear_password: the client must not send it."""
+    def handler(fake, conn, n):
+        conn.sendall(mysql_greeting(tls=True))
+        if len(fake.recv_exact(conn, 36)) != 36:
+            return
+        try:
+            tls = server_tls(conn, cert, key)
+        except OSError:
+            return
+        if read_mysql_packet(fake, tls):  # the HandshakeResponse (the probe hangs up first)
+            tls.sendall(mysql_packet(3, b"\xfemysql_clear_password\x00"))
+            fake.drain(tls)
+    return Fake(handler)

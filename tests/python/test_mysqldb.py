@@ -6,7 +6,7 @@ import MySQLdb
 import pytest
 
 import verifull
-from fakes import Fake, mysql_greeting, mysql_packet, read_mysql_packet, relay, server_tls, strip_client_ssl
+from fakes import mysql_clear_password_fake, Fake, mysql_greeting, mysql_packet, read_mysql_packet, relay, server_tls, strip_client_ssl
 
 
 def ssl_version(conn):
@@ -111,18 +111,7 @@ def test_a_certificate_swapped_after_the_probe_is_refused_by_the_pin(servers, tr
 
 
 def test_mysql_clear_password_is_refused_without_the_password(servers, trust):
-    def handler(fake, conn, n):
-        conn.sendall(mysql_greeting(tls=True))
-        if len(fake.recv_exact(conn, 36)) != 36:
-            return
-        try:
-            tls = server_tls(conn, servers.file("server-ip.pem"), servers.file("server-ip.key"))
-        except OSError:
-            return
-        if read_mysql_packet(fake, tls):  # the HandshakeResponse (the probe hangs up first)
-            tls.sendall(mysql_packet(3, b"\xfemysql_clear_password\x00"))
-            fake.drain(tls)
-    with Fake(handler) as fake:
+    with mysql_clear_password_fake(servers.file("server-ip.pem"), servers.file("server-ip.key")) as fake:
         kwargs = verifull.mysql.connect_kwargs(servers.mysql_url(port=fake.port), trust)
         with pytest.raises(MySQLdb.OperationalError):
             MySQLdb.connect(**kwargs)

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 import verifull
-from fakes import SSL_REQUEST_PG, Fake, mysql_greeting, mysql_packet, read_mysql_packet, relay, server_tls, \
+from fakes import mysql_clear_password_fake, SSL_REQUEST_PG, Fake, mysql_greeting, mysql_packet, read_mysql_packet, relay, server_tls, \
     strip_client_ssl
 
 
@@ -143,18 +143,7 @@ def test_mysql_drivers_reach_only_the_approved_certificate(servers, trust, conne
 
 @pytest.mark.parametrize("connect", DRIVERS)
 def test_mysql_drivers_refuse_clear_password_without_sending_it(servers, trust, connect):
-    def handler(fake, conn, n):
-        conn.sendall(mysql_greeting(tls=True))
-        if len(fake.recv_exact(conn, 36)) != 36:
-            return
-        try:
-            tls = server_tls(conn, servers.file("server-ip.pem"), servers.file("server-ip.key"))
-        except OSError:
-            return
-        if read_mysql_packet(fake, tls):  # the HandshakeResponse (the probe hangs up first)
-            tls.sendall(mysql_packet(3, b"\xfemysql_clear_password\x00"))
-            fake.drain(tls)
-    with Fake(handler) as fake:
+    with mysql_clear_password_fake(servers.file("server-ip.pem"), servers.file("server-ip.key")) as fake:
         with pytest.raises(Exception, match="mysql_clear_password"):
             connect(servers, trust, port=fake.port)
     assert servers.password.encode() not in fake.received
