@@ -6,7 +6,7 @@ import MySQLdb
 import pytest
 
 import verifull
-from fakes import mysql_clear_password_fake, Fake, mysql_greeting, mysql_packet, read_mysql_packet, relay, server_tls, strip_client_ssl
+from fakes import Fake, mysql_clear_password_fake, mysql_greeting, relay, server_tls, strip_client_ssl
 
 
 def ssl_version(conn):

@@ -1,8 +1,5 @@
 """psycopg2 and psycopg (3) with verifull.postgres.conninfo(): verified, and hostile
 servers refused before the startup packet."""
-import os
-import pathlib
-
 import psycopg
 import psycopg2
 import pytest

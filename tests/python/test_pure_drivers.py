@@ -7,8 +7,7 @@ import asyncio
 import pytest
 
 import verifull
-from fakes import mysql_clear_password_fake, SSL_REQUEST_PG, Fake, mysql_greeting, mysql_packet, read_mysql_packet, relay, server_tls, \
-    strip_client_ssl
+from fakes import SSL_REQUEST_PG, Fake, mysql_clear_password_fake, mysql_greeting, relay, server_tls, strip_client_ssl
 
 
 def run(coro):

@@ -22,7 +22,8 @@ from typing import Optional, Sequence
 
 from . import _native
 
-__all__ = ["Trust", "Report", "Certificate", "AuditReport", "check", "verify_pem", "ssl_context", "suggest_readonly_sql",
+__all__ = ["Trust", "Report", "Certificate", "AuditReport", "check", "verify_pem", "ssl_context", "PeerRefused",
+           "suggest_readonly_sql",
            "VerifullError", "InputError", "VerificationError", "NetworkError", "postgres", "mysql", "__version__"]
 
 __version__ = _native.lib.vf_version_string().decode()
