@@ -84,6 +84,11 @@ VERIFULL_API Approved approve(const Endpoint& endpoint, const Trust& trust, cons
 VERIFULL_API std::string option_file(const Endpoint& endpoint, const Trust& trust, const std::string& sha1_fingerprint);
 constexpr const char* option_file_missing_socket = "/nonexistent/verifull-option-file-missing";
 
+// InputError for URL parameters that would change TLS or where the connection goes
+// (ssl*, tls*, protocol, socket): verifull decides those. connect() and approve() check
+// this; `verifull check` too, so it refuses what `verifull connect` would.
+VERIFULL_API void validate(const Endpoint& endpoint);
+
 // mysql:// or mariadb:// URL; the password from the URL, else from MYSQL_PWD.
 // InputError for bad input; a refusal is a Report with a null connection.
 VERIFULL_API Connected connect(const std::string& url, const Trust& trust, const Policy& policy = {},

@@ -49,6 +49,11 @@ VERIFULL_API Params hardened_params(const Params& params, const Trust& trust, co
 // Pins, the second engine and the key floor are only enforced by connect().
 VERIFULL_API std::string conninfo(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy = {});
 
+// The input checks of hardened_params alone (no name resolution, no Trust): InputError
+// for a malformed string or a setting that would weaken verification. `verifull check`
+// refuses what `verifull connect` would refuse.
+VERIFULL_API void validate(const std::string& conninfo_or_url);
+
 // Connects with the hardened parameters and checks the server's chain with verifull's
 // own verdict (pins, engines, key floor, profile) the moment the TLS handshake is done,
 // before libpq sends the startup packet. Every host of a multi-host string is checked.

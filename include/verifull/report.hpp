@@ -38,7 +38,8 @@ enum class Outcome {
 
 VERIFULL_API const char* outcome_name(Outcome outcome);
 // The CLI's exit code for an outcome: 0 ok, 3 network (name_not_resolved,
-// connection_refused, timeout, network_error, handshake_failed), 1 any other refusal.
+// connection_refused, timeout, network_error, handshake_failed), 4 connection_failed
+// (verified, then the login or the database failed), 1 any other refusal.
 VERIFULL_API int outcome_exit_code(Outcome outcome);
 
 struct CertInfo {

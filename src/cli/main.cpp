@@ -10,6 +10,7 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "fleet.hpp"
@@ -19,7 +20,8 @@ namespace {
 
 using namespace verifull;
 
-enum ExitCode { kOk = 0, kRefused = 1, kInput = 2, kNetwork = 3 };
+// DESIGN.md's contract: 4 = verified, then the server refused the login or the query failed.
+enum ExitCode { kOk = 0, kRefused = 1, kInput = 2, kNetwork = 3, kAfterVerified = 4 };
 
 Trust load_trust(const std::vector<std::string>& specs) {
   std::vector<Trust> parts;
@@ -113,7 +115,7 @@ void add_endpoint_options(CLI::App* cmd, EndpointOptions& o) {
   cmd->add_option("--ca", o.ca, "trust anchors: FILE, - (stdin) or env:VAR; repeatable");
   cmd->add_option("--pin", o.pins, "sha256/BASE64 key pin; repeatable, any one must match");
   cmd->add_option("--engine", o.engine, "openssl, botan or both");
-  cmd->add_option("--timeout", o.timeout, "seconds for connect, each read and the handshake (default 10)");
+  cmd->add_option("--timeout", o.timeout, "seconds for the whole call: probe, TLS, login (default 10)");
   cmd->add_flag("--json", o.json, "print JSON");
   add_rule_options(cmd, o.rules);
 }
@@ -126,15 +128,18 @@ struct CheckArgs {
   EndpointOptions options;
 };
 
-void print_table(const std::vector<Report>& reports) {
+const char* protocol_name(Protocol p) { return p == Protocol::postgres ? "postgres" : "mysql"; }
+
+void print_table(const std::vector<Endpoint>& endpoints, const std::vector<Report>& reports) {
   std::size_t width = 8;
   for (const auto& r : reports) width = std::max(width, r.endpoint.size());
-  std::cout << std::left << std::setw(static_cast<int>(width) + 2) << "ENDPOINT" << std::setw(9) << "RESULT"
-            << std::setw(20) << "OUTCOME" << "TLS\n";
-  for (const auto& r : reports) {
-    std::cout << std::left << std::setw(static_cast<int>(width) + 2) << r.endpoint << std::setw(9)
-              << (r.ok() ? "OK" : "REFUSED") << std::setw(20) << outcome_name(r.outcome)
-              << (r.tls_version.empty() ? "-" : r.tls_version) << "\n";
+  std::cout << std::left << std::setw(static_cast<int>(width) + 2) << "ENDPOINT" << std::setw(10) << "PROTOCOL"
+            << std::setw(9) << "RESULT" << std::setw(20) << "OUTCOME" << "TLS\n";
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    const auto& r = reports[i];
+    std::cout << std::left << std::setw(static_cast<int>(width) + 2) << r.endpoint << std::setw(10)
+              << protocol_name(endpoints[i].protocol) << std::setw(9) << (r.ok() ? "OK" : "REFUSED") << std::setw(20)
+              << outcome_name(r.outcome) << (r.tls_version.empty() ? "-" : r.tls_version) << "\n";
   }
   std::cout << "\n";
   for (const auto& r : reports) std::cout << r.endpoint << ": " << r.message << "\n";
@@ -157,7 +162,12 @@ int run_check(const CheckArgs& a) {
   if (a.parallel < 1 || a.parallel > 1024) throw InputError("--parallel must be between 1 and 1024");
   if (a.warn_days < 0 || a.warn_days > 3650) throw InputError("--warn-days must be between 0 and 3650");
   std::vector<Endpoint> endpoints;
-  for (const auto& url : urls) endpoints.push_back(parse_url(url));
+  for (const auto& url : urls) {
+    endpoints.push_back(parse_url(url));
+    // check refuses what connect would: a URL that asks for weaker TLS is bad input.
+    if (endpoints.back().protocol == Protocol::postgres) postgres::validate(url);
+    else mysql::validate(endpoints.back());
+  }
   const Policy policy = a.options.policy();
   const Trust trust = a.options.trust();
 
@@ -175,7 +185,7 @@ int run_check(const CheckArgs& a) {
   } else if (reports.size() == 1) {
     print_report(reports.front(), false);
   } else {
-    print_table(reports);
+    print_table(endpoints, reports);
     std::cout << "\n";
     print_summary(summary, reports.size(), a.warn_days, std::cout);
   }
@@ -188,21 +198,59 @@ struct ConnectArgs {
   EndpointOptions options;
 };
 
+// How a column's values appear in JSON: strings, or typed (SQL NULL is always null).
+enum class ColumnKind { text, boolean, number };
+
 struct QueryResult {
   std::vector<std::string> columns;
-  std::vector<std::vector<std::string>> rows;
+  std::vector<ColumnKind> kinds;
+  std::vector<std::vector<std::optional<std::string>>> rows;  // nullopt: SQL NULL
   std::string error;
 };
+
+ColumnKind postgres_kind(Oid type) {
+  switch (type) {
+    case 16: return ColumnKind::boolean;                          // bool
+    case 20: case 21: case 23: case 26: case 700: case 701: case 1700:  // int8/2/4, oid, float4/8, numeric
+      return ColumnKind::number;
+    default: return ColumnKind::text;
+  }
+}
+
+ColumnKind mysql_kind(enum enum_field_types type) {
+  switch (type) {
+    case MYSQL_TYPE_TINY: case MYSQL_TYPE_SHORT: case MYSQL_TYPE_LONG: case MYSQL_TYPE_LONGLONG:
+    case MYSQL_TYPE_INT24: case MYSQL_TYPE_YEAR: case MYSQL_TYPE_FLOAT: case MYSQL_TYPE_DOUBLE:
+    case MYSQL_TYPE_DECIMAL: case MYSQL_TYPE_NEWDECIMAL:
+      return ColumnKind::number;
+    default: return ColumnKind::text;
+  }
+}
+
+nlohmann::json json_cell(const std::optional<std::string>& value, ColumnKind kind) {
+  if (!value) return nullptr;
+  if (kind == ColumnKind::boolean) return *value == "t" || *value == "1" || *value == "true";
+  if (kind == ColumnKind::number) {
+    // "NaN", "Infinity" and the like are not JSON numbers: they stay strings.
+    const auto parsed = nlohmann::json::parse(*value, nullptr, false);
+    if (parsed.is_number()) return parsed;
+  }
+  return *value;
+}
 
 QueryResult run_postgres_query(PGconn* conn, const std::string& sql) {
   QueryResult out;
   PGresult* res = PQexec(conn, sql.c_str());
   const auto status = PQresultStatus(res);
   if (status == PGRES_TUPLES_OK) {
-    for (int c = 0; c < PQnfields(res); ++c) out.columns.emplace_back(PQfname(res, c));
+    for (int c = 0; c < PQnfields(res); ++c) {
+      out.columns.emplace_back(PQfname(res, c));
+      out.kinds.push_back(postgres_kind(PQftype(res, c)));
+    }
     for (int r = 0; r < PQntuples(res); ++r) {
-      std::vector<std::string> row;
-      for (int c = 0; c < PQnfields(res); ++c) row.emplace_back(PQgetisnull(res, r, c) ? "NULL" : PQgetvalue(res, r, c));
+      std::vector<std::optional<std::string>> row;
+      for (int c = 0; c < PQnfields(res); ++c)
+        row.push_back(PQgetisnull(res, r, c) ? std::nullopt : std::optional<std::string>(PQgetvalue(res, r, c)));
       out.rows.push_back(std::move(row));
     }
   } else if (status != PGRES_COMMAND_OK) {
@@ -226,11 +274,15 @@ QueryResult run_mysql_query(MYSQL* m, const std::string& sql) {
   }
   const unsigned int n = mysql_num_fields(res);
   MYSQL_FIELD* fields = mysql_fetch_fields(res);
-  for (unsigned int c = 0; c < n; ++c) out.columns.emplace_back(fields[c].name);
+  for (unsigned int c = 0; c < n; ++c) {
+    out.columns.emplace_back(fields[c].name);
+    out.kinds.push_back(mysql_kind(fields[c].type));
+  }
   while (MYSQL_ROW row = mysql_fetch_row(res)) {
     const unsigned long* lengths = mysql_fetch_lengths(res);
-    std::vector<std::string> values;
-    for (unsigned int c = 0; c < n; ++c) values.emplace_back(row[c] ? std::string(row[c], lengths[c]) : "NULL");
+    std::vector<std::optional<std::string>> values;
+    for (unsigned int c = 0; c < n; ++c)
+      values.push_back(row[c] ? std::optional<std::string>(std::string(row[c], lengths[c])) : std::nullopt);
     out.rows.push_back(std::move(values));
   }
   mysql_free_result(res);
@@ -243,7 +295,12 @@ int print_connection(const Report& report, const std::string& sql, const QueryRe
     if (report.ok()) {
       j["query"] = sql;
       j["columns"] = q.columns;
-      j["rows"] = q.rows;
+      j["rows"] = nlohmann::json::array();
+      for (const auto& row : q.rows) {
+        nlohmann::json cells = nlohmann::json::array();
+        for (std::size_t c = 0; c < row.size(); ++c) cells.push_back(json_cell(row[c], q.kinds[c]));
+        j["rows"].push_back(std::move(cells));
+      }
       if (!q.error.empty()) j["query_error"] = q.error;
     }
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
@@ -257,13 +314,13 @@ int print_connection(const Report& report, const std::string& sql, const QueryRe
         std::cout << "\n";
       }
       for (const auto& row : q.rows) {
-        for (std::size_t c = 0; c < row.size(); ++c) std::cout << (c ? "\t" : "") << row[c];
+        for (std::size_t c = 0; c < row.size(); ++c) std::cout << (c ? "\t" : "") << row[c].value_or("NULL");
         std::cout << "\n";
       }
     }
   }
   if (!report.ok()) return outcome_exit_code(report.outcome);
-  return q.error.empty() ? kOk : kRefused;
+  return q.error.empty() ? kOk : kAfterVerified;
 }
 
 int run_connect(const ConnectArgs& a) {
@@ -343,16 +400,58 @@ int run_audit(const AuditArgs& a) {
   return print_audit(connected.report, &audit, json);
 }
 
-int run_show(const std::string& url, double timeout) {
-  const Endpoint endpoint = parse_url(url);
-  const ProbeResult result = fetch_chain(endpoint, timeout_from_seconds(timeout));
+struct ShowArgs {
+  std::string url;
+  double timeout = 10;
+  std::vector<std::string> ca;  // optional: say which of these anchors the chain ends at
+  bool json = false;
+};
+
+// `show` trusts nothing; with --ca it also says whether, and to which anchor, the chain
+// leads (the verdict of `check`, without refusing).
+int run_show(const ShowArgs& a) {
+  const Endpoint endpoint = parse_url(a.url);
+  std::optional<Trust> trust;
+  if (!a.ca.empty()) trust = load_trust(a.ca);
+  const ProbeResult result = fetch_chain(endpoint, timeout_from_seconds(a.timeout));
   if (result.outcome != Outcome::ok) {
-    std::cerr << "verifull: " << endpoint.host_port() << " (" << outcome_name(result.outcome)
-              << "): " << result.message << "\n";
+    if (a.json) {
+      std::cout << nlohmann::json{{"endpoint", endpoint.host_port()}, {"ok", false},
+                                  {"outcome", outcome_name(result.outcome)}, {"message", result.message}}
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                << "\n";
+    } else {
+      std::cerr << "verifull: " << endpoint.host_port() << " (" << outcome_name(result.outcome)
+                << "): " << result.message << "\n";
+    }
     return outcome_exit_code(result.outcome);
+  }
+  std::optional<Report> verdict;
+  if (trust) {
+    std::string pem;
+    for (const auto& c : result.chain) pem += c.pem;
+    Policy policy;
+    policy.host = endpoint.host;
+    verdict = verify_pem(pem, "", *trust, policy);
+  }
+  if (a.json) {
+    Report facts;  // the chain in check --json's form
+    facts.chain = result.chain;
+    nlohmann::json out = {{"endpoint", endpoint.host_port()}, {"protocol", protocol_name(endpoint.protocol)},
+                          {"tls_version", result.tls_version}, {"cipher", result.cipher},
+                          {"chain", nlohmann::json::parse(facts.to_json())["chain"]}, {"verified", nullptr}};
+    if (verdict) {
+      out["verified"] = {{"ok", verdict->ok()}, {"outcome", outcome_name(verdict->outcome)},
+                         {"message", verdict->message},
+                         {"anchor", verdict->anchor.empty() ? nlohmann::json(nullptr) : nlohmann::json(verdict->anchor)}};
+    }
+    std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return kOk;
   }
   std::cout << "# " << result.message << ", " << result.cipher
             << ". NOT VERIFIED: `show` trusts nothing; compare the fingerprints with what your provider publishes.\n";
+  if (verdict)
+    std::cout << "# with the given anchors: " << outcome_name(verdict->outcome) << ": " << verdict->message << "\n";
   for (std::size_t i = 0; i < result.chain.size(); ++i) {
     const auto& c = result.chain[i];
     std::cout << "# [" << i << "] " << c.subject << "\n#     issuer:  " << c.issuer << "\n";
@@ -432,10 +531,16 @@ int run_ca_info(const std::string& spec, bool json) {
 int main(int argc, char** argv) {
   CLI::App app{"verifull: verified TLS for PostgreSQL and MySQL clients"};
   app.require_subcommand(1);
+  const std::string exit_codes =
+      "Exit codes: 0 verified/ok, 1 refused (a certificate or endpoint failed a check), 2 usage or bad input, "
+      "3 network (unreachable, refused, timeout), 4 verified, then the server refused the login or the query "
+      "failed. See man verifull.";
+  app.footer(exit_codes);
   app.set_version_flag("--version", VERIFULL_VERSION_STRING);
 
   VerifyArgs verify;
   auto* verify_cmd = app.add_subcommand("verify", "check a certificate chain offline, as a connection would");
+  verify_cmd->footer("Examples:\n  verifull verify server.pem --ca ca.pem --host db.example.com --profile strict\n" + exit_codes);
   verify_cmd->add_option("LEAF", verify.leaf, "PEM file: the server certificate, then any intermediates")->required();
   verify_cmd->add_option("--ca", verify.ca, "trust anchors: FILE, - (stdin) or env:VAR; repeatable")->required();
   verify_cmd->add_option("--untrusted", verify.untrusted, "PEM file of extra intermediates");
@@ -451,11 +556,13 @@ int main(int argc, char** argv) {
   std::string ca_info_spec;
   bool ca_info_json = false;
   auto* ca_info_cmd = app.add_subcommand("ca-info", "list trust anchors with fingerprints and expiry");
+  ca_info_cmd->footer("Examples:\n  verifull ca-info aptible-ca.pem --json\n" + exit_codes);
   ca_info_cmd->add_option("FILE", ca_info_spec, "FILE, - (stdin) or env:VAR")->required();
   ca_info_cmd->add_flag("--json", ca_info_json, "print one JSON object");
 
   CheckArgs check_args;
   auto* check_cmd = app.add_subcommand("check", "probe endpoints and verify them; never sends credentials");
+  check_cmd->footer("Examples:\n  verifull check postgres://db.example.com:5432 mysql://db2.example.com:3306 --ca ca.pem\n  verifull check --from endpoints.txt --ca ca.pem --parallel 32 --json\n" + exit_codes);
   check_cmd->add_option("URL", check_args.urls, "postgres://, postgresql://, mysql:// or mariadb:// URLs");
   check_cmd->add_option("--from", check_args.from, "a file of URLs, one a line (# comments; - for standard input)");
   check_cmd->add_option("--parallel", check_args.parallel, "probes at once, at most (default 16)");
@@ -465,12 +572,14 @@ int main(int argc, char** argv) {
 
   ConnectArgs connect_args;
   auto* connect_cmd = app.add_subcommand("connect", "open a verified connection and run a query");
+  connect_cmd->footer("Examples:\n  PGPASSWORD=... verifull connect postgres://app@db.example.com:5432/app --ca ca.pem --query \"SELECT 1\" --json\n" + exit_codes);
   connect_cmd->add_option("URL", connect_args.url, "postgres:// or mysql:// user:password@host:port/db")->required();
   connect_cmd->add_option("--query", connect_args.query, "SQL to run (default SELECT 1)");
   add_endpoint_options(connect_cmd, connect_args.options);
 
   AuditArgs audit_args;
   auto* audit_cmd = app.add_subcommand("audit", "report what the credential in URL may do (least privilege)");
+  audit_cmd->footer("Examples:\n  verifull audit mysql://report:pw@db.example.com:3306/shop --ca ca.pem\n  verifull audit --suggest-readonly --kind postgres orders,customers\n" + exit_codes);
   audit_cmd->add_option("TARGET", audit_args.target, "URL; with --suggest-readonly: TABLE[,TABLE...]")->required();
   add_endpoint_options(audit_cmd, audit_args.options);
   audit_cmd->add_flag("--suggest-readonly", audit_args.suggest_readonly,
@@ -478,11 +587,13 @@ int main(int argc, char** argv) {
   audit_cmd->add_option("--kind", audit_args.kind, "postgres or mysql (with --suggest-readonly)");
   audit_cmd->add_option("--user", audit_args.user, "the new user's name (default readonly_integration)");
 
-  std::string show_url;
-  double show_timeout = 10;
+  ShowArgs show;
   auto* show_cmd = app.add_subcommand("show", "print the chain an endpoint presents as PEM, trusting nothing");
-  show_cmd->add_option("URL", show_url, "postgres:// or mysql:// URL")->required();
-  show_cmd->add_option("--timeout", show_timeout, "seconds (default 10)");
+  show_cmd->footer("Examples:\n  verifull show postgres://db.example.com:5432 --ca ca.pem --json\n" + exit_codes);
+  show_cmd->add_option("URL", show.url, "postgres:// or mysql:// URL")->required();
+  show_cmd->add_option("--timeout", show.timeout, "seconds for the whole probe (default 10)");
+  show_cmd->add_option("--ca", show.ca, "also say whether the chain leads to these anchors; repeatable");
+  show_cmd->add_flag("--json", show.json, "print one JSON object");
 
   try {
     app.parse(argc, argv);
@@ -504,7 +615,7 @@ int main(int argc, char** argv) {
     }
     if (*ca_info_cmd) return run_ca_info(ca_info_spec, ca_info_json);
     if (*check_cmd) return run_check(check_args);
-    if (*show_cmd) return run_show(show_url, show_timeout);
+    if (*show_cmd) return run_show(show);
     if (*connect_cmd) return run_connect(connect_args);
     if (*audit_cmd) return run_audit(audit_args);
   } catch (const InputError& e) {

@@ -40,6 +40,8 @@ int outcome_exit_code(Outcome outcome) {
     case Outcome::timeout:
     case Outcome::network_error:
       return 3;
+    case Outcome::connection_failed:  // verified; then the login or the database failed
+      return 4;
     default: return 1;
   }
 }

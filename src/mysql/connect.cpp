@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
@@ -210,6 +211,17 @@ ApprovedCache& ApprovedCache::shared() {
 
 bool has_fingerprint_pinning() { return true; }
 
+void validate(const Endpoint& endpoint) {
+  if (endpoint.protocol != Protocol::mysql) throw InputError(endpoint.display() + " is not a mysql:// endpoint");
+  for (const auto& [key, value] : endpoint.params) {
+    std::string k;
+    for (char c : key) k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (k.rfind("ssl", 0) == 0 || k.rfind("tls", 0) == 0 || k == "protocol" || k == "socket" || k == "unix_socket")
+      throw InputError("the URL parameter " + key + " would change how verifull secures or routes the connection; "
+                       "remove it (verifull always uses verified TLS over TCP)");
+  }
+}
+
 std::string option_file(const Endpoint& endpoint, const Trust& trust, const std::string& sha1_fingerprint) {
   if (endpoint.protocol != Protocol::mysql) throw InputError(endpoint.display() + " is not a mysql:// endpoint");
   if (sha1_fingerprint.size() != 40 || sha1_fingerprint.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
@@ -232,7 +244,7 @@ std::string option_file(const Endpoint& endpoint, const Trust& trust, const std:
 namespace {
 
 Policy effective_policy(const Endpoint& endpoint, const Policy& policy) {
-  if (endpoint.protocol != Protocol::mysql) throw InputError(endpoint.display() + " is not a mysql:// endpoint");
+  validate(endpoint);
   Policy effective = policy;
   if (effective.host.empty()) effective.host = endpoint.host;
   detail::parse_peer_name(effective.host);

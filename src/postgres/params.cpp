@@ -181,17 +181,20 @@ Params hardened_params(const Params& params, const Trust& trust, const Policy& p
   return harden(params, trust, policy, Resolve::yes);
 }
 
-Params harden(const Params& params, const Trust& trust, const Policy& policy, Resolve resolve) {
-  static const std::set<std::string> kOurs = {"sslmode", "sslrootcert", "gssencmode", "ssl_min_protocol_version",
-                                              "requiressl", "sslsni", "hostaddr", "port"};
-  Params out;
-  for (const auto& [key, value] : params) {
-    refuse_weakening(key, value);
-    if (!kOurs.count(key)) out.emplace_back(key, value);
-  }
+void refuse_weak_params(const Params& params) {
+  for (const auto& [key, value] : params) refuse_weakening(key, value);
   if (!find(params, "host"))
     throw InputError("no host given; verifull connects over TCP to a named host (libpq would fall back to a "
                      "Unix socket or PGHOST)");
+}
+
+Params harden(const Params& params, const Trust& trust, const Policy& policy, Resolve resolve) {
+  static const std::set<std::string> kOurs = {"sslmode", "sslrootcert", "gssencmode", "ssl_min_protocol_version",
+                                              "requiressl", "sslsni", "hostaddr", "port"};
+  refuse_weak_params(params);
+  Params out;
+  for (const auto& [key, value] : params)
+    if (!kOurs.count(key)) out.emplace_back(key, value);
   if (resolve == Resolve::yes) pin_destination(params, out);
   const auto* min_tls = find(params, "ssl_min_protocol_version");
   out.emplace_back("sslmode", "verify-full");
@@ -205,6 +208,8 @@ Params harden(const Params& params, const Trust& trust, const Policy& policy, Re
   }
   return out;
 }
+
+void validate(const std::string& conninfo_or_url) { refuse_weak_params(parse_conninfo(conninfo_or_url)); }
 
 std::string conninfo(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy) {
   std::string out;

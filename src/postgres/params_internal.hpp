@@ -13,6 +13,9 @@ namespace postgres {
 // libpq's own parse of a URL or "key=value" string; InputError when libpq refuses it.
 Params parse_conninfo(const std::string& conninfo_or_url);
 
+// InputError for a setting that would weaken verification, or no host.
+void refuse_weak_params(const Params& params);
+
 enum class Resolve { yes, no };
 // hardened_params, and with Resolve::no everything but pinning the destination (no
 // name resolution: the fuzz targets must not query DNS).

@@ -9,11 +9,13 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
 #include <thread>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "run_cli.hpp"
@@ -338,4 +340,53 @@ TEST_CASE("check over many endpoints opens at most --parallel connections at onc
   for (const char* bad : {"0", "5000"})
     CHECK(verifull({"check", url, "--ca", env().path("ca.pem"), "--parallel", bad}).exit_code == 2);
   CHECK(verifull({"check", "--ca", env().path("ca.pem")}).exit_code == 2);
+}
+
+TEST_CASE("the man page documents every option of every command, and --help gives examples and exit codes") {
+  const char* man_path = std::getenv("VERIFULL_MAN_PAGE");
+  REQUIRE(man_path != nullptr);
+  std::ifstream in(man_path);
+  REQUIRE(in.good());
+  std::string man((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string plain;  // troff's "\-" is a "-"
+  for (std::size_t i = 0; i < man.size(); ++i) {
+    if (man[i] == '\\' && i + 1 < man.size() && man[i + 1] == '-') continue;
+    plain += man[i];
+  }
+  for (const char* cmd : {"check", "show", "connect", "verify", "ca-info", "audit"}) {
+    CAPTURE(cmd);
+    const auto help = verifull({cmd, "--help"});
+    CHECK(help.exit_code == 0);
+    CHECK(contains(help.out, "Examples:"));
+    CHECK(contains(help.out, "Exit codes:"));
+    CHECK(contains(help.out, "4 verified, then"));
+    CHECK(contains(plain, std::string(".B verifull ") + cmd));
+    std::istringstream lines(help.out);
+    for (std::string line; std::getline(lines, line);) {
+      for (std::size_t at = line.find("--"); at != std::string::npos; at = line.find("--", at + 2)) {
+        std::size_t end = at + 2;
+        while (end < line.size() && (std::isalnum(static_cast<unsigned char>(line[end])) || line[end] == '-')) ++end;
+        const std::string option = line.substr(at, end - at);
+        if (option.size() > 2) CHECK_MESSAGE(contains(plain, option), option << " (from `verifull " << cmd << " --help`) is not in the man page");
+      }
+    }
+  }
+  for (const char* code : {".B 0", ".B 1", ".B 2", ".B 3", ".B 4"}) CHECK(contains(man, code));
+}
+
+TEST_CASE("check refuses the URL parameters connect refuses, and its table names each endpoint's protocol") {
+  for (const char* url : {"postgres://127.0.0.1:1/x?sslmode=disable", "postgres://127.0.0.1:1/x?sslrootcert=/x.pem",
+                          "postgres://127.0.0.1:1/x?service=elsewhere", "mysql://127.0.0.1:1/x?ssl-mode=DISABLED",
+                          "mysql://127.0.0.1:1/x?ssl=0"}) {
+    CAPTURE(url);
+    auto r = verifull({"check", url, "--ca", env().path("ca.pem")});
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());  // refused before any probe
+  }
+  auto table = verifull({"check", "postgres://127.0.0.1:1", "mysql://127.0.0.1:1", "--ca", env().path("ca.pem"),
+                         "--timeout", "2"});
+  CHECK(table.exit_code == 3);
+  CHECK(contains(table.out, "PROTOCOL"));
+  CHECK(contains(table.out, "postgres "));
+  CHECK(contains(table.out, "mysql "));
 }

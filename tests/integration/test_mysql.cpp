@@ -263,7 +263,7 @@ TEST_CASE("verifull connect mysql:// runs the query; the password may come from 
   auto r = testcli::verifull({"connect", url("localhost", servers::mysql_port()), "--ca", servers::pki("ca.pem"),
                               "--query", "SELECT 40 + 2", "--json"});
   REQUIRE(r.exit_code == 0);
-  CHECK(nlohmann::json::parse(r.out)["rows"][0][0] == "42");
+  CHECK(nlohmann::json::parse(r.out)["rows"][0][0] == 42);  // typed: a number
   ScopedEnv env({{"MYSQL_PWD", servers::password()}});
   const auto no_password = "mariadb://" + servers::user() + "@localhost:" + servers::mysql_port() + "/" + servers::database();
   CHECK(testcli::verifull({"connect", no_password, "--ca", servers::pki("ca.pem")}).exit_code == 0);
@@ -380,4 +380,18 @@ TEST_CASE("the approval cache keys on the whole policy: a stricter call never re
   CHECK(cache.hits() == 0);
   REQUIRE(mysql::approve(endpoint, servers::trust(), Policy{}, cache).report.ok());
   CHECK(cache.hits() == 1);  // the same policy does reuse it
+}
+
+TEST_CASE("CLI: MySQL rows are typed in JSON, and a wrong password exits 4") {
+  auto typed = testcli::verifull({"connect", url("localhost", servers::mysql_port()), "--ca", servers::pki("ca.pem"),
+                                  "--query", "SELECT NULL AS n, 42 AS i, 2.5 AS d, 'x' AS s", "--json"});
+  REQUIRE(typed.exit_code == 0);
+  const auto row = nlohmann::json::parse(typed.out)["rows"][0];
+  CHECK(row[0].is_null());
+  CHECK(row[1] == 42);
+  CHECK(row[2] == 2.5);
+  CHECK(row[3] == "x");
+  auto login = testcli::verifull({"connect", url("localhost", servers::mysql_port(), servers::user(), "wrong"), "--ca",
+                                  servers::pki("ca.pem")});
+  CHECK(login.exit_code == 4);
 }

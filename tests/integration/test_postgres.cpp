@@ -303,7 +303,7 @@ TEST_CASE("verifull connect runs the query; the password may come from PGPASSWOR
   REQUIRE(r.exit_code == 0);
   auto j = nlohmann::json::parse(r.out);
   CHECK(j["outcome"] == "ok");
-  CHECK(j["rows"][0][0] == "42");
+  CHECK(j["rows"][0][0] == 42);  // typed: a number
   ScopedEnv env({{"PGPASSWORD", servers::password()}});
   const auto no_password = "postgres://" + servers::user() + "@localhost:" + servers::pg_port() + "/" + servers::database();
   auto p = testcli::verifull({"connect", no_password, "--ca", servers::pki("ca.pem")});
@@ -408,4 +408,45 @@ TEST_CASE("the timeout bounds the whole call: a peer trickling the TLS handshake
   const auto probed = check(parse_url(url("localhost", std::to_string(slow.port()))), servers::trust(), policy);
   CHECK(probed.outcome == Outcome::timeout);
   CHECK(std::chrono::steady_clock::now() - probe_start < std::chrono::seconds(3) + std::chrono::milliseconds(1500));
+}
+
+TEST_CASE("CLI: connect --json types its rows; a wrong password or a failed query after verification exits 4") {
+  auto typed = testcli::verifull({"connect", url("localhost", servers::pg_port()), "--ca", servers::pki("ca.pem"),
+                                  "--query", "SELECT NULL AS n, 42 AS i, 2.5::float8 AS f, true AS b, 'x' AS s",
+                                  "--json"});
+  REQUIRE(typed.exit_code == 0);
+  const auto row = nlohmann::json::parse(typed.out)["rows"][0];
+  CHECK(row[0].is_null());
+  CHECK(row[1] == 42);
+  CHECK(row[2] == 2.5);
+  CHECK(row[3] == true);
+  CHECK(row[4] == "x");
+  const auto wrong_password = "postgres://" + servers::user() + ":wrong@localhost:" + servers::pg_port() + "/" +
+                              servers::database();
+  auto login = testcli::verifull({"connect", wrong_password, "--ca", servers::pki("ca.pem"), "--json"});
+  CHECK(login.exit_code == 4);
+  CHECK(nlohmann::json::parse(login.out)["outcome"] == "connection_failed");
+  auto query = testcli::verifull({"connect", url("localhost", servers::pg_port()), "--ca", servers::pki("ca.pem"),
+                                  "--query", "SELECT * FROM no_such_table"});
+  CHECK(query.exit_code == 4);
+}
+
+TEST_CASE("CLI: show --json gives the chain as check does, and with --ca the anchor it leads to") {
+  auto bare = testcli::verifull({"show", url("localhost", servers::pg_port()), "--json"});
+  REQUIRE(bare.exit_code == 0);
+  const auto j = nlohmann::json::parse(bare.out);
+  CHECK(j["protocol"] == "postgres");
+  REQUIRE(j["chain"].size() == 1);
+  for (const char* key : {"subject", "issuer", "sans", "not_before", "not_after", "sha256", "spki_sha256"})
+    CHECK(j["chain"][0].contains(key));
+  CHECK(j["verified"].is_null());
+  auto with_ca = testcli::verifull({"show", url("localhost", servers::pg_port()), "--ca", servers::pki("ca.pem"),
+                                    "--json"});
+  const auto v = nlohmann::json::parse(with_ca.out)["verified"];
+  CHECK(v["ok"] == true);
+  CHECK(v["anchor"] == "CN=verifull demo CA");
+  auto other = testcli::verifull({"show", url("localhost", servers::pg_port()), "--ca", servers::pki("other-ca.pem"),
+                                  "--json"});
+  CHECK(other.exit_code == 0);  // show trusts nothing: it reports, it does not refuse
+  CHECK(nlohmann::json::parse(other.out)["verified"]["outcome"] == "untrusted_issuer");
 }
