@@ -65,6 +65,7 @@ struct VERIFULL_API Report {
   std::string message;
   std::vector<CertInfo> chain;  // as presented: leaf first
   std::string anchor;           // subject of the anchor the chain ended at, when trusted
+  std::string anchor_sha256;    // and that anchor's fingerprint (colon-separated hex)
   std::string tls_version;      // when a TLS connection was made
   std::string cipher;
   std::vector<EngineVerdict> engines;

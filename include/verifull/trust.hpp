@@ -58,6 +58,11 @@ class VERIFULL_API Trust {
   // kept: the path stays valid after this Trust is gone, in other threads and in child
   // processes, and never names other anchors (CA certificates are not secret).
   std::string anchors_file() const;
+  // The anchors with these fingerprints (AnchorInfo::sha256) alone, for a driver that
+  // only has to reach an endpoint whose chain verifull saw end there: it reads one
+  // certificate instead of the whole bundle. Never more than this Trust holds; the whole
+  // set when none of them is here.
+  Trust narrowed(const std::vector<std::string>& anchor_sha256s) const;
   // Expired anchors, anchors expiring within 30 days of `now_unix`, and anchors that are
   // not self-signed (a chain can only end at a root).
   std::vector<std::string> warnings(std::int64_t now_unix) const;

@@ -93,6 +93,12 @@ void write_atomically(const std::string& dir, const std::string& path, const std
 
 }  // namespace
 
+bool driver_file_intact(const std::string& path, std::size_t size) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
+         static_cast<std::size_t>(st.st_size) == size;
+}
+
 std::string driver_file(const std::string& content, const std::string& suffix) {
   static std::mutex mutex;
   std::lock_guard<std::mutex> lock(mutex);

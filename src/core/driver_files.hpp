@@ -9,11 +9,17 @@
 // and refused (InputError) when it is not a directory of ours that only we can reach.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace verifull::detail {
 
 // The path of a file holding exactly `content`, named <sha256>`suffix` (".pem", ".cnf").
 std::string driver_file(const std::string& content, const std::string& suffix);
+
+// The cheap check for a path driver_file() returned before: still a regular file of
+// ours of `size` bytes (only this user can write in the folder). When false, call
+// driver_file() again to make it anew.
+bool driver_file_intact(const std::string& path, std::size_t size);
 
 }  // namespace verifull::detail

@@ -68,6 +68,7 @@ std::string Report::to_json() const {
       {"tls_version", tls_version.empty() ? nlohmann::json(nullptr) : nlohmann::json(tls_version)},
       {"cipher", cipher.empty() ? nlohmann::json(nullptr) : nlohmann::json(cipher)},
       {"anchor", anchor.empty() ? nlohmann::json(nullptr) : nlohmann::json(anchor)},
+      {"anchor_sha256", anchor_sha256.empty() ? nlohmann::json(nullptr) : nlohmann::json(anchor_sha256)},
       {"engines", engines_json},
       {"warnings", warnings},
       {"chain", chain_json},

@@ -51,18 +51,21 @@ AnchorInfo describe(const X509* cert) {
   return info;
 }
 
+// Orders certificates by OpenSSL's cached SHA-1 of their encoding (X509_cmp).
+struct SameCertificate {
+  bool operator()(const X509* a, const X509* b) const { return X509_cmp(a, b) < 0; }
+};
+
 std::shared_ptr<detail::TrustData> build(std::vector<X509Ptr> certs, std::string source) {
   auto data = std::make_shared<detail::TrustData>();
   data->source = std::move(source);
   data->store.reset(X509_STORE_new());
   if (!data->store) throw std::bad_alloc();
-  std::set<std::string> seen;
+  std::set<const X509*, SameCertificate> seen;
   for (auto& cert : certs) {
-    auto info = describe(cert.get());
-    if (!seen.insert(info.sha256).second) continue;  // the same CA twice in a bundle
+    if (!seen.insert(cert.get()).second) continue;  // the same CA twice in a bundle
     if (X509_STORE_add_cert(data->store.get(), cert.get()) != 1)
-      throw InputError("could not add anchor " + info.subject + " to the trust store");
-    data->info.push_back(std::move(info));
+      throw InputError("could not add anchor " + detail::subject_of(cert.get()) + " to the trust store");
     data->anchors.push_back(std::move(cert));
   }
   return data;
@@ -165,33 +168,42 @@ Trust Trust::combine(const std::vector<Trust>& parts) {
 }
 
 std::string Trust::anchors_file() const {
-  // Checked (and made again if it was removed) on every call: the path is what a driver
-  // will open next.
-  return detail::driver_file(pem(), ".pem");
+  // Checked on every call (the path is what a driver opens next), cheaply once made.
+  const std::string& content = data_->pem();
+  std::lock_guard<std::mutex> lock(data_->file_mutex);
+  if (data_->file_path.empty() || !detail::driver_file_intact(data_->file_path, content.size()))
+    data_->file_path = detail::driver_file(content, ".pem");
+  return data_->file_path;
 }
 
-const std::vector<AnchorInfo>& Trust::anchors() const { return data_->info; }
+const std::vector<AnchorInfo>& Trust::anchors() const { return data_->info(); }
 const std::string& Trust::source() const { return data_->source; }
 
-std::string Trust::pem() const {
-  std::string out;
-  for (const auto& cert : data_->anchors) out += detail::pem_of(cert.get());
-  return out;
+std::string Trust::pem() const { return data_->pem(); }
+
+Trust Trust::narrowed(const std::vector<std::string>& anchor_sha256s) const {
+  std::vector<X509Ptr> kept;
+  const auto& info = data_->info();
+  for (std::size_t i = 0; i < info.size(); ++i)
+    for (const auto& wanted : anchor_sha256s)
+      if (info[i].sha256 == wanted) kept.push_back(detail::share(data_->anchors[i].get()));
+  if (kept.empty() || kept.size() == data_->anchors.size()) return *this;
+  return Trust(build(std::move(kept), data_->source + " (narrowed)"));
 }
 
 std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
   // An intermediate in the bundle is fine when the root that issued it is there too.
   const auto issuer_in_bundle = [this](const AnchorInfo& a) {
     const X509* cert = nullptr;
-    for (std::size_t i = 0; i < data_->info.size(); ++i)
-      if (&data_->info[i] == &a) cert = data_->anchors[i].get();
+    for (std::size_t i = 0; i < data_->info().size(); ++i)
+      if (&data_->info()[i] == &a) cert = data_->anchors[i].get();
     for (const auto& other : data_->anchors)
       if (other.get() != cert && X509_check_issued(other.get(), const_cast<X509*>(cert)) == X509_V_OK) return true;
     return false;
   };
   constexpr std::int64_t kThirtyDays = 30 * 24 * 3600;
   std::vector<std::string> out;
-  for (const auto& a : data_->info) {
+  for (const auto& a : data_->info()) {
     if (a.not_after_unix < now_unix) {
       out.push_back("anchor " + a.subject + " expired on " + a.not_after +
                     "; chains to it will be refused");
@@ -209,5 +221,28 @@ std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
 }
 
 }  // namespace v0
+
+namespace detail {
+const std::string& TrustData::pem() const {
+  std::call_once(pem_once, [this] {
+    for (const auto& cert : anchors) pem_ += pem_of(cert.get());
+  });
+  return pem_;
+}
+
+const std::string& trust_identity(const Trust& trust) {
+  const TrustData& data = trust.data();
+  std::call_once(data.identity_once, [&] { data.identity = hex_lower(sha256(data.pem())); });
+  return data.identity;
+}
+
+const std::vector<AnchorInfo>& TrustData::info() const {
+  std::call_once(info_once, [this] {
+    for (const auto& cert : anchors) info_.push_back(v0::describe(cert.get()));
+  });
+  return info_;
+}
+}  // namespace detail
+
 
 }  // namespace verifull

@@ -15,14 +15,34 @@ struct BotanAnchors;  // the Botan engine's view of the anchors, built on first 
 
 struct TrustData {
   std::vector<X509Ptr> anchors;
-  std::vector<AnchorInfo> info;
+  // Descriptions (fingerprints, names, dates, self-signed) of `anchors`, in the same
+  // order, made on first use: loading a 150-anchor bundle must stay cheap, and most
+  // callers only verify.
+  const std::vector<AnchorInfo>& info() const;
+  mutable std::once_flag info_once;
+  mutable std::vector<AnchorInfo> info_;
   // Only these anchors: never the system store, never a default path. Read-only after
   // construction, so verifications on many threads may share it.
   X509StorePtr store;
   std::string source;
 
+  // The anchors as one PEM text and its driver file (driver_files.hpp), made once; the
+  // file is checked cheaply on each use and made again if it went away.
+  const std::string& pem() const;
+  mutable std::once_flag pem_once;
+  mutable std::string pem_;
+  mutable std::mutex file_mutex;
+  mutable std::string file_path;
+
+  // A fingerprint of the whole set (the SHA-256 of pem()), for caches keyed by trust.
+  mutable std::once_flag identity_once;
+  mutable std::string identity;
+
   mutable std::once_flag botan_once;
   mutable std::shared_ptr<BotanAnchors> botan_anchors;
 };
+
+// TrustData::identity, made once.
+const std::string& trust_identity(const Trust& trust);
 
 }  // namespace verifull::detail

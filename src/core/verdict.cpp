@@ -144,7 +144,7 @@ std::string explain_untrusted(const Facts& f) {
            "environment's CA with the same name? Get the current CA certificate from the provider";
   }
   std::vector<std::string> anchors;
-  for (const auto& a : f.trust.info) anchors.push_back(a.subject);
+  for (const auto& a : f.trust.info()) anchors.push_back(a.subject);
   return "the server presented a certificate issued by " + issuer + "; your trust anchors are " +
          join(anchors, 3) + " — is this the right environment's CA?";
 }
@@ -376,7 +376,10 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
   EngineResult result = run_engines(policy.engine, input, trust.data(), pins, report.engines, disagreement);
   const Outcome outcome = disagreement.empty() ? result.outcome : Outcome::engines_disagree;
   const std::string finding = disagreement.empty() ? result.finding : disagreement;
-  if (outcome == Outcome::ok) report.anchor = subject_of(result.verified.back().get());
+  if (outcome == Outcome::ok) {
+    report.anchor = subject_of(result.verified.back().get());
+    report.anchor_sha256 = hex_colon(sha256(der_of(result.verified.back().get())));
+  }
 
   for (int i = 0; i < sk_X509_num(presented); ++i) report.chain.push_back(cert_info(sk_X509_value(presented, i)));
   const std::int64_t checked_at = policy.verification_time.value_or(static_cast<std::int64_t>(std::time(nullptr)));

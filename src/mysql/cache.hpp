@@ -18,6 +18,11 @@ struct Approval {
   std::string sha1_hex;  // the certificate Connector/C will be pinned to
   std::chrono::system_clock::time_point valid_until;
   Report report;         // the verdict that approved it
+  // What Connector/C is given as its CA: only the anchor the approved chain ended at (a
+  // subset of the Trust: Connector/C reads one certificate, not the whole bundle, on
+  // every connect). A rotation to another anchor fails the pin and re-probes with the
+  // whole Trust.
+  std::optional<Trust> driver_anchors;
 };
 
 struct ApprovedCache::Impl {

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
+#include <openssl/x509_vfy.h>
 
 #include <cctype>
 #include <cmath>
@@ -55,8 +56,9 @@ std::string cache_key(const Endpoint& ep, const Trust& trust, const Policy& poli
   return key;
 }
 
-Approval approve(const Report& report, std::chrono::seconds ttl) {
+Approval approve(const Report& report, const Trust& trust, std::chrono::seconds ttl) {
   Approval a;
+  a.driver_anchors = trust.narrowed({report.anchor_sha256});
   a.sha1_hex = sha1_hex_of_pem(report.chain.at(0).pem);
   // Compared in seconds: a certificate valid until the year 3024 (MariaDB's own recipe
   // uses -days 365000) does not fit a nanosecond time_point.
@@ -150,9 +152,17 @@ Report refused(Report report, Outcome outcome, const std::string& message) {
 // chain or name against the anchors).
 bool presented_other_certificate(MYSQL* m) {
   const std::string says = mysql_error(m);
-  return says.find("Fingerprint verification") != std::string::npos ||
-         says.find("certificate verify failed") != std::string::npos ||
-         says.find("Validation of SSL server certificate failed") != std::string::npos;
+  if (says.find("Fingerprint verification") != std::string::npos ||
+      says.find("certificate verify failed") != std::string::npos ||
+      says.find("Validation of SSL server certificate failed") != std::string::npos)
+    return true;
+  // Connector/C also reports OpenSSL's verification result in OpenSSL's words
+  // ("TLS/SSL error: unable to get local issuer certificate").
+  for (int code = 1; code < 100; ++code) {
+    const std::string words = X509_verify_cert_error_string(code);
+    if (words.rfind("error number", 0) != 0 && says.find("TLS/SSL error: " + words) != std::string::npos) return true;
+  }
+  return false;
 }
 
 Report failure_report(MYSQL* m, const Report& approved) {
@@ -270,7 +280,7 @@ std::optional<Approval> find_or_probe(const Endpoint& endpoint, const Trust& tru
     report = std::move(probed);
     return std::nullopt;
   }
-  Approval approval = approve(probed, impl.ttl);
+  Approval approval = approve(probed, trust, impl.ttl);
   impl.store(key, approval);
   return approval;
 }
@@ -318,7 +328,7 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
     std::optional<Approval> approval = find_or_probe(endpoint, trust, detail::within(effective, deadline), impl, key,
                                                      attempt == 0, refusal, from_cache);
     if (!approval) return refusal;
-    configure(m, trust, detail::within(effective, deadline), approval->sha1_hex);
+    configure(m, approval->driver_anchors.value_or(trust), detail::within(effective, deadline), approval->sha1_hex);
     bool timed_out = false;
     if (real_connect_until(m, endpoint, password, deadline, timed_out)) {
       // A refusal after login: the handle may be the caller's, so it is not freed here;

@@ -8,10 +8,16 @@
 #include <poll.h>
 
 #include <chrono>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
 #include <cstring>
 
 #include "core/cert_facts.hpp"
 #include "core/deadline.hpp"
+#include "core/trust_data.hpp"
+#include "postgres/params_internal.hpp"
 #include "core/tls_strength.hpp"
 #include "core/verdict.hpp"
 #include "verifull/audit.hpp"
@@ -100,6 +106,42 @@ Report diagnose_failure(PGconn* conn, ConnStatusType failed_in, const Trust& tru
   return report;
 }
 
+// Which anchor each endpoint's chain ended at, per Trust and policy: libpq's
+// sslrootcert is narrowed to it on the next connect (see State).
+namespace narrowing {
+
+std::mutex mutex;
+std::unordered_map<std::string, std::string> anchors;  // key -> anchor sha256
+constexpr std::size_t kMostEntries = 4096;
+
+std::string key(const Params& params, const Trust& trust, const Policy& policy) {
+  std::string k = detail::trust_identity(trust) + "|" + engine_name(policy.engine) + "|" + profile_name(policy.profile);
+  for (const auto& [name, value] : params)
+    if (name == "host" || name == "hostaddr" || name == "port") k += "|" + name + "=" + value;
+  return k;
+}
+
+std::optional<std::string> find(const std::string& k) {
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto it = anchors.find(k);
+  if (it == anchors.end()) return std::nullopt;
+  return it->second;
+}
+
+void remember(const std::string& k, const std::string& anchor_sha256) {
+  if (anchor_sha256.empty()) return;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (anchors.size() >= kMostEntries) anchors.clear();  // bounded; it only saves time
+  anchors[k] = anchor_sha256;
+}
+
+void forget(const std::string& k) {
+  std::lock_guard<std::mutex> lock(mutex);
+  anchors.erase(k);
+}
+
+}  // namespace narrowing
+
 Report timed_out_report(const Policy& policy) {
   Report report;
   report.outcome = Outcome::timeout;
@@ -137,13 +179,30 @@ struct AsyncConnect::State {
   Report report;
   bool connected = false;
 
+  // libpq's own verify-full reads its sslrootcert on every connect. When verifull saw
+  // this endpoint's chain end at one anchor before, libpq is given that anchor alone
+  // (a subset: libpq can only be stricter; verifull's own verdict always uses the whole
+  // Trust). If libpq then refuses the certificate (a rotation to another anchor), the
+  // attempt is made again once with the whole set.
+  std::function<Params(const Trust&)> harden;
+  std::string narrowing_key;
+  bool narrowed = false;
+
   // `hardened`: a hardened_params call, made here so that a host that does not resolve
   // is an outcome (name_not_resolved) like any other network failure.
-  template <typename Harden>
-  State(Harden hardened, Trust t, Policy p) : trust(std::move(t)), policy(std::move(p)) {
+  State(std::function<Params(const Trust&)> hardened, Trust t, Policy p)
+      : trust(std::move(t)), policy(std::move(p)), harden(std::move(hardened)) {
     Params params;
     try {
-      params = hardened();
+      params = harden(trust);
+      narrowing_key = narrowing::key(params, trust, policy);
+      if (auto anchor = narrowing::find(narrowing_key)) {
+        const Trust narrow = trust.narrowed({*anchor});
+        if (narrow.anchors().size() < trust.anchors().size()) {
+          params = harden(narrow);
+          narrowed = true;
+        }
+      }
     } catch (const NetworkError& e) {
       report.outcome = Outcome::name_not_resolved;
       report.message = e.what();
@@ -151,12 +210,28 @@ struct AsyncConnect::State {
       wait = Wait::done;
       return;
     }
+    connect_with(params);
+  }
+  void connect_with(const Params& params) {
     conn = start(params);
     if (!conn) throw std::bad_alloc();
     if (PQstatus(conn) == CONNECTION_BAD) {
       report = diagnose_failure(conn, CONNECTION_NEEDED, trust, policy, deadline);
       finish_refused();
     }
+  }
+  // libpq refused the certificate with the narrowed anchors: forget them, and connect
+  // again with the whole Trust. True when it did.
+  bool widen_after_refusal() {
+    if (!narrowed) return false;
+    narrowing::forget(narrowing_key);
+    narrowed = false;
+    PQfinish(conn);
+    conn = nullptr;
+    last_status = CONNECTION_NEEDED;
+    checked_this_attempt = false;
+    connect_with(harden(trust));
+    return true;
   }
   ~State() {
     if (conn) PQfinish(conn);
@@ -170,9 +245,13 @@ struct AsyncConnect::State {
 };
 
 AsyncConnect::AsyncConnect(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy)
-    : state_(new State([&] { return hardened_params(conninfo_or_url, trust, policy); }, trust, policy)) {}
+    : state_(new State([parsed = parse_conninfo(conninfo_or_url), policy](const Trust& anchors) {
+                         return hardened_params(parsed, anchors, policy);
+                       },
+                       trust, policy)) {}
 AsyncConnect::AsyncConnect(const Params& params, const Trust& trust, const Policy& policy)
-    : state_(new State([&] { return hardened_params(params, trust, policy); }, trust, policy)) {}
+    : state_(new State([params, policy](const Trust& anchors) { return hardened_params(params, anchors, policy); },
+                       trust, policy)) {}
 AsyncConnect::AsyncConnect(AsyncConnect&& other) noexcept : state_(other.state_) { other.state_ = nullptr; }
 AsyncConnect& AsyncConnect::operator=(AsyncConnect&& other) noexcept {
   if (this != &other) {
@@ -227,6 +306,7 @@ AsyncConnect::Wait AsyncConnect::step() {
           return Wait::done;
         }
       }
+      narrowing::remember(s.narrowing_key, s.report.anchor_sha256);
       s.connected = true;
       s.done = true;
       s.wait = Wait::done;
@@ -234,6 +314,11 @@ AsyncConnect::Wait AsyncConnect::step() {
     default: {
       const bool verified = s.checked_this_attempt && s.report.ok();
       const std::string libpq_says = trimmed_error(s.conn);
+      if (!verified && s.last_status == CONNECTION_SSL_STARTUP && s.widen_after_refusal()) {
+        if (s.done) return Wait::done;
+        s.wait = Wait::write;
+        return s.wait;
+      }
       if (verified) {
         // The server proved its identity; what failed came through verified TLS.
         s.report.outcome = Outcome::connection_failed;

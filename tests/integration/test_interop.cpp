@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "interop_corpus.hpp"
@@ -190,4 +191,78 @@ TEST_CASE("Connector/C with server-certificate verification and verifull agree o
       CHECK(no_fallback.report.outcome == Outcome::name_mismatch);
     }
   }
+}
+
+namespace {
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A certificate of the test PKI (and the CA that issued it) as a case to serve.
+interop::Case pki_case(const std::string& name, const std::string& ca_file) {
+  const auto cert = testpki::load(servers::pki(name + ".pem"), servers::pki(name + ".key"));
+  interop::Case c;
+  c.name = name;
+  c.chain_pem = cert.pem();
+  c.key_pem = cert.key_pem();
+  c.anchors_pem = file_text(servers::pki(ca_file));
+  return c;
+}
+
+int certificates_in(const std::string& path) {
+  const std::string text = file_text(path);
+  int n = 0;
+  for (std::size_t at = text.find("BEGIN CERTIFICATE"); at != std::string::npos; at = text.find("BEGIN CERTIFICATE", at + 1)) ++n;
+  return n;
+}
+
+std::string conn_option(PGconn* conn, const std::string& keyword) {
+  std::string value;
+  PQconninfoOption* options = PQconninfo(conn);
+  for (PQconninfoOption* o = options; o && o->keyword; ++o)
+    if (keyword == o->keyword && o->val) value = o->val;
+  PQconninfoFree(options);
+  return value;
+}
+}  // namespace
+
+TEST_CASE("drivers get only the anchor an endpoint's chain ended at; a rotation to another anchor still connects") {
+  // A bundle of two CAs (rotation: the environment's CA and another). The server first
+  // presents a certificate of the first, then one of the second.
+  const Trust bundle = Trust::from_pem(file_text(servers::pki("ca.pem")) + file_text(servers::pki("other-ca.pem")), "bundle");
+  const auto first = pki_case("server", "ca.pem");
+  const auto second = pki_case("impostor", "other-ca.pem");  // issued by the other CA, for localhost
+  serve_from_postgres(first);
+  auto a = postgres::connect(pg_url(), bundle);
+  REQUIRE_MESSAGE(a.report.ok(), a.report.message);
+  CHECK(certificates_in(conn_option(a.conn.get(), "sslrootcert")) == 2);  // nothing known yet: the whole set
+  auto b = postgres::connect(pg_url(), bundle);
+  REQUIRE_MESSAGE(b.report.ok(), b.report.message);
+  CHECK(certificates_in(conn_option(b.conn.get(), "sslrootcert")) == 1);  // narrowed to the anchor seen
+  CHECK(b.report.anchor == "CN=verifull demo CA");
+  serve_from_postgres(second);
+  auto c = postgres::connect(pg_url(), bundle);  // libpq refuses with the narrowed anchor; the whole set verifies
+  REQUIRE_MESSAGE(c.report.ok(), c.report.message);
+  CHECK(c.report.anchor == "CN=verifull demo impostor CA");
+  // A cached anchor never widens what another Trust accepts.
+  auto narrow_trust = postgres::connect(pg_url(), servers::trust());
+  CHECK(narrow_trust.report.outcome == Outcome::untrusted_issuer);
+  serve_from_postgres(first);
+
+  // MySQL: the approved certificate's anchor only; a rotation re-probes with the whole set.
+  serve_from_mariadb(first);
+  mysql::ApprovedCache cache;
+  auto m1 = mysql::connect(mysql_url(), bundle, Policy{}, cache);
+  REQUIRE_MESSAGE(m1.report.ok(), m1.report.message);
+  const char* ca_path = nullptr;
+  REQUIRE(mysql_get_optionv(m1.conn.get(), MYSQL_OPT_SSL_CA, &ca_path) == 0);
+  REQUIRE(ca_path != nullptr);
+  CHECK(certificates_in(ca_path) == 1);
+  serve_from_mariadb(second);
+  auto m2 = mysql::connect(mysql_url(), bundle, Policy{}, cache);
+  REQUIRE_MESSAGE(m2.report.ok(), m2.report.message);
+  CHECK(m2.report.anchor == "CN=verifull demo impostor CA");
+  CHECK(cache.probes() == 2);  // one re-probe for the rotation
+  serve_from_mariadb(first);
 }
