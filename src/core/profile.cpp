@@ -4,6 +4,9 @@
 #include <openssl/core_names.h>
 
 #include <cctype>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
 
 #include "core/cert_facts.hpp"
 
@@ -285,7 +288,69 @@ bool is_valid_dns_san(const std::string& name) {
   return true;
 }
 
+namespace {
+
+// A server presents the same chain on every connection, and the profile's extension
+// decoding costs a fair share of a verification: findings are kept for recent chains,
+// keyed by the certificates' SHA-1 (OpenSSL's cached one) and confirmed with X509_cmp.
+class FindingsCache {
+ public:
+  std::optional<std::vector<ProfileFinding>> find(const std::vector<X509Ptr>& chain) {
+    const std::string k = key(chain);
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = entries_.find(k);
+    if (it == entries_.end() || !same(it->second.chain, chain)) return std::nullopt;
+    return it->second.findings;
+  }
+  void store(const std::vector<X509Ptr>& chain, const std::vector<ProfileFinding>& findings) {
+    Entry entry;
+    for (const auto& cert : chain) entry.chain.push_back(share(cert.get()));
+    entry.findings = findings;
+    const std::string k = key(chain);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (entries_.size() >= 256) entries_.clear();  // simple and bounded
+    entries_[k] = std::move(entry);
+  }
+
+ private:
+  struct Entry {
+    std::vector<X509Ptr> chain;
+    std::vector<ProfileFinding> findings;
+  };
+  static std::string key(const std::vector<X509Ptr>& chain) {
+    std::string k;
+    for (const auto& cert : chain) {
+      unsigned char sha1[EVP_MAX_MD_SIZE];
+      unsigned int len = 0;
+      X509_digest(cert.get(), EVP_sha1(), sha1, &len);
+      k.append(reinterpret_cast<char*>(sha1), len);
+    }
+    return k;
+  }
+  static bool same(const std::vector<X509Ptr>& a, const std::vector<X509Ptr>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (X509_cmp(a[i].get(), b[i].get()) != 0) return false;
+    return true;
+  }
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+std::vector<ProfileFinding> compute_profile(const std::vector<X509Ptr>& chain);
+
+}  // namespace
+
 std::vector<ProfileFinding> check_profile(const std::vector<X509Ptr>& chain) {
+  static FindingsCache cache;
+  if (auto hit = cache.find(chain)) return *hit;
+  auto findings = compute_profile(chain);
+  cache.store(chain, findings);
+  return findings;
+}
+
+namespace {
+std::vector<ProfileFinding> compute_profile(const std::vector<X509Ptr>& chain) {
   std::vector<ProfileFinding> out;
   bool constrained = false;
   for (std::size_t depth = 1; depth < chain.size(); ++depth)
@@ -309,5 +374,6 @@ std::vector<ProfileFinding> check_profile(const std::vector<X509Ptr>& chain) {
   }
   return out;
 }
+}  // namespace
 
 }  // namespace verifull::detail

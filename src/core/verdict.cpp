@@ -378,7 +378,7 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
   const std::string finding = disagreement.empty() ? result.finding : disagreement;
   if (outcome == Outcome::ok) {
     report.anchor = subject_of(result.verified.back().get());
-    report.anchor_sha256 = hex_colon(sha256(der_of(result.verified.back().get())));
+    report.anchor_sha256 = cert_info(result.verified.back().get()).sha256;  // cached per certificate
   }
 
   for (int i = 0; i < sk_X509_num(presented); ++i) report.chain.push_back(cert_info(sk_X509_value(presented, i)));

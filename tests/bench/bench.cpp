@@ -17,8 +17,18 @@
 #include <string>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <iterator>
+#include <thread>
 
 #include "core/pem.hpp"
 #include "core/verdict.hpp"
@@ -140,35 +150,68 @@ void bench_chains() {
 
 // ---- 2. trust loading --------------------------------------------------------------------
 
-void bench_trust_loading() {
+long rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  long value = 0;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      status >> value;
+      return value;
+    }
+    status.ignore(1 << 16, '\n');
+  }
+  return 0;
+}
+
+// 150 RSA-2048 roots (as cloud providers' bundles are), with `middle` (if given) in the
+// middle of them, written to `path`.
+std::string write_bundle(const std::string& path, const std::string& middle = "") {
+  static std::vector<std::string> roots;
+  if (roots.empty()) {
+    for (int i = 0; i < 150; ++i) {
+      auto spec = testpki::ca_spec("Bundle CA " + std::to_string(i));
+      spec.key = testpki::KeyKind::rsa_2048;
+      roots.push_back(testpki::make_root(spec).pem());
+    }
+  }
   std::string bundle;
-  for (int i = 0; i < 150; ++i) bundle += testpki::make_root(testpki::ca_spec("Bundle CA " + std::to_string(i))).pem();
-  const std::string path = "/tmp/verifull-bench-bundle.pem";
+  for (std::size_t i = 0; i < roots.size(); ++i) {
+    if (i == roots.size() / 2) bundle += middle;
+    bundle += roots[i];
+  }
   testpki::write_file(path, bundle);
-  auto start = Clock::now();
-  const Trust trust = Trust::from_file(path);
-  const double load_once_us = seconds_since(start) * 1e6;
+  return path;
+}
+
+void bench_trust_loading() {
+  const std::string path = write_bundle("/tmp/verifull-bench-bundle.pem");
+  std::vector<double> loads;
+  const long rss_before = rss_kib();
+  std::vector<Trust> kept;
+  for (int i = 0; i < 20; ++i) {
+    const auto start = Clock::now();
+    kept.push_back(Trust::from_file(path));
+    loads.push_back(seconds_since(start) * 1e3);
+  }
+  const double per_anchor_kib = static_cast<double>(rss_kib() - rss_before) / (20.0 * 150);
+  std::sort(loads.begin(), loads.end());
+  const Trust& trust = kept.front();
   // What libpq and Connector/C do for every connection: a new SSL_CTX reading the file.
   const auto reread = [&] {
     SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
     if (SSL_CTX_load_verify_locations(ctx, path.c_str(), nullptr) != 1) std::abort();
     SSL_CTX_free(ctx);
   };
-  const double per_conn_raw_us = 1e6 / rate(reread, 50, 3);
-  const Trust copy = trust;  // sharing a loaded Trust is a reference count
-  start = Clock::now();
-  for (int i = 0; i < 100000; ++i) {
-    const Trust shared = copy;
-    (void)shared;
-  }
-  const double per_conn_ours_us = seconds_since(start) * 1e6 / 100000;
-  std::printf("\n2. trust loading: a 150-anchor bundle (%zu anchors)\n", trust.anchors().size());
-  std::printf("   verifull loads it once: %.0f us; sharing it per connection costs %.3f us\n", load_once_us, per_conn_ours_us);
-  std::printf("   re-reading the file per connection (libpq, Connector/C): %.0f us each\n", per_conn_raw_us);
-  std::printf("   over 1000 connections: verifull %.1f ms, re-reading %.1f ms\n",
-              (load_once_us + 1000 * per_conn_ours_us) / 1000, per_conn_raw_us);
-  std::printf("   (libpq and Connector/C still read verifull's anchors file for their own check: that\n"
-              "    cost stays inside each connection below)\n");
+  const double per_conn_raw_ms = 1e3 / rate(reread, 20, 3);
+  std::printf("\n2. trust loading: a bundle of %zu RSA-2048 anchors\n", trust.anchors().size());
+  std::printf("%-44s verifull %10.2f ms     raw %10.2f ms     ratio %5.2f  target <= 5 ms %s\n",
+              "load once (median of 20) vs one driver read", loads[loads.size() / 2], per_conn_raw_ms,
+              loads[loads.size() / 2] / per_conn_raw_ms, loads[loads.size() / 2] <= 5 ? "met" : "MISSED");
+  std::printf("   memory per anchor, loaded: %.1f KiB; sharing a loaded Trust per connection: a reference count\n",
+              per_anchor_kib);
+  std::printf("   (OpenSSL 3.0 decodes each RSA key while parsing: reading this bundle costs any client %.1f ms)\n",
+              per_conn_raw_ms);
   std::remove(path.c_str());
 }
 
@@ -260,21 +303,143 @@ void bench_connects(int n) {
   connect_line("MySQL cold (probe) vs VERIFY_SERVER_CERT", stats(my_cold), stats(my_raw), 2.2);
 }
 
+// ---- 5. connects with a 150-anchor bundle -------------------------------------------------
+
+void bench_bundle_connects(int n) {
+  const Target t;
+  std::ifstream ca_in(t.ca_file);
+  const std::string ca_pem((std::istreambuf_iterator<char>(ca_in)), std::istreambuf_iterator<char>());
+  const std::string bundle = write_bundle("/tmp/verifull-bench-bundle-connect.pem", ca_pem);
+  const Trust trust = Trust::from_file(bundle);
+  Target raw = t;
+  raw.ca_file = bundle;  // the bare drivers verify against the same bundle
+  // Warm: verifull has seen each endpoint once (its anchor is known, a MySQL approval cached).
+  if (!postgres::connect(t.pg_url(), trust).report.ok()) std::abort();
+  mysql::ApprovedCache cache;
+  if (!mysql::connect(t.my_url(), trust, Policy{}, cache).report.ok()) std::abort();
+  std::vector<double> pg_raw, pg_ours, my_raw, my_ours;
+  for (int i = 0; i < n; ++i) {
+    pg_raw.push_back(time_ms([&] {
+      PGconn* c = raw.raw_pg();
+      if (PQstatus(c) != CONNECTION_OK) std::abort();
+      PQfinish(c);
+    }));
+    pg_ours.push_back(time_ms([&] {
+      if (!postgres::connect(t.pg_url(), trust).report.ok()) std::abort();
+    }));
+    my_raw.push_back(time_ms([&] { mysql_close(raw.raw_mysql()); }));
+    my_ours.push_back(time_ms([&] {
+      if (!mysql::connect(t.my_url(), trust, Policy{}, cache).report.ok()) std::abort();
+    }));
+  }
+  std::printf("\n5. warm connects with a 150-anchor bundle (the right CA in the middle; %d each, interleaved)\n", n);
+  connect_line("PostgreSQL vs libpq verify-full, same bundle", stats(pg_ours), stats(pg_raw), 0.5);
+  connect_line("MySQL vs VERIFY_SERVER_CERT, same bundle", stats(my_ours), stats(my_raw), 0.3);
+  std::remove(bundle.c_str());
+}
+
+// ---- 6. fleet check ---------------------------------------------------------------------------
+
+// `count` PostgreSQL-speaking TLS endpoints on 127.0.0.1 (one listening port each),
+// served by two threads: SSLRequest, 'S', the handshake with the test server's
+// certificate, then the connection is dropped (the probe hangs up first).
+class FleetServers {
+ public:
+  FleetServers(int count, const testpki::Cert& cert) : cert_(cert) {
+    ctx_ = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_use_certificate(ctx_, cert_.cert.get());
+    SSL_CTX_use_PrivateKey(ctx_, cert_.key.get());
+    epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    for (int i = 0; i < count; ++i) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      socklen_t len = sizeof addr;
+      if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd, 64) != 0) std::abort();
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+      ports_.push_back(ntohs(addr.sin_port));
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.fd = fd;
+      epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
+      listeners_.push_back(fd);
+    }
+    for (int w = 0; w < 2; ++w) workers_.emplace_back([this] { serve(); });
+  }
+  ~FleetServers() {
+    stop_ = true;
+    for (auto& w : workers_) w.join();
+    for (int fd : listeners_) ::close(fd);
+    ::close(epoll_);
+    SSL_CTX_free(ctx_);
+  }
+  const std::vector<std::uint16_t>& ports() const { return ports_; }
+
+ private:
+  void serve() {
+    epoll_event events[16];
+    while (!stop_) {
+      const int n = epoll_wait(epoll_, events, 16, 50);
+      for (int i = 0; i < n; ++i) {
+        const int client = ::accept4(events[i].data.fd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client < 0) continue;
+        timeval tv{5, 0};
+        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        char request[8];
+        if (::recv(client, request, sizeof request, MSG_WAITALL) == 8 && ::send(client, "S", 1, MSG_NOSIGNAL) == 1) {
+          SSL* ssl = SSL_new(ctx_);
+          SSL_set_fd(ssl, client);
+          if (SSL_accept(ssl) == 1) {
+            char buf[64];
+            SSL_read(ssl, buf, sizeof buf);  // until the probe hangs up
+          }
+          SSL_free(ssl);
+        }
+        ::close(client);
+      }
+    }
+  }
+  testpki::Cert cert_;
+  SSL_CTX* ctx_;
+  int epoll_;
+  std::vector<int> listeners_;
+  std::vector<std::uint16_t> ports_;
+  std::vector<std::thread> workers_;
+  std::atomic<bool> stop_{false};
+};
+
+void bench_fleet(const std::string& cli) {
+  const Target t;
+  const auto cert = testpki::load(t.pki + "/server.pem", t.pki + "/server.key");
+  FleetServers fleet(1000, cert);
+  const std::string list = "/tmp/verifull-bench-fleet.txt";
+  std::string urls;
+  for (auto port : fleet.ports()) urls += "postgres://localhost:" + std::to_string(port) + "\n";
+  testpki::write_file(list, urls);
+  const auto start = Clock::now();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execl(cli.c_str(), cli.c_str(), "check", "--from", list.c_str(), "--ca", t.ca_file.c_str(), "--json",
+          "--parallel", "32", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  const double seconds = seconds_since(start);
+  std::remove(list.c_str());
+  std::printf("\n6. fleet check: verifull check --from (1000 TLS endpoints on loopback, --parallel 32)\n");
+  std::printf("%-44s %.2f s, %.0f endpoints/s, peak memory %.1f MiB, exit %d  target < 10 s %s\n",
+              "1000 endpoints", seconds, 1000 / seconds, usage.ru_maxrss / 1024.0, WEXITSTATUS(status),
+              seconds < 10 && WEXITSTATUS(status) == 0 ? "met" : "MISSED");
+}
+
 // ---- 4. memory -----------------------------------------------------------------------------
 
-long rss_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string key;
-  long value = 0;
-  while (status >> key) {
-    if (key == "VmRSS:") {
-      status >> value;
-      return value;
-    }
-    status.ignore(1 << 16, '\n');
-  }
-  return 0;
-}
 
 // Runs `open_n` in a child process and returns its resident-memory growth per
 // connection, so neither side inherits memory the other freed.
@@ -340,5 +505,7 @@ int main(int argc, char** argv) {
   bench_trust_loading();
   bench_connects(connects);
   bench_memory(40);
+  bench_bundle_connects(connects / 2);
+  bench_fleet(env("VERIFULL_CLI"));
   return 0;
 }
