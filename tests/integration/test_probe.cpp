@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <sstream>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "fake_server.hpp"
@@ -271,4 +273,42 @@ TEST_CASE("verifull show prints the presented chain as PEM, trusting nothing") {
   CHECK(r.out.find("NOT VERIFIED") != std::string::npos);
   auto plain = testcli::verifull({"show", "postgres://localhost:" + servers::pg_plain_port()});
   CHECK(plain.exit_code == 1);
+}
+
+TEST_CASE("fleet check from a file: real servers, a plaintext one and an impostor, JSON Lines and a summary") {
+  const auto impostor = servers::cert("impostor");
+  fakes::FakeServer fake([impostor](fakes::Conn& c) {
+    if (fakes::pg_expect_ssl_request(c)) {
+      c.write("S");
+      if (c.start_tls(impostor)) c.drain(300);
+    }
+  });
+  const std::string list = servers::env("VERIFULL_SERVERS_DIR") + "/fleet.txt";
+  testpki::write_file(list, "# the environment's endpoints\n"
+                            "postgres://localhost:" + servers::pg_port() + "\n"
+                            "mysql://localhost:" + servers::mysql_port() + "\n"
+                            "\n"
+                            "postgres://localhost:" + servers::pg_plain_port() + "\n"
+                            "postgres://localhost:" + std::to_string(fake.port()) + "\n"
+                            "postgres://127.0.0.1:1\n");
+  auto json = testcli::verifull({"check", "--from", list, "--ca", servers::pki("ca.pem"), "--json", "--parallel", "2",
+                                 "--timeout", "5", "--warn-days", "400"});
+  CHECK(json.exit_code == 3);  // the highest: the closed port
+  std::istringstream lines(json.out);
+  std::vector<nlohmann::json> objects;
+  for (std::string line; std::getline(lines, line);) objects.push_back(nlohmann::json::parse(line));
+  REQUIRE(objects.size() == 5);  // in the file's order
+  CHECK(objects[0]["outcome"] == "ok");
+  CHECK(objects[1]["outcome"] == "ok");
+  CHECK(objects[2]["outcome"] == "tls_unavailable");
+  CHECK(objects[3]["outcome"] == "untrusted_issuer");
+  CHECK(objects[4]["outcome"] == "connection_refused");
+  // The summary goes to standard error with --json; the test certificates (a year) expire
+  // within 400 days.
+  CHECK(json.err.find("5 endpoints: 2 ok, 2 refused, 1 unreachable; 3 with a certificate expiring within 400 days") !=
+        std::string::npos);
+  auto text = testcli::verifull({"check", "--from", list, "--ca", servers::pki("ca.pem"), "--timeout", "5"});
+  CHECK(text.out.find("5 endpoints: 2 ok, 2 refused, 1 unreachable; 0 with a certificate expiring within 30 days") !=
+        std::string::npos);
+  CHECK(fake.received().find("verifull") == std::string::npos);  // a probe sends no credential
 }
