@@ -23,7 +23,7 @@ namespace verifull::detail {
 
 struct BotanAnchors {
   Botan::Certificate_Store_In_Memory store;
-  std::vector<std::pair<Botan::X509_Certificate, X509*>> pairs;  // Botan's view -> TrustData's X509
+  std::vector<std::pair<Botan::X509_Certificate, const Anchor*>> pairs;  // Botan's view -> TrustData's anchor
 };
 
 namespace {
@@ -40,10 +40,12 @@ Botan::X509_Certificate to_botan(const X509* cert) {
 // path only contains certificates it was given (the chain or the anchors), so this
 // finds it; parsing DER again with d2i_X509 costs more than Botan's whole validation.
 using Pairs = std::vector<std::pair<Botan::X509_Certificate, X509*>>;
-X509Ptr to_openssl(const Botan::X509_Certificate& cert, const Pairs& given, const Pairs& anchors) {
-  for (const Pairs* list : {&given, &anchors})
-    for (const auto& [botan, openssl] : *list)
-      if (botan == cert) return share(openssl);
+using AnchorPairs = std::vector<std::pair<Botan::X509_Certificate, const Anchor*>>;
+X509Ptr to_openssl(const Botan::X509_Certificate& cert, const Pairs& given, const AnchorPairs& anchors) {
+  for (const auto& [botan, openssl] : given)
+    if (botan == cert) return share(openssl);
+  for (const auto& [botan, anchor] : anchors)
+    if (botan == cert && anchor->cert()) return share(const_cast<X509*>(anchor->cert()));
   const auto der = cert.BER_encode();
   const unsigned char* p = der.data();
   return X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
@@ -52,8 +54,9 @@ X509Ptr to_openssl(const Botan::X509_Certificate& cert, const Pairs& given, cons
 const BotanAnchors& anchors_of(const TrustData& trust) {
   std::call_once(trust.botan_once, [&] {
     auto anchors = std::make_shared<BotanAnchors>();
-    for (const auto& cert : trust.anchors) {
-      anchors->pairs.emplace_back(to_botan(cert.get()), cert.get());
+    for (const auto& anchor : trust.anchors) {
+      const auto& der = anchor->der();
+      anchors->pairs.emplace_back(Botan::X509_Certificate(std::vector<uint8_t>(der.begin(), der.end())), anchor.get());
       anchors->store.add_certificate(anchors->pairs.back().first);
     }
     trust.botan_anchors = anchors;
@@ -132,7 +135,7 @@ bool may_have_issued(const Botan::X509_Certificate& issuer, const Botan::X509_Ce
 
 struct PathSearch {
   const Pairs& given;  // [0] is the leaf
-  const Pairs& anchors;
+  const AnchorPairs& anchors;
   int max_intermediates;
   std::vector<std::vector<std::size_t>> complete;  // indices into `given`, leaf first
   std::vector<std::size_t> longest;
@@ -162,7 +165,8 @@ struct PathSearch {
 
 // The paths to try, best first; when none reaches an anchor, the longest partial one,
 // so Botan's refusal names the certificate whose issuer is missing.
-std::vector<std::vector<std::size_t>> candidate_paths(const Pairs& given, const Pairs& anchors, int max_intermediates) {
+std::vector<std::vector<std::size_t>> candidate_paths(const Pairs& given, const AnchorPairs& anchors,
+                                                      int max_intermediates) {
   PathSearch search{given, anchors, max_intermediates, {}, {}, 0};
   std::vector<std::size_t> path = {0};
   search.extend(path);

@@ -61,7 +61,7 @@ void configure(X509_VERIFY_PARAM* param, const ChainInput& input, bool strict) {
 EngineResult run_openssl(const ChainInput& input, const TrustData& trust, bool strict) {
   EngineResult result;
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!ctx || X509_STORE_CTX_init(ctx.get(), trust.store.get(), input.leaf, input.untrusted) != 1) {
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), trust.store_for(input.leaf, input.untrusted), input.leaf, input.untrusted) != 1) {
     result.detail = "could not set up an OpenSSL verification context";
     return result;
   }

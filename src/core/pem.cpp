@@ -129,8 +129,8 @@ std::vector<PemBlock> scan_pem(std::string_view text, const std::string& source)
   return blocks;
 }
 
-std::vector<ParsedCert> parse_certificates(std::string_view text, const std::string& source,
-                                           const std::string& what) {
+std::vector<PemBlock> certificate_blocks(std::string_view text, const std::string& source,
+                                         const std::string& what) {
   auto blocks = scan_pem(text, source);
   // Refuse key material before anything else, so the message is about the key.
   for (const auto& block : blocks) {
@@ -145,18 +145,28 @@ std::vector<ParsedCert> parse_certificates(std::string_view text, const std::str
     throw InputError(source + (text.empty() ? " is empty" : " contains no PEM certificate") +
                      "; expected " + what + " as \"-----BEGIN CERTIFICATE-----\" blocks");
   }
-  std::vector<ParsedCert> certs;
   for (const auto& block : blocks) {
     if (block.label != "CERTIFICATE") {
       throw InputError(source + " has a \"" + block.label + "\" PEM block at line " +
                        std::to_string(block.line) + "; " + what + " must be CERTIFICATE blocks");
     }
+  }
+  return blocks;
+}
+
+std::string not_a_certificate(const std::string& source, int line) {
+  return "the CERTIFICATE block at " + where(source, line) +
+         " is not a valid X.509 certificate (DER does not parse completely)";
+}
+
+std::vector<ParsedCert> parse_certificates(std::string_view text, const std::string& source,
+                                           const std::string& what) {
+  std::vector<ParsedCert> certs;
+  for (const auto& block : certificate_blocks(text, source, what)) {
     const auto* p = reinterpret_cast<const unsigned char*>(block.der.data());
     X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(block.der.size())));
-    if (!cert || p != reinterpret_cast<const unsigned char*>(block.der.data()) + block.der.size()) {
-      throw InputError("the CERTIFICATE block at " + where(source, block.line) +
-                       " is not a valid X.509 certificate (DER does not parse completely)");
-    }
+    if (!cert || p != reinterpret_cast<const unsigned char*>(block.der.data()) + block.der.size())
+      throw InputError(not_a_certificate(source, block.line));
     certs.push_back({std::move(cert), block.line});
   }
   return certs;

@@ -21,6 +21,14 @@ struct PemBlock {
 // base64, or binary input.
 std::vector<PemBlock> scan_pem(std::string_view text, const std::string& source);
 
+// The blocks of `text` when every one is a CERTIFICATE (at least one; a private key is
+// refused by name); the DER inside is not checked yet.
+std::vector<PemBlock> certificate_blocks(std::string_view text, const std::string& source,
+                                         const std::string& what);
+
+// The message for a CERTIFICATE block whose DER is not a complete X.509 certificate.
+std::string not_a_certificate(const std::string& source, int line);
+
 struct ParsedCert {
   X509Ptr cert;
   int line = 0;

@@ -22,26 +22,17 @@ namespace verifull {
 inline namespace v0 {
 namespace {
 
-using detail::X509Ptr;
+using detail::AnchorPtr;
 
-// An anchor is a CA certificate (basicConstraints CA:TRUE) or a self-signed certificate:
-// a v1 root, or a server's self-signed certificate trusted as itself (a common database
-// setup: sslrootcert=server.crt), which verifies only the server that presents it. A
-// server certificate issued by a CA is refused: that is the classic mistake of passing
-// the server's certificate instead of its CA, and it could never verify anything.
-void refuse_non_ca(const X509* cert, int line, const std::string& source) {
-  if (X509_check_ca(const_cast<X509*>(cert)) == 1 || detail::is_self_signed(cert)) return;
-  throw InputError("the certificate at " + source + " line " + std::to_string(line) + " (" +
-                   detail::subject_of(cert) +
-                   ") is not a CA certificate (basicConstraints CA:TRUE is missing) and not "
-                   "self-signed, so it cannot be a trust anchor; pass the CA that issued the "
-                   "server's certificate, not the server's certificate itself");
-}
-
-AnchorInfo describe(const X509* cert) {
+AnchorInfo describe(const detail::Anchor& anchor, const std::string& source) {
+  const X509* cert = anchor.cert();
+  if (!cert) {
+    throw InputError("the certificate at " + source + " line " + std::to_string(anchor.line()) +
+                     " passed the structure check but OpenSSL cannot parse it; it trusts nothing");
+  }
   AnchorInfo info;
   info.subject = detail::subject_of(cert);
-  info.sha256 = detail::hex_colon(detail::sha256(detail::der_of(cert)));
+  info.sha256 = anchor.sha256();
   info.spki_sha256 = detail::spki_pin(cert);
   info.not_before = detail::rfc3339(X509_get0_notBefore(cert));
   info.not_after = detail::rfc3339(X509_get0_notAfter(cert));
@@ -51,23 +42,15 @@ AnchorInfo describe(const X509* cert) {
   return info;
 }
 
-// Orders certificates by OpenSSL's cached SHA-1 of their encoding (X509_cmp).
-struct SameCertificate {
-  bool operator()(const X509* a, const X509* b) const { return X509_cmp(a, b) < 0; }
-};
-
-std::shared_ptr<detail::TrustData> build(std::vector<X509Ptr> certs, std::string source) {
+// One anchor per distinct certificate (a bundle may hold the same CA twice).
+std::shared_ptr<detail::TrustData> build(const std::vector<AnchorPtr>& anchors, std::string source) {
   auto data = std::make_shared<detail::TrustData>();
   data->source = std::move(source);
   data->store.reset(X509_STORE_new());
   if (!data->store) throw std::bad_alloc();
-  std::set<const X509*, SameCertificate> seen;
-  for (auto& cert : certs) {
-    if (!seen.insert(cert.get()).second) continue;  // the same CA twice in a bundle
-    if (X509_STORE_add_cert(data->store.get(), cert.get()) != 1)
-      throw InputError("could not add anchor " + detail::subject_of(cert.get()) + " to the trust store");
-    data->anchors.push_back(std::move(cert));
-  }
+  std::set<std::string_view> seen;
+  for (const auto& anchor : anchors)
+    if (seen.insert(anchor->der()).second) data->anchors.push_back(anchor);
   return data;
 }
 
@@ -93,13 +76,7 @@ Trust Trust::from_pem(std::string_view pem, const std::string& source_name) {
                      std::to_string(max_input_bytes / (1024 * 1024)) +
                      " MiB; that is not a CA bundle");
   }
-  auto parsed = detail::parse_certificates(pem, source_name, "trust anchors");
-  std::vector<X509Ptr> certs;
-  for (auto& p : parsed) {
-    refuse_non_ca(p.cert.get(), p.line, source_name);
-    certs.push_back(std::move(p.cert));
-  }
-  return Trust(build(std::move(certs), source_name));
+  return Trust(build(detail::load_anchors(pem, source_name), source_name));
 }
 
 std::string read_input_file(const std::string& path, const std::string& what) {
@@ -158,13 +135,13 @@ Trust Trust::from_spec(const std::string& spec) {
 Trust Trust::combine(const std::vector<Trust>& parts) {
   if (parts.empty()) throw InputError("no trust anchors given");
   if (parts.size() == 1) return parts.front();
-  std::vector<X509Ptr> certs;
+  std::vector<AnchorPtr> anchors;
   std::string source;
   for (const auto& part : parts) {
-    for (const auto& cert : part.data_->anchors) certs.push_back(detail::share(cert.get()));
+    anchors.insert(anchors.end(), part.data_->anchors.begin(), part.data_->anchors.end());
     source += (source.empty() ? "" : " + ") + part.data_->source;
   }
-  return Trust(build(std::move(certs), source));
+  return Trust(build(anchors, source));
 }
 
 std::string Trust::anchors_file() const {
@@ -182,13 +159,12 @@ const std::string& Trust::source() const { return data_->source; }
 std::string Trust::pem() const { return data_->pem(); }
 
 Trust Trust::narrowed(const std::vector<std::string>& anchor_sha256s) const {
-  std::vector<X509Ptr> kept;
-  const auto& info = data_->info();
-  for (std::size_t i = 0; i < info.size(); ++i)
+  std::vector<AnchorPtr> kept;
+  for (const auto& anchor : data_->anchors)
     for (const auto& wanted : anchor_sha256s)
-      if (info[i].sha256 == wanted) kept.push_back(detail::share(data_->anchors[i].get()));
+      if (anchor->sha256() == wanted) kept.push_back(anchor);
   if (kept.empty() || kept.size() == data_->anchors.size()) return *this;
-  return Trust(build(std::move(kept), data_->source + " (narrowed)"));
+  return Trust(build(kept, data_->source + " (narrowed)"));
 }
 
 std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
@@ -196,9 +172,12 @@ std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
   const auto issuer_in_bundle = [this](const AnchorInfo& a) {
     const X509* cert = nullptr;
     for (std::size_t i = 0; i < data_->info().size(); ++i)
-      if (&data_->info()[i] == &a) cert = data_->anchors[i].get();
-    for (const auto& other : data_->anchors)
-      if (other.get() != cert && X509_check_issued(other.get(), const_cast<X509*>(cert)) == X509_V_OK) return true;
+      if (&data_->info()[i] == &a) cert = data_->anchors[i]->cert();
+    for (const auto& other : data_->anchors) {
+      const X509* issuer = other->cert();
+      if (issuer && issuer != cert && X509_check_issued(const_cast<X509*>(issuer), const_cast<X509*>(cert)) == X509_V_OK)
+        return true;
+    }
     return false;
   };
   constexpr std::int64_t kThirtyDays = 30 * 24 * 3600;
@@ -225,7 +204,7 @@ std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
 namespace detail {
 const std::string& TrustData::pem() const {
   std::call_once(pem_once, [this] {
-    for (const auto& cert : anchors) pem_ += pem_of(cert.get());
+    for (const auto& anchor : anchors) pem_ += pem_from_der(anchor->der());
   });
   return pem_;
 }
@@ -238,9 +217,16 @@ const std::string& trust_identity(const Trust& trust) {
 
 const std::vector<AnchorInfo>& TrustData::info() const {
   std::call_once(info_once, [this] {
-    for (const auto& cert : anchors) info_.push_back(v0::describe(cert.get()));
+    std::vector<AnchorInfo> described;  // assigned whole: a throw leaves nothing half made
+    for (const auto& anchor : anchors) described.push_back(v0::describe(*anchor, source));
+    info_ = std::move(described);
   });
   return info_;
+}
+
+X509_STORE* TrustData::store_for(const X509* leaf, const STACK_OF(X509) * untrusted) const {
+  add_anchors_for_chain(store.get(), anchors, leaf, untrusted);
+  return store.get();
 }
 }  // namespace detail
 

@@ -1,4 +1,4 @@
-// The inside of a Trust: parsed anchors and the OpenSSL store built from them once.
+// The inside of a Trust: its anchors (anchor.hpp) and the OpenSSL store they go into.
 #pragma once
 
 #include <memory>
@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/anchor.hpp"
 #include "core/openssl_types.hpp"
 #include "verifull/trust.hpp"
 
@@ -14,16 +15,18 @@ namespace verifull::detail {
 struct BotanAnchors;  // the Botan engine's view of the anchors, built on first use
 
 struct TrustData {
-  std::vector<X509Ptr> anchors;
+  std::vector<AnchorPtr> anchors;  // shared with the Trusts combined from or narrowed to this one
   // Descriptions (fingerprints, names, dates, self-signed) of `anchors`, in the same
   // order, made on first use: loading a 150-anchor bundle must stay cheap, and most
   // callers only verify.
   const std::vector<AnchorInfo>& info() const;
   mutable std::once_flag info_once;
   mutable std::vector<AnchorInfo> info_;
-  // Only these anchors: never the system store, never a default path. Read-only after
-  // construction, so verifications on many threads may share it.
+  // Only these anchors: never the system store, never a default path. Starts empty;
+  // store_for() adds the anchors a chain may end at before OpenSSL verifies it (adding
+  // is locked inside OpenSSL, so verifications on many threads may share the store).
   X509StorePtr store;
+  X509_STORE* store_for(const X509* leaf, const STACK_OF(X509) * untrusted) const;
   std::string source;
 
   // The anchors as one PEM text and its driver file (driver_files.hpp), made once; the

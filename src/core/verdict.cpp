@@ -126,9 +126,11 @@ std::string failing_subject(const Facts& f) { return subject_of(failing_cert(f))
 // CA"; the message must say that the keys differ.
 const X509* same_name_other_key(const Facts& f, const X509* cert) {
   for (const auto& anchor : f.trust.anchors) {
-    if (X509_NAME_cmp(X509_get_subject_name(anchor.get()), X509_get_issuer_name(cert)) != 0) continue;
-    EVP_PKEY* key = X509_get0_pubkey(anchor.get());
-    if (!key || X509_verify(const_cast<X509*>(cert), key) != 1) return anchor.get();
+    if (X509_NAME_cmp(anchor->subject(), X509_get_issuer_name(cert)) != 0) continue;
+    const X509* namesake = anchor->cert();
+    if (!namesake) continue;
+    EVP_PKEY* key = X509_get0_pubkey(namesake);
+    if (!key || X509_verify(const_cast<X509*>(cert), key) != 1) return namesake;
   }
   return nullptr;
 }

@@ -18,6 +18,7 @@
 #include "core/deadline.hpp"
 #include "core/driver_files.hpp"
 #include "core/tls_strength.hpp"
+#include "core/trust_data.hpp"
 #include "core/peer_name.hpp"
 #include "mysql/cache.hpp"
 #include "verifull/audit.hpp"
@@ -50,8 +51,7 @@ std::string cache_key(const Endpoint& ep, const Trust& trust, const Policy& poli
                     profile_name(policy.profile) + "|" + (policy.allow_cn_fallback ? "cn" : "san") + "|" +
                     (policy.verification_time ? std::to_string(*policy.verification_time) : "now") + "|" +
                     std::to_string(policy.max_intermediates.value_or(max_chain_intermediates)) + "|";
-  for (const auto& a : trust.anchors()) key += a.sha256 + ",";
-  key += "|";
+  key += detail::trust_identity(trust) + "|";
   for (const auto& p : policy.pins) key += p + ",";
   return key;
 }

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <fstream>
 #include <functional>
+#include <thread>
 
 #include "test_pki.hpp"
 #include "verifull/verifull.hpp"
@@ -205,4 +206,80 @@ TEST_CASE("expiry warnings are computed without overflow at any time") {
   CHECK(t.warnings(INT64_MIN).empty());
   REQUIRE(t.warnings(INT64_MAX).size() == 1);
   CHECK(contains(t.warnings(INT64_MAX)[0], "expired"));
+}
+
+// Loading only screens the anchors; the OpenSSL engine's store gets the ones a chain
+// can end at when that chain is verified (src/core/anchor.hpp). These cases would fail
+// if it got too few.
+namespace {
+
+std::string many_roots(int count, const std::string& prefix) {
+  std::string pem;
+  for (int i = 0; i < count; ++i) pem += testpki::make_root(testpki::ca_spec(prefix + std::to_string(i))).pem();
+  return pem;
+}
+
+Report verify_with(const testpki::Cert& leaf, const std::string& extra, const Trust& trust, Engine engine) {
+  Policy policy;
+  policy.host = "db.example.com";
+  policy.engine = engine;
+  return verify_pem(leaf.pem(), extra, trust, policy);
+}
+
+}  // namespace
+
+TEST_CASE("a chain ending at an anchor that another anchor issued verifies, up to the root") {
+  // The provider's intermediate and root are both in the bundle, far apart; the server
+  // sends its leaf only. Chain building must find the intermediate, then its root.
+  const auto root = testpki::make_root(testpki::ca_spec("Lazy Root"));
+  const auto intermediate = testpki::issue(root, testpki::ca_spec("Lazy Intermediate"));
+  const auto leaf = testpki::issue(intermediate, testpki::leaf_spec("db", {"db.example.com"}));
+  const auto trust = Trust::from_pem(intermediate.pem() + many_roots(20, "Filler ") + root.pem());
+  for (Engine engine : {Engine::openssl, Engine::botan, Engine::both}) {
+    const auto report = verify_with(leaf, "", trust, engine);
+    CHECK_MESSAGE(report.ok(), report.message);
+    // OpenSSL trusts a chain that ends at a self-signed root; Botan stops at the first
+    // anchor. Either way an anchor of this bundle, never the filler.
+    CHECK((report.anchor == "CN=Lazy Root" || report.anchor == "CN=Lazy Intermediate"));
+  }
+}
+
+TEST_CASE("anchors sharing a name (a CA re-created with a new key) each verify their own chains") {
+  const auto old_ca = testpki::make_root(testpki::ca_spec("Same Name CA"));
+  const auto new_ca = testpki::make_root(testpki::ca_spec("Same Name CA"));
+  const auto old_leaf = testpki::issue(old_ca, testpki::leaf_spec("db", {"db.example.com"}));
+  const auto new_leaf = testpki::issue(new_ca, testpki::leaf_spec("db", {"db.example.com"}));
+  const auto trust = Trust::from_pem(old_ca.pem() + many_roots(5, "Other ") + new_ca.pem());
+  for (Engine engine : {Engine::openssl, Engine::botan}) {
+    // The newer anchor first: the store must hold both once the first chain is seen.
+    CHECK(verify_with(new_leaf, "", trust, engine).ok());
+    CHECK(verify_with(old_leaf, "", trust, engine).ok());
+  }
+  // With only the old one, the new leaf is refused, and the message says the keys differ.
+  const auto report = verify_with(new_leaf, "", Trust::from_pem(old_ca.pem()), Engine::openssl);
+  CHECK(report.outcome == Outcome::untrusted_issuer);
+  CHECK(contains(report.message, "different key"));
+}
+
+TEST_CASE("threads verifying with one freshly loaded bundle all get the same answers") {
+  const auto root = testpki::make_root(testpki::ca_spec("Threaded Root"));
+  const auto leaf = testpki::issue(root, testpki::leaf_spec("db", {"db.example.com"}));
+  const auto stranger = testpki::issue(testpki::make_root(testpki::ca_spec("Stranger")),
+                                       testpki::leaf_spec("db", {"db.example.com"}));
+  const auto trust = Trust::from_pem(many_roots(10, "Crowd ") + root.pem() + many_roots(10, "More "));
+  std::vector<std::thread> threads;
+  std::vector<int> good(8, 0), refused(8, 0);
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        good[t] += verify_with(leaf, "", trust, Engine::openssl).ok() ? 1 : 0;
+        refused[t] += verify_with(stranger, "", trust, Engine::openssl).ok() ? 0 : 1;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < 8; ++t) {
+    CHECK(good[t] == 20);
+    CHECK(refused[t] == 20);
+  }
 }

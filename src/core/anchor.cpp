@@ -1,0 +1,205 @@
+#include "core/anchor.hpp"
+
+#include <openssl/asn1t.h>
+
+#include "core/cert_facts.hpp"
+#include "core/pem.hpp"
+#include "verifull/errors.hpp"
+
+namespace verifull::detail {
+namespace {
+
+// ---- the screen: an X.509 certificate read without decoding its public key ----------
+//
+// RFC 5280's Certificate with OpenSSL's own templates for every field (X509_NAME,
+// X509_VAL, X509_ALGOR, X509_EXTENSION), except that subjectPublicKeyInfo stays an
+// algorithm and a BIT STRING. So a certificate passes this screen exactly when
+// OpenSSL's d2i_X509 reads the same structure, without the provider key decoding.
+
+struct ScreenedKeyInfo {
+  X509_ALGOR* algorithm;
+  ASN1_BIT_STRING* key;
+};
+
+struct ScreenedTbs {
+  ASN1_INTEGER* version;
+  ASN1_INTEGER* serial;
+  X509_ALGOR* signature;
+  X509_NAME* issuer;
+  X509_VAL* validity;
+  X509_NAME* subject;
+  ScreenedKeyInfo* key_info;
+  ASN1_BIT_STRING* issuer_uid;
+  ASN1_BIT_STRING* subject_uid;
+  STACK_OF(X509_EXTENSION) * extensions;
+};
+
+struct ScreenedCert {
+  ScreenedTbs* tbs;
+  X509_ALGOR* signature_algorithm;
+  ASN1_BIT_STRING* signature;
+};
+
+ASN1_SEQUENCE(ScreenedKeyInfo) = {
+    ASN1_SIMPLE(ScreenedKeyInfo, algorithm, X509_ALGOR),
+    ASN1_SIMPLE(ScreenedKeyInfo, key, ASN1_BIT_STRING),
+} ASN1_SEQUENCE_END(ScreenedKeyInfo)
+
+ASN1_SEQUENCE(ScreenedTbs) = {
+    ASN1_EXP_OPT(ScreenedTbs, version, ASN1_INTEGER, 0),
+    ASN1_SIMPLE(ScreenedTbs, serial, ASN1_INTEGER),
+    ASN1_SIMPLE(ScreenedTbs, signature, X509_ALGOR),
+    ASN1_SIMPLE(ScreenedTbs, issuer, X509_NAME),
+    ASN1_SIMPLE(ScreenedTbs, validity, X509_VAL),
+    ASN1_SIMPLE(ScreenedTbs, subject, X509_NAME),
+    ASN1_SIMPLE(ScreenedTbs, key_info, ScreenedKeyInfo),
+    ASN1_IMP_OPT(ScreenedTbs, issuer_uid, ASN1_BIT_STRING, 1),
+    ASN1_IMP_OPT(ScreenedTbs, subject_uid, ASN1_BIT_STRING, 2),
+    ASN1_EXP_SEQUENCE_OF_OPT(ScreenedTbs, extensions, X509_EXTENSION, 3),
+} ASN1_SEQUENCE_END(ScreenedTbs)
+
+ASN1_SEQUENCE(ScreenedCert) = {
+    ASN1_SIMPLE(ScreenedCert, tbs, ScreenedTbs),
+    ASN1_SIMPLE(ScreenedCert, signature_algorithm, X509_ALGOR),
+    ASN1_SIMPLE(ScreenedCert, signature, ASN1_BIT_STRING),
+} ASN1_SEQUENCE_END(ScreenedCert)
+
+struct FreeScreened {
+  void operator()(ScreenedCert* cert) const {
+    ASN1_item_free(reinterpret_cast<ASN1_VALUE*>(cert), ASN1_ITEM_rptr(ScreenedCert));
+  }
+};
+using ScreenedPtr = std::unique_ptr<ScreenedCert, FreeScreened>;
+
+// The whole of `der` as one certificate, or nullptr.
+ScreenedPtr screen(const std::string& der) {
+  const auto* begin = reinterpret_cast<const unsigned char*>(der.data());
+  const unsigned char* p = begin;
+  ScreenedPtr cert(reinterpret_cast<ScreenedCert*>(
+      ASN1_item_d2i(nullptr, &p, static_cast<long>(der.size()), ASN1_ITEM_rptr(ScreenedCert))));
+  if (cert && p != begin + der.size()) return nullptr;
+  return cert;
+}
+
+template <typename T, void (*Free)(T*)>
+using Owned = std::unique_ptr<T, OpenSslDeleter<T, Free>>;
+
+// True when the extensions make the certificate a CA exactly as X509_check_ca() == 1
+// does: basicConstraints with cA TRUE, a keyUsage (if any) that allows keyCertSign, and
+// every extension once and well-formed where it matters here. Anything else is decided
+// by the full parse (self-signed certificates, v1 roots, odd encodings).
+bool clearly_a_ca(const STACK_OF(X509_EXTENSION) * extensions) {
+  const int count = sk_X509_EXTENSION_num(extensions);
+  for (int i = 0; i < count; ++i) {
+    const ASN1_OBJECT* oid = X509_EXTENSION_get_object(sk_X509_EXTENSION_value(extensions, i));
+    if (X509v3_get_ext_by_OBJ(extensions, oid, i) >= 0) return false;  // OpenSSL marks duplicates invalid
+  }
+  int critical = 0;
+  Owned<BASIC_CONSTRAINTS, BASIC_CONSTRAINTS_free> constraints(static_cast<BASIC_CONSTRAINTS*>(
+      X509V3_get_d2i(extensions, NID_basic_constraints, &critical, nullptr)));
+  if (!constraints || !constraints->ca) return false;
+  if (constraints->pathlen && ASN1_INTEGER_get(constraints->pathlen) < 0) return false;
+  Owned<ASN1_BIT_STRING, ASN1_BIT_STRING_free> usage(
+      static_cast<ASN1_BIT_STRING*>(X509V3_get_d2i(extensions, NID_key_usage, &critical, nullptr)));
+  if (!usage) return critical == -1;  // -1: absent; otherwise malformed
+  constexpr int kKeyCertSignBit = 5;
+  return ASN1_BIT_STRING_get_bit(usage.get(), kKeyCertSignBit) == 1;
+}
+
+// An anchor is a CA certificate (basicConstraints CA:TRUE) or a self-signed certificate:
+// a v1 root, or a server's self-signed certificate trusted as itself (a common database
+// setup: sslrootcert=server.crt), which verifies only the server that presents it. A
+// server certificate issued by a CA is refused: that is the classic mistake of passing
+// the server's certificate instead of its CA, and it could never verify anything.
+void refuse_non_ca(const X509* cert, int line, const std::string& source) {
+  if (X509_check_ca(const_cast<X509*>(cert)) == 1 || is_self_signed(cert)) return;
+  throw InputError("the certificate at " + source + " line " + std::to_string(line) + " (" + subject_of(cert) +
+                   ") is not a CA certificate (basicConstraints CA:TRUE is missing) and not "
+                   "self-signed, so it cannot be a trust anchor; pass the CA that issued the "
+                   "server's certificate, not the server's certificate itself");
+}
+
+X509NamePtr copy_name(const X509_NAME* name) {
+  X509NamePtr copy(X509_NAME_dup(name));
+  if (!copy) throw std::bad_alloc();
+  return copy;
+}
+
+}  // namespace
+
+Anchor::Anchor(std::string der, int line, X509NamePtr subject, X509Ptr parsed)
+    : der_(std::move(der)), line_(line), subject_(std::move(subject)) {
+  if (parsed) {
+    cert_ = std::move(parsed);
+    std::call_once(cert_once_, [] {});
+  }
+}
+
+const std::string& Anchor::sha256() const {
+  std::call_once(sha256_once_, [this] { sha256_ = hex_colon(detail::sha256(der_)); });
+  return sha256_;
+}
+
+const X509* Anchor::cert() const noexcept {
+  try {
+    std::call_once(cert_once_, [this] {
+      const auto* begin = reinterpret_cast<const unsigned char*>(der_.data());
+      const unsigned char* p = begin;
+      X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der_.size())));
+      if (cert && p == begin + der_.size()) cert_ = std::move(cert);
+    });
+  } catch (...) {
+    return nullptr;
+  }
+  return cert_.get();
+}
+
+std::vector<AnchorPtr> load_anchors(std::string_view pem, const std::string& source) {
+  std::vector<AnchorPtr> anchors;
+  for (auto& block : certificate_blocks(pem, source, "trust anchors")) {
+    ScreenedPtr screened = screen(block.der);
+    if (screened && clearly_a_ca(screened->tbs->extensions)) {
+      X509NamePtr subject(screened->tbs->subject);  // taken over from the screened certificate
+      screened->tbs->subject = nullptr;
+      anchors.push_back(std::make_shared<Anchor>(std::move(block.der), block.line, std::move(subject)));
+      continue;
+    }
+    // Not plainly a CA, or not readable by the screen: OpenSSL itself decides.
+    const auto* begin = reinterpret_cast<const unsigned char*>(block.der.data());
+    const unsigned char* p = begin;
+    X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(block.der.size())));
+    if (!cert || p != begin + block.der.size()) throw InputError(not_a_certificate(source, block.line));
+    refuse_non_ca(cert.get(), block.line, source);
+    X509NamePtr subject = copy_name(X509_get_subject_name(cert.get()));
+    anchors.push_back(
+        std::make_shared<Anchor>(std::move(block.der), block.line, std::move(subject), std::move(cert)));
+  }
+  return anchors;
+}
+
+void add_anchors_for_chain(X509_STORE* store, const std::vector<AnchorPtr>& anchors, const X509* leaf,
+                           const STACK_OF(X509) * untrusted) {
+  // What chain building may look up: the issuer of every certificate it may put in the
+  // chain, and the subject of each (a certificate that is itself an anchor).
+  std::vector<const X509_NAME*> wanted;
+  const auto want = [&wanted](const X509* cert) {
+    wanted.push_back(X509_get_issuer_name(cert));
+    wanted.push_back(X509_get_subject_name(cert));
+  };
+  want(leaf);
+  for (int i = 0; i < sk_X509_num(untrusted); ++i) want(sk_X509_value(untrusted, i));
+  std::vector<bool> added(anchors.size(), false);
+  for (std::size_t next = 0; next < wanted.size(); ++next) {
+    for (std::size_t i = 0; i < anchors.size(); ++i) {
+      if (added[i] || X509_NAME_cmp(anchors[i]->subject(), wanted[next]) != 0) continue;
+      added[i] = true;
+      const X509* cert = anchors[i]->cert();
+      if (!cert) continue;  // OpenSSL cannot read it: it trusts nothing
+      // Adding a certificate the store holds already is a no-op that succeeds.
+      if (X509_STORE_add_cert(store, const_cast<X509*>(cert)) != 1) continue;
+      want(cert);  // an anchor issued by another anchor in the set
+    }
+  }
+}
+
+}  // namespace verifull::detail
