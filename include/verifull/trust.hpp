@@ -48,6 +48,10 @@ class VERIFULL_API Trust {
   // Several sources as one set (CA rotation: old and new CA side by side).
   static Trust combine(const std::vector<Trust>& parts);
 
+  // Described on first call, which parses every anchor (loading reads each certificate
+  // without decoding its key, and verification parses only the anchors a chain can end
+  // at). Throws InputError for an anchor that OpenSSL cannot parse although its structure
+  // passed loading; such an anchor never verifies anything.
   const std::vector<AnchorInfo>& anchors() const;
   // Where the anchors came from, for messages ("file /etc/ca.pem").
   const std::string& source() const;

@@ -2,6 +2,8 @@
 
 #include <openssl/asn1t.h>
 
+#include <utility>
+
 #include "core/cert_facts.hpp"
 #include "core/pem.hpp"
 #include "verifull/errors.hpp"
@@ -125,10 +127,19 @@ X509NamePtr copy_name(const X509_NAME* name) {
   return copy;
 }
 
+AnchorFacts facts_of(X509NamePtr subject, X509NamePtr issuer, const ASN1_TIME* not_after) {
+  AnchorFacts facts;
+  facts.subject = std::move(subject);
+  facts.issuer = std::move(issuer);
+  facts.not_after = rfc3339(not_after);
+  facts.not_after_unix = unix_time(not_after);
+  return facts;
+}
+
 }  // namespace
 
-Anchor::Anchor(std::string der, int line, X509NamePtr subject, X509Ptr parsed)
-    : der_(std::move(der)), line_(line), subject_(std::move(subject)) {
+Anchor::Anchor(std::string der, int line, AnchorFacts facts, X509Ptr parsed)
+    : der_(std::move(der)), line_(line), facts_(std::move(facts)) {
   if (parsed) {
     cert_ = std::move(parsed);
     std::call_once(cert_once_, [] {});
@@ -159,9 +170,11 @@ std::vector<AnchorPtr> load_anchors(std::string_view pem, const std::string& sou
   for (auto& block : certificate_blocks(pem, source, "trust anchors")) {
     ScreenedPtr screened = screen(block.der);
     if (screened && clearly_a_ca(screened->tbs->extensions)) {
-      X509NamePtr subject(screened->tbs->subject);  // taken over from the screened certificate
-      screened->tbs->subject = nullptr;
-      anchors.push_back(std::make_shared<Anchor>(std::move(block.der), block.line, std::move(subject)));
+      ScreenedTbs& tbs = *screened->tbs;
+      X509NamePtr subject(std::exchange(tbs.subject, nullptr));  // taken over from the screened certificate
+      X509NamePtr issuer(std::exchange(tbs.issuer, nullptr));
+      anchors.push_back(std::make_shared<Anchor>(
+          std::move(block.der), block.line, facts_of(std::move(subject), std::move(issuer), tbs.validity->notAfter)));
       continue;
     }
     // Not plainly a CA, or not readable by the screen: OpenSSL itself decides.
@@ -170,9 +183,9 @@ std::vector<AnchorPtr> load_anchors(std::string_view pem, const std::string& sou
     X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(block.der.size())));
     if (!cert || p != begin + block.der.size()) throw InputError(not_a_certificate(source, block.line));
     refuse_non_ca(cert.get(), block.line, source);
-    X509NamePtr subject = copy_name(X509_get_subject_name(cert.get()));
-    anchors.push_back(
-        std::make_shared<Anchor>(std::move(block.der), block.line, std::move(subject), std::move(cert)));
+    AnchorFacts facts = facts_of(copy_name(X509_get_subject_name(cert.get())),
+                                 copy_name(X509_get_issuer_name(cert.get())), X509_get0_notAfter(cert.get()));
+    anchors.push_back(std::make_shared<Anchor>(std::move(block.der), block.line, std::move(facts), std::move(cert)));
   }
   return anchors;
 }

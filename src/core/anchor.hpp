@@ -9,6 +9,7 @@
 // engine, a description or a driver file needs that anchor.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,14 +22,28 @@ namespace verifull::detail {
 
 using X509NamePtr = std::unique_ptr<X509_NAME, OpenSslDeleter<X509_NAME, X509_NAME_free>>;
 
+// What loading reads from a certificate besides its encoding: enough to find anchors by
+// name and to warn about expiry without parsing the key.
+struct AnchorFacts {
+  X509NamePtr subject;
+  X509NamePtr issuer;
+  std::string not_after;  // RFC 3339
+  std::int64_t not_after_unix = 0;
+};
+
 class Anchor {
  public:
   // `parsed` may be given when loading already had to parse the certificate.
-  Anchor(std::string der, int line, X509NamePtr subject, X509Ptr parsed = nullptr);
+  Anchor(std::string der, int line, AnchorFacts facts, X509Ptr parsed = nullptr);
 
   const std::string& der() const { return der_; }
-  int line() const { return line_; }  // of the BEGIN marker in its source; 0 if not from text
-  const X509_NAME* subject() const { return subject_.get(); }
+  int line() const { return line_; }  // of the BEGIN marker in its source
+  const X509_NAME* subject() const { return facts_.subject.get(); }
+  const X509_NAME* issuer() const { return facts_.issuer.get(); }
+  const std::string& not_after() const { return facts_.not_after; }
+  std::int64_t not_after_unix() const { return facts_.not_after_unix; }
+  // Subject and issuer name are the same: a root, as OpenSSL's chain building sees one.
+  bool self_issued() const { return X509_NAME_cmp(subject(), issuer()) == 0; }
   // "AB:CD:..": the SHA-256 of der(), as in AnchorInfo and Report::anchor_sha256.
   const std::string& sha256() const;
   // The OpenSSL certificate, parsed on first call. nullptr when OpenSSL cannot parse
@@ -38,7 +53,7 @@ class Anchor {
  private:
   std::string der_;
   int line_;
-  X509NamePtr subject_;
+  AnchorFacts facts_;
   mutable std::once_flag sha256_once_;
   mutable std::string sha256_;
   mutable std::once_flag cert_once_;

@@ -167,31 +167,32 @@ Trust Trust::narrowed(const std::vector<std::string>& anchor_sha256s) const {
   return Trust(build(kept, data_->source + " (narrowed)"));
 }
 
+// From the facts loading read (names, notAfter), so that the warnings every report
+// carries parse no anchor; only an anchor that names another anchor as its issuer has
+// the two parsed, to confirm it.
 std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
-  // An intermediate in the bundle is fine when the root that issued it is there too.
-  const auto issuer_in_bundle = [this](const AnchorInfo& a) {
-    const X509* cert = nullptr;
-    for (std::size_t i = 0; i < data_->info().size(); ++i)
-      if (&data_->info()[i] == &a) cert = data_->anchors[i]->cert();
+  const auto issuer_in_bundle = [this](const detail::Anchor& anchor) {
     for (const auto& other : data_->anchors) {
+      if (other.get() == &anchor || X509_NAME_cmp(other->subject(), anchor.issuer()) != 0) continue;
       const X509* issuer = other->cert();
-      if (issuer && issuer != cert && X509_check_issued(const_cast<X509*>(issuer), const_cast<X509*>(cert)) == X509_V_OK)
+      const X509* cert = anchor.cert();
+      if (issuer && cert && X509_check_issued(const_cast<X509*>(issuer), const_cast<X509*>(cert)) == X509_V_OK)
         return true;
     }
     return false;
   };
   constexpr std::int64_t kThirtyDays = 30 * 24 * 3600;
   std::vector<std::string> out;
-  for (const auto& a : data_->info()) {
-    if (a.not_after_unix < now_unix) {
-      out.push_back("anchor " + a.subject + " expired on " + a.not_after +
-                    "; chains to it will be refused");
-    } else if (now_unix > a.not_after_unix - kThirtyDays) {  // no overflow for any now_unix
-      out.push_back("anchor " + a.subject + " expires on " + a.not_after +
+  for (const auto& anchor : data_->anchors) {
+    const auto subject = [&anchor] { return detail::name_to_string(anchor->subject()); };
+    if (anchor->not_after_unix() < now_unix) {
+      out.push_back("anchor " + subject() + " expired on " + anchor->not_after() + "; chains to it will be refused");
+    } else if (now_unix > anchor->not_after_unix() - kThirtyDays) {  // no overflow for any now_unix
+      out.push_back("anchor " + subject() + " expires on " + anchor->not_after() +
                     " (within 30 days); get the provider's new CA and add it beside this one");
     }
-    if (!a.self_signed && !issuer_in_bundle(a)) {
-      out.push_back("anchor " + a.subject +
+    if (!anchor->self_issued() && !issuer_in_bundle(*anchor)) {
+      out.push_back("anchor " + subject() +
                     " is not self-signed; verifull builds chains up to a root only, so add "
                     "the root CA that issued it");
     }

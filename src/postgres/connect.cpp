@@ -198,7 +198,8 @@ struct AsyncConnect::State {
       narrowing_key = narrowing::key(params, trust, policy);
       if (auto anchor = narrowing::find(narrowing_key)) {
         const Trust narrow = trust.narrowed({*anchor});
-        if (narrow.anchors().size() < trust.anchors().size()) {
+        // Counted, not described: describing parses every anchor (core/anchor.hpp).
+        if (narrow.data().anchors.size() < trust.data().anchors.size()) {
           params = harden(narrow);
           narrowed = true;
         }

@@ -185,8 +185,12 @@ std::string write_bundle(const std::string& path, const std::string& middle = ""
 }
 
 void bench_trust_loading() {
-  const std::string path = write_bundle("/tmp/verifull-bench-bundle.pem");
-  std::vector<double> loads;
+  // The server's CA in the middle of the bundle, so the first verification needs one
+  // anchor of 150 (as an environment's CA among a provider's regions).
+  const auto own_root = testpki::make_root(testpki::ca_spec("Bench Bundle Root"));
+  const auto leaf = testpki::issue(own_root, testpki::leaf_spec("db", {"db.example.com"}));
+  const std::string path = write_bundle("/tmp/verifull-bench-bundle.pem", own_root.pem());
+  std::vector<double> loads, first_verifications;
   const long rss_before = rss_kib();
   std::vector<Trust> kept;
   for (int i = 0; i < 20; ++i) {
@@ -194,8 +198,17 @@ void bench_trust_loading() {
     kept.push_back(Trust::from_file(path));
     loads.push_back(seconds_since(start) * 1e3);
   }
-  const double per_anchor_kib = static_cast<double>(rss_kib() - rss_before) / (20.0 * 150);
+  const double per_anchor_kib = static_cast<double>(rss_kib() - rss_before) / (20.0 * 151);
+  Policy policy;
+  policy.host = "db.example.com";
+  for (int i = 0; i < 20; ++i) {
+    const auto start = Clock::now();
+    const Trust fresh = Trust::from_file(path);
+    if (!verify_pem(leaf.pem(), "", fresh, policy).ok()) std::abort();
+    first_verifications.push_back(seconds_since(start) * 1e3);
+  }
   std::sort(loads.begin(), loads.end());
+  std::sort(first_verifications.begin(), first_verifications.end());
   const Trust& trust = kept.front();
   // What libpq and Connector/C do for every connection: a new SSL_CTX reading the file.
   const auto reread = [&] {
@@ -204,13 +217,18 @@ void bench_trust_loading() {
     SSL_CTX_free(ctx);
   };
   const double per_conn_raw_ms = 1e3 / rate(reread, 20, 3);
+  const double load_ms = loads[loads.size() / 2];
   std::printf("\n2. trust loading: a bundle of %zu RSA-2048 anchors\n", trust.anchors().size());
   std::printf("%-44s verifull %10.2f ms     raw %10.2f ms     ratio %5.2f  target <= 5 ms %s\n",
-              "load once (median of 20) vs one driver read", loads[loads.size() / 2], per_conn_raw_ms,
-              loads[loads.size() / 2] / per_conn_raw_ms, loads[loads.size() / 2] <= 5 ? "met" : "MISSED");
+              "load once (median of 20) vs one driver read", load_ms, per_conn_raw_ms, load_ms / per_conn_raw_ms,
+              load_ms <= 5 ? "met" : "MISSED");
+  std::printf("%-44s verifull %10.2f ms     (one anchor of %zu parsed; no target)\n",
+              "load + first verification (median of 20)", first_verifications[first_verifications.size() / 2],
+              trust.anchors().size());
   std::printf("   memory per anchor, loaded: %.1f KiB; sharing a loaded Trust per connection: a reference count\n",
               per_anchor_kib);
-  std::printf("   (OpenSSL 3.0 decodes each RSA key while parsing: reading this bundle costs any client %.1f ms)\n",
+  std::printf("   (OpenSSL 3.0 decodes each RSA key while parsing: reading this bundle costs any client %.1f ms;\n"
+              "    verifull reads each certificate without its key and parses an anchor when a chain needs it)\n",
               per_conn_raw_ms);
   std::remove(path.c_str());
 }
