@@ -139,12 +139,7 @@ AnchorFacts facts_of(X509NamePtr subject, X509NamePtr issuer, const ASN1_TIME* n
 }  // namespace
 
 Anchor::Anchor(std::string der, int line, AnchorFacts facts, X509Ptr parsed)
-    : der_(std::move(der)), line_(line), facts_(std::move(facts)) {
-  if (parsed) {
-    cert_ = std::move(parsed);
-    std::call_once(cert_once_, [] {});
-  }
-}
+    : der_(std::move(der)), line_(line), facts_(std::move(facts)), cert_(std::move(parsed)) {}
 
 const std::string& Anchor::sha256() const {
   std::call_once(sha256_once_, [this] { sha256_ = hex_colon(detail::sha256(der_)); });
@@ -154,10 +149,7 @@ const std::string& Anchor::sha256() const {
 const X509* Anchor::cert() const noexcept {
   try {
     std::call_once(cert_once_, [this] {
-      const auto* begin = reinterpret_cast<const unsigned char*>(der_.data());
-      const unsigned char* p = begin;
-      X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der_.size())));
-      if (cert && p == begin + der_.size()) cert_ = std::move(cert);
+      if (!cert_) cert_ = certificate_from_der(der_);  // set already when loading parsed it
     });
   } catch (...) {
     return nullptr;
@@ -178,10 +170,8 @@ std::vector<AnchorPtr> load_anchors(std::string_view pem, const std::string& sou
       continue;
     }
     // Not plainly a CA, or not readable by the screen: OpenSSL itself decides.
-    const auto* begin = reinterpret_cast<const unsigned char*>(block.der.data());
-    const unsigned char* p = begin;
-    X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(block.der.size())));
-    if (!cert || p != begin + block.der.size()) throw InputError(not_a_certificate(source, block.line));
+    X509Ptr cert = certificate_from_der(block.der);
+    if (!cert) throw InputError(not_a_certificate(source, block.line));
     refuse_non_ca(cert.get(), block.line, source);
     AnchorFacts facts = facts_of(copy_name(X509_get_subject_name(cert.get())),
                                  copy_name(X509_get_issuer_name(cert.get())), X509_get0_notAfter(cert.get()));

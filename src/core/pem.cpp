@@ -159,14 +159,20 @@ std::string not_a_certificate(const std::string& source, int line) {
          " is not a valid X.509 certificate (DER does not parse completely)";
 }
 
+X509Ptr certificate_from_der(std::string_view der) {
+  const auto* begin = reinterpret_cast<const unsigned char*>(der.data());
+  const unsigned char* p = begin;
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert || p != begin + der.size()) return nullptr;
+  return cert;
+}
+
 std::vector<ParsedCert> parse_certificates(std::string_view text, const std::string& source,
                                            const std::string& what) {
   std::vector<ParsedCert> certs;
   for (const auto& block : certificate_blocks(text, source, what)) {
-    const auto* p = reinterpret_cast<const unsigned char*>(block.der.data());
-    X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(block.der.size())));
-    if (!cert || p != reinterpret_cast<const unsigned char*>(block.der.data()) + block.der.size())
-      throw InputError(not_a_certificate(source, block.line));
+    X509Ptr cert = certificate_from_der(block.der);
+    if (!cert) throw InputError(not_a_certificate(source, block.line));
     certs.push_back({std::move(cert), block.line});
   }
   return certs;

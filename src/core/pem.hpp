@@ -29,6 +29,9 @@ std::vector<PemBlock> certificate_blocks(std::string_view text, const std::strin
 // The message for a CERTIFICATE block whose DER is not a complete X.509 certificate.
 std::string not_a_certificate(const std::string& source, int line);
 
+// `der` parsed by OpenSSL as one X.509 certificate and nothing after it; nullptr otherwise.
+X509Ptr certificate_from_der(std::string_view der);
+
 struct ParsedCert {
   X509Ptr cert;
   int line = 0;

@@ -1,7 +1,6 @@
 #include "verifull/trust.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,7 +8,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <iterator>
 #include <set>
 
 #include "core/cert_facts.hpp"
@@ -54,16 +52,18 @@ std::shared_ptr<detail::TrustData> build(const std::vector<AnchorPtr>& anchors, 
   return data;
 }
 
+// The one message for input over Trust::max_input_bytes.
+InputError too_large(const std::string& source, const std::string& tail) {
+  return InputError(source + " is larger than " + std::to_string(Trust::max_input_bytes / (1024 * 1024)) + " MiB" +
+                    tail);
+}
+
 std::string read_bounded(std::istream& in, const std::string& source) {
   std::string text;
   char buf[65536];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {
     text.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > Trust::max_input_bytes) {
-      throw InputError(source + " is larger than " +
-                       std::to_string(Trust::max_input_bytes / (1024 * 1024)) +
-                       " MiB; that is not a CA bundle");
-    }
+    if (text.size() > Trust::max_input_bytes) throw too_large(source, "; that is not a CA bundle");
   }
   return text;
 }
@@ -71,11 +71,7 @@ std::string read_bounded(std::istream& in, const std::string& source) {
 }  // namespace
 
 Trust Trust::from_pem(std::string_view pem, const std::string& source_name) {
-  if (pem.size() > max_input_bytes) {
-    throw InputError(source_name + " is larger than " +
-                     std::to_string(max_input_bytes / (1024 * 1024)) +
-                     " MiB; that is not a CA bundle");
-  }
+  if (pem.size() > max_input_bytes) throw too_large(source_name, "; that is not a CA bundle");
   return Trust(build(detail::load_anchors(pem, source_name), source_name));
 }
 
@@ -96,10 +92,8 @@ std::string read_input_file(const std::string& path, const std::string& what) {
   if (!S_ISREG(st.st_mode))
     throw InputError(source + " is not a regular file (a FIFO, socket or device); pass a PEM file, or - for "
                      "standard input");
-  if (static_cast<std::uint64_t>(st.st_size) > Trust::max_input_bytes) {
-    throw InputError(source + " is larger than " + std::to_string(Trust::max_input_bytes / (1024 * 1024)) +
-                     " MiB; that is not a PEM file of certificates");
-  }
+  if (static_cast<std::uint64_t>(st.st_size) > Trust::max_input_bytes)
+    throw too_large(source, "; that is not a PEM file of certificates");
   std::string text;
   char buf[65536];
   for (;;) {
@@ -108,8 +102,7 @@ std::string read_input_file(const std::string& path, const std::string& what) {
     if (n < 0) throw InputError(source + ": cannot be read: " + std::strerror(errno));
     if (n == 0) break;
     text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > Trust::max_input_bytes)
-      throw InputError(source + " is larger than " + std::to_string(Trust::max_input_bytes / (1024 * 1024)) + " MiB");
+    if (text.size() > Trust::max_input_bytes) throw too_large(source, "");
   }
   return text;
 }
@@ -230,6 +223,5 @@ X509_STORE* TrustData::store_for(const X509* leaf, const STACK_OF(X509) * untrus
   return store.get();
 }
 }  // namespace detail
-
 
 }  // namespace verifull
