@@ -211,6 +211,25 @@ EngineResult refuse(Outcome outcome, std::string detail, int depth, X509Ptr cert
   return result;
 }
 
+EngineResult refuse_name(const ChainInput& input) {
+  return refuse(Outcome::name_mismatch,
+                (input.cn_fallback ? "the subject CN does not match " : "no subjectAltName matches ") + input.peer.value,
+                0, share(input.leaf));
+}
+
+EngineResult accepted(std::vector<X509Ptr> verified) {
+  EngineResult result;
+  result.verified = std::move(verified);
+  result.outcome = Outcome::ok;
+  result.detail = "ok";
+  return result;
+}
+
+std::chrono::system_clock::time_point validation_time(const ChainInput& input) {
+  return input.verification_time ? std::chrono::system_clock::from_time_t(static_cast<time_t>(*input.verification_time))
+                                 : std::chrono::system_clock::now();
+}
+
 // Botan's verdict on one candidate path, with verifull's rules on top: the chain ends
 // at a self-signed anchor, the depth limit, and the name.
 EngineResult validate_path(const std::vector<Botan::X509_Certificate>& end_certs, const ChainInput& input,
@@ -218,10 +237,8 @@ EngineResult validate_path(const std::vector<Botan::X509_Certificate>& end_certs
                            const std::function<X509Ptr(const Botan::X509_Certificate&)>& back_to_openssl) {
   // 110 bits: RSA >= 2048; SHA-2 signatures only. verdict.cpp adds EC >= P-256.
   const Botan::Path_Validation_Restrictions restrictions(false, 110, false, {"SHA-256", "SHA-384", "SHA-512"});
-  const auto when = input.verification_time ? std::chrono::system_clock::from_time_t(static_cast<time_t>(*input.verification_time))
-                                            : std::chrono::system_clock::now();
   const Botan::Path_Validation_Result path = Botan::x509_path_validate(
-      end_certs, restrictions, {&anchors.store}, "", Botan::Usage_Type::TLS_SERVER_AUTH, when);
+      end_certs, restrictions, {&anchors.store}, "", Botan::Usage_Type::TLS_SERVER_AUTH, validation_time(input));
   if (!path.successful_validation()) return refusal(path, input.leaf, back_to_openssl);
   const auto& cert_path = path.cert_path();
   const int top = static_cast<int>(cert_path.size() - 1);
@@ -230,18 +247,11 @@ EngineResult validate_path(const std::vector<Botan::X509_Certificate>& end_certs
                   back_to_openssl(*cert_path.back()));
   if (static_cast<int>(cert_path.size()) - 2 > input.max_intermediates)
     return refuse(Outcome::invalid_chain, "certificate chain too long", top, back_to_openssl(*cert_path.back()));
-  if (!names_peer(*cert_path.front(), input))
-    return refuse(Outcome::name_mismatch,
-                  (input.cn_fallback ? "the subject CN does not match " : "no subjectAltName matches ") + input.peer.value,
-                  0, share(input.leaf));
-  EngineResult result;
-  for (const auto& cert : cert_path) result.verified.push_back(back_to_openssl(*cert));
-  result.outcome = Outcome::ok;
-  result.detail = "ok";
-  return result;
+  if (!names_peer(*cert_path.front(), input)) return refuse_name(input);
+  std::vector<X509Ptr> verified;
+  for (const auto& cert : cert_path) verified.push_back(back_to_openssl(*cert));
+  return accepted(std::move(verified));
 }
-
-}  // namespace
 
 // A self-signed server certificate that is itself one of the anchors (sslrootcert =
 // server.crt). Botan 2's path builder cannot end a path at its first certificate
@@ -249,25 +259,20 @@ EngineResult validate_path(const std::vector<Botan::X509_Certificate>& end_certs
 // one-certificate path are made here with Botan's own calls: signature, validity,
 // TLS server usage, then the name.
 EngineResult validate_self_anchor(const Botan::X509_Certificate& leaf, const ChainInput& input) {
-  const auto when = input.verification_time ? std::chrono::system_clock::from_time_t(static_cast<time_t>(*input.verification_time))
-                                            : std::chrono::system_clock::now();
-  const Botan::X509_Time now(when);
+  const Botan::X509_Time now(validation_time(input));
   std::unique_ptr<Botan::Public_Key> key(leaf.subject_public_key());
   if (!leaf.check_signature(*key)) return refuse(Outcome::invalid_chain, "Signature error", 0, share(input.leaf));
   if (now < leaf.not_before()) return refuse(Outcome::not_yet_valid, "Certificate is not yet valid", 0, share(input.leaf));
   if (leaf.not_after() < now) return refuse(Outcome::expired, "Certificate has expired", 0, share(input.leaf));
   if (!leaf.allowed_usage(Botan::Usage_Type::TLS_SERVER_AUTH))
     return refuse(Outcome::bad_usage, "Certificate does not allow the requested usage", 0, share(input.leaf));
-  if (!names_peer(leaf, input))
-    return refuse(Outcome::name_mismatch,
-                  (input.cn_fallback ? "the subject CN does not match " : "no subjectAltName matches ") + input.peer.value,
-                  0, share(input.leaf));
-  EngineResult result;
-  result.verified.push_back(share(input.leaf));
-  result.outcome = Outcome::ok;
-  result.detail = "ok";
-  return result;
+  if (!names_peer(leaf, input)) return refuse_name(input);
+  std::vector<X509Ptr> verified;
+  verified.push_back(share(input.leaf));
+  return accepted(std::move(verified));
 }
+
+}  // namespace
 
 EngineResult verify_with_botan(const ChainInput& input, const TrustData& trust) {
   try {

@@ -175,22 +175,25 @@ std::string pem_from_der(const std::string& der) {
 
 std::string pem_of(const X509* cert) { return pem_from_der(der_of(cert)); }
 
-static std::string ip_to_string(const ASN1_OCTET_STRING* ip) {
+std::string asn1_text(const ASN1_STRING* s) {
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<std::size_t>(ASN1_STRING_length(s)));
+}
+
+std::optional<std::string> ip_address_text(const ASN1_OCTET_STRING* ip) {
   char buf[INET6_ADDRSTRLEN] = {0};
   const int len = ASN1_STRING_length(ip);
-  const unsigned char* data = ASN1_STRING_get0_data(ip);
-  if (len == 4) inet_ntop(AF_INET, data, buf, sizeof buf);
-  else if (len == 16) inet_ntop(AF_INET6, data, buf, sizeof buf);
-  else return "(malformed IP of " + std::to_string(len) + " bytes)";
-  return buf;
+  if (len != 4 && len != 16) return std::nullopt;
+  inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), buf, sizeof buf);
+  return std::string(buf);
+}
+
+static std::string ip_to_string(const ASN1_OCTET_STRING* ip) {
+  return ip_address_text(ip).value_or("(malformed IP of " + std::to_string(ASN1_STRING_length(ip)) + " bytes)");
 }
 
 // Printable form of an IA5String SAN; control bytes are escaped so a hostile
 // certificate cannot write to the terminal.
-static std::string printable(const ASN1_STRING* s) {
-  return escape_display(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                                         static_cast<std::size_t>(ASN1_STRING_length(s))));
-}
+static std::string printable(const ASN1_STRING* s) { return escape_display(asn1_text(s)); }
 
 std::vector<std::string> subject_alt_names(const X509* cert) {
   std::vector<std::string> out;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,10 @@ namespace verifull::detail {
 // become \XX escapes (as RFC 2253 escapes bytes); other UTF-8 stays readable.
 std::string escape_display(std::string_view text);
 std::string name_to_string(const X509_NAME* name);
+// The bytes of an ASN.1 string as they are (not escaped, not converted).
+std::string asn1_text(const ASN1_STRING* s);
+// An iPAddress's text ("192.0.2.1", "2001:db8::1"); nullopt when it is not 4 or 16 bytes.
+std::optional<std::string> ip_address_text(const ASN1_OCTET_STRING* ip);
 std::string subject_of(const X509* cert);
 std::string rfc3339(const ASN1_TIME* time);
 std::string rfc3339(std::int64_t unix_seconds);

@@ -16,11 +16,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string text_of(const ASN1_STRING* s) {
-  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                     static_cast<std::size_t>(ASN1_STRING_length(s)));
-}
-
 // RFC 5280 4.2.1.10 for dNSName: "example.com" covers the name and every name below it;
 // ".example.com" (a common form OpenSSL also reads) only the names below it; "" all.
 bool dns_within(const std::string& host, std::string base) {
@@ -37,7 +32,7 @@ bool dns_within(const std::string& host, std::string base) {
 
 // iPAddress constraints are an address and a mask of the same family (8 or 32 octets).
 bool ip_within(const std::string& ip, const ASN1_OCTET_STRING* range) {
-  const std::string r = text_of(range);
+  const std::string r = asn1_text(range);
   if (r.size() != 2 * ip.size()) return false;  // the other family, or malformed
   for (std::size_t i = 0; i < ip.size(); ++i) {
     const auto mask = static_cast<unsigned char>(r[ip.size() + i]);
@@ -52,16 +47,16 @@ int general_name_type(const PeerName& peer) { return peer.kind == PeerName::Kind
 bool within(const PeerName& peer, const GENERAL_SUBTREE* subtree) {
   const GENERAL_NAME* base = subtree->base;
   if (peer.kind == PeerName::Kind::ip) return ip_within(peer.ip_bytes, base->d.iPAddress);
-  return dns_within(peer.value, text_of(base->d.dNSName));
+  return dns_within(peer.value, asn1_text(base->d.dNSName));
 }
 
 std::string describe(const GENERAL_SUBTREE* subtree) {
   const GENERAL_NAME* base = subtree->base;
   if (base->type == GEN_DNS) {
-    const auto name = text_of(base->d.dNSName);
+    const auto name = asn1_text(base->d.dNSName);
     return name.empty() ? "every DNS name" : name;
   }
-  const std::string r = text_of(base->d.iPAddress);
+  const std::string r = asn1_text(base->d.iPAddress);
   if (r.size() != 8 && r.size() != 32) return "a malformed IP range";
   char text[64];
   const int family = r.size() == 8 ? AF_INET : AF_INET6;

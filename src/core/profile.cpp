@@ -1,6 +1,5 @@
 #include "core/profile.hpp"
 
-#include <arpa/inet.h>
 #include <openssl/core_names.h>
 
 #include <cctype>
@@ -101,8 +100,7 @@ void check_name_constraints(const X509* cert, bool is_leaf, Findings& f) {
     for (int i = 0; i < sk_GENERAL_SUBTREE_num(subtrees); ++i) {
       const GENERAL_NAME* base = sk_GENERAL_SUBTREE_value(subtrees, i)->base;
       if (base->type != GEN_DNS) continue;
-      const auto* s = base->d.dNSName;
-      const std::string name(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<std::size_t>(ASN1_STRING_length(s)));
+      const std::string name = asn1_text(base->d.dNSName);
       if (!is_valid_dns_constraint(name)) return f.encoding("its nameConstraints hold a malformed DNS name (\"" + escape_display(name) + "\")");
     }
   }
@@ -179,13 +177,6 @@ void check_issuer(const X509* cert, bool is_anchor, Findings& f) {
     f.encoding("its basicConstraints extension is not marked critical");
 }
 
-std::string ip_text(const ASN1_OCTET_STRING* ip) {
-  char text[INET6_ADDRSTRLEN] = "";
-  const int len = ASN1_STRING_length(ip);
-  if (len == 4 || len == 16) inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), text, sizeof text);
-  return text;
-}
-
 // CA/B BR 7.1.4.3: a subject CN, when present, is a character-for-character copy of a
 // dNSName entry or the text of an iPAddress entry.
 void check_common_name_in_sans(const X509* leaf, const GENERAL_NAMES* names, Findings& f) {
@@ -193,16 +184,12 @@ void check_common_name_in_sans(const X509* leaf, const GENERAL_NAMES* names, Fin
   for (int i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0;
        i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) {
     const ASN1_STRING* cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i));
-    const std::string value(reinterpret_cast<const char*>(ASN1_STRING_get0_data(cn)), static_cast<std::size_t>(ASN1_STRING_length(cn)));
+    const std::string value = asn1_text(cn);
     bool found = false;
     for (int k = 0; k < sk_GENERAL_NAME_num(names) && !found; ++k) {
       const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, k);
-      if (name->type == GEN_DNS) {
-        const auto* s = name->d.dNSName;
-        found = value == std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<std::size_t>(ASN1_STRING_length(s)));
-      } else if (name->type == GEN_IPADD) {
-        found = value == ip_text(name->d.iPAddress);
-      }
+      if (name->type == GEN_DNS) found = value == asn1_text(name->d.dNSName);
+      if (name->type == GEN_IPADD) found = value == ip_address_text(name->d.iPAddress).value_or("");
     }
     if (!found) return f.encoding("its subject CN is not a copy of one of its subjectAltName entries");
   }
@@ -230,9 +217,7 @@ void check_subject_alt_names(const X509* leaf, bool constrained, Findings& f) {
       if (len != 4 && len != 16) return malformed("its subjectAltName holds a malformed IP address");
     }
     if (name->type != GEN_DNS) continue;
-    const auto* s = name->d.dNSName;
-    const std::string dns(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                          static_cast<std::size_t>(ASN1_STRING_length(s)));
+    const std::string dns = asn1_text(name->d.dNSName);
     if (!is_valid_dns_san(dns)) return malformed("its subjectAltName holds a malformed DNS name (\"" + escape_display(dns) + "\")");
     // Underscores are common in internal host names and every client matches them; RFC
     // 5280 (preferred name syntax) does not allow them.
@@ -267,28 +252,30 @@ void check_leaf(const X509* leaf, bool constrained, Findings& f) {
   check_extended_key_usage(leaf, f);
 }
 
-}  // namespace
-
-bool is_valid_dns_san(const std::string& name) {
-  if (name.empty() || name.size() > 253) return false;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= name.size(); ++i) {
-    if (i < name.size() && name[i] != '.') continue;
-    const std::string label = name.substr(start, i - start);
-    if (label.empty() || label.size() > 63) return false;
-    if (label == "*") {
-      if (start != 0) return false;
-    } else {
-      for (unsigned char c : label)
-        if (!std::isalnum(c) && c != '-' && c != '_') return false;
-      if (label.front() == '-' || label.back() == '-') return false;
-    }
-    start = i + 1;
+std::vector<ProfileFinding> compute_profile(const std::vector<X509Ptr>& chain) {
+  std::vector<ProfileFinding> out;
+  bool constrained = false;
+  for (std::size_t depth = 1; depth < chain.size(); ++depth)
+    constrained = constrained || has_extension(chain[depth].get(), NID_name_constraints);
+  for (std::size_t depth = 0; depth < chain.size(); ++depth) {
+    const X509* cert = chain[depth].get();
+    const bool is_leaf = depth == 0, is_anchor = depth + 1 == chain.size();
+    const X509* issuer = is_anchor ? cert : chain[depth + 1].get();
+    Findings f{out, depth};
+    if (is_leaf) check_leaf(cert, constrained, f);
+    else check_issuer(cert, is_anchor, f);
+    // The anchor is the caller's choice; its serial is not the server's to get right.
+    if (!is_anchor) check_serial(cert, f);
+    check_version_and_key_ids(cert, issuer, is_anchor, f);
+    check_names_and_algorithm(cert, f);
+    check_name_constraints(cert, is_leaf, f);
+    check_policy_constraints(cert, f);
+    check_authority_info_access(cert, f);
+    check_critical_extensions(cert, f);
+    check_key_encoding(cert, f);
   }
-  return true;
+  return out;
 }
-
-namespace {
 
 // A server presents the same chain on every connection, and the profile's extension
 // decoding costs a fair share of a verification: findings are kept for recent chains,
@@ -337,9 +324,26 @@ class FindingsCache {
   std::unordered_map<std::string, Entry> entries_;
 };
 
-std::vector<ProfileFinding> compute_profile(const std::vector<X509Ptr>& chain);
-
 }  // namespace
+
+bool is_valid_dns_san(const std::string& name) {
+  if (name.empty() || name.size() > 253) return false;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= name.size(); ++i) {
+    if (i < name.size() && name[i] != '.') continue;
+    const std::string label = name.substr(start, i - start);
+    if (label.empty() || label.size() > 63) return false;
+    if (label == "*") {
+      if (start != 0) return false;
+    } else {
+      for (unsigned char c : label)
+        if (!std::isalnum(c) && c != '-' && c != '_') return false;
+      if (label.front() == '-' || label.back() == '-') return false;
+    }
+    start = i + 1;
+  }
+  return true;
+}
 
 std::vector<ProfileFinding> check_profile(const std::vector<X509Ptr>& chain) {
   static FindingsCache cache;
@@ -348,32 +352,5 @@ std::vector<ProfileFinding> check_profile(const std::vector<X509Ptr>& chain) {
   cache.store(chain, findings);
   return findings;
 }
-
-namespace {
-std::vector<ProfileFinding> compute_profile(const std::vector<X509Ptr>& chain) {
-  std::vector<ProfileFinding> out;
-  bool constrained = false;
-  for (std::size_t depth = 1; depth < chain.size(); ++depth)
-    constrained = constrained || has_extension(chain[depth].get(), NID_name_constraints);
-  for (std::size_t depth = 0; depth < chain.size(); ++depth) {
-    const X509* cert = chain[depth].get();
-    const bool is_leaf = depth == 0, is_anchor = depth + 1 == chain.size();
-    const X509* issuer = is_anchor ? cert : chain[depth + 1].get();
-    Findings f{out, depth};
-    if (is_leaf) check_leaf(cert, constrained, f);
-    else check_issuer(cert, is_anchor, f);
-    // The anchor is the caller's choice; its serial is not the server's to get right.
-    if (!is_anchor) check_serial(cert, f);
-    check_version_and_key_ids(cert, issuer, is_anchor, f);
-    check_names_and_algorithm(cert, f);
-    check_name_constraints(cert, is_leaf, f);
-    check_policy_constraints(cert, f);
-    check_authority_info_access(cert, f);
-    check_critical_extensions(cert, f);
-    check_key_encoding(cert, f);
-  }
-  return out;
-}
-}  // namespace
 
 }  // namespace verifull::detail

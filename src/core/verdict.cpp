@@ -155,7 +155,6 @@ std::string explain_name_mismatch(const Facts& f) {
   const X509* leaf = sk_X509_value(f.presented, 0);
   const auto sans = subject_alt_names(leaf);
   std::string names;
-  const std::string cn = single_common_name(leaf);
   if (!has_san_extension(leaf) && f.peer.kind == PeerName::Kind::dns && !f.cn_fallback_allowed) {
     names = "its name is only in the subject CN (" + subject_of(leaf) +
             "), with no subjectAltName; verifull matches the CN only when you allow it "
@@ -255,15 +254,14 @@ void apply_own_checks(EngineResult& r, const ChainInput& input, const std::vecto
   // Most fundamental first: the rules of every profile, the name constraints, the key
   // floor; then the strict profile's encoding rules; the standard profile lists those.
   const auto findings = check_profile(r.verified);
-  const ProfileFinding* encoding = nullptr;
+  const ProfileFinding* always = nullptr;    // the first finding of a rule of every profile
+  const ProfileFinding* encoding = nullptr;  // the first of an encoding rule
   for (const auto& f : findings) {
-    if (f.always) {
-      refuse_at(Outcome::invalid_chain, f.depth, f.rule);
-      break;
-    }
-    if (!encoding) encoding = &f;
+    const ProfileFinding*& first = f.always ? always : encoding;
+    if (!first) first = &f;
   }
-  if (r.outcome != Outcome::ok) {
+  if (always) {
+    refuse_at(Outcome::invalid_chain, always->depth, always->rule);
   } else if (auto nc = check_peer_against_name_constraints(r.verified, input.peer)) {
     refuse_at(Outcome::invalid_chain, nc->depth, nc->clause + ", and the server was reached as " + input.peer.value);
   } else if (auto weak = find_weakness(r.verified)) {
