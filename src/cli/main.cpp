@@ -23,6 +23,12 @@ using namespace verifull;
 // DESIGN.md's contract: 4 = verified, then the server refused the login or the query failed.
 enum ExitCode { kOk = 0, kRefused = 1, kInput = 2, kNetwork = 3, kAfterVerified = 4 };
 
+// One JSON object on one line; text that is not UTF-8 (from a server) is replaced, never
+// an exception.
+void print_json_line(const nlohmann::json& j) {
+  std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
 Trust load_trust(const std::vector<std::string>& specs) {
   std::vector<Trust> parts;
   for (const auto& spec : specs) parts.push_back(Trust::from_spec(spec));
@@ -303,7 +309,7 @@ int print_connection(const Report& report, const std::string& sql, const QueryRe
       }
       if (!q.error.empty()) j["query_error"] = q.error;
     }
-    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    print_json_line(j);
   } else {
     print_report(report, false);
     if (report.ok()) {
@@ -361,7 +367,7 @@ int print_audit(const Report& connection, const AuditReport* audit, bool json) {
   if (json) {
     auto j = nlohmann::json::parse(connection.to_json());
     if (audit) j["audit"] = nlohmann::json::parse(audit->to_json());
-    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    print_json_line(j);
   } else if (!audit) {
     print_report(connection, false);
   } else {
@@ -416,10 +422,8 @@ int run_show(const ShowArgs& a) {
   const ProbeResult result = fetch_chain(endpoint, timeout_from_seconds(a.timeout));
   if (result.outcome != Outcome::ok) {
     if (a.json) {
-      std::cout << nlohmann::json{{"endpoint", endpoint.host_port()}, {"ok", false},
-                                  {"outcome", outcome_name(result.outcome)}, {"message", result.message}}
-                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                << "\n";
+      print_json_line({{"endpoint", endpoint.host_port()}, {"ok", false},
+                       {"outcome", outcome_name(result.outcome)}, {"message", result.message}});
     } else {
       std::cerr << "verifull: " << endpoint.host_port() << " (" << outcome_name(result.outcome)
                 << "): " << result.message << "\n";
@@ -445,7 +449,7 @@ int run_show(const ShowArgs& a) {
                          {"message", verdict->message},
                          {"anchor", verdict->anchor.empty() ? nlohmann::json(nullptr) : nlohmann::json(verdict->anchor)}};
     }
-    std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    print_json_line(out);
     return kOk;
   }
   std::cout << "# " << result.message << ", " << result.cipher
@@ -508,9 +512,7 @@ int run_ca_info(const std::string& spec, bool json) {
                          {"not_before", a.not_before}, {"not_after", a.not_after},
                          {"self_signed", a.self_signed}, {"is_ca", a.is_ca}});
     }
-    std::cout << nlohmann::json{{"source", trust.source()}, {"anchors", anchors}, {"warnings", warnings}}
-                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
+    print_json_line({{"source", trust.source()}, {"anchors", anchors}, {"warnings", warnings}});
     return kOk;
   }
   std::cout << trust.source() << ": " << trust.anchors().size() << " trust anchor"

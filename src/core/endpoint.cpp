@@ -2,7 +2,6 @@
 
 #include <cctype>
 
-#include "core/redact.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/policy.hpp"
 
@@ -35,13 +34,12 @@ std::string percent_decode(const std::string& text, const std::string& what) {
   return out;
 }
 
-std::string redact(const std::string& url) { return detail::redact_secrets(url); }
-
 }  // namespace
 
 Endpoint parse_url(const std::string& url) {
+  // InputError replaces the password in the quoted URL (errors.cpp).
   const auto bad = [&](const std::string& why) {
-    return InputError("invalid database URL \"" + redact(url) + "\": " + why +
+    return InputError("invalid database URL \"" + url + "\": " + why +
                       " (expected postgres://user:password@host:port/db or mysql://...)");
   };
   Endpoint ep;

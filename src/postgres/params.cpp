@@ -11,7 +11,6 @@
 #include <set>
 #include <vector>
 
-#include "core/redact.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/policy.hpp"
 #include "verifull/postgres.hpp"
@@ -163,8 +162,9 @@ Params parse_conninfo(const std::string& conninfo_or_url) {
     std::string why = error ? error : "out of memory";
     PQfreemem(error);
     while (!why.empty() && why.back() == '\n') why.pop_back();
-    // libpq quotes the string it could not parse, password included.
-    throw InputError("invalid PostgreSQL connection string: " + detail::redact_secrets(why));
+    // libpq quotes the string it could not parse, password included; InputError
+    // replaces it (errors.cpp).
+    throw InputError("invalid PostgreSQL connection string: " + why);
   }
   Params params;
   for (const PQconninfoOption* o = options; o->keyword; ++o)

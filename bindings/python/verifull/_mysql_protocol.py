@@ -15,12 +15,13 @@ def refuse_without_tls(conn) -> None:
                                          "server has no TLS, or something on the path strips it; refused before "
                                          "anything was sent")
     # The greeting's plugin (PyMySQL and aiomysql name the attribute differently).
-    plugin = getattr(conn, "_auth_plugin_name", None) or getattr(conn, "_server_auth_plugin", None)
-    if plugin in CLEAR_TEXT_PLUGINS:
-        refuse_clear_text(plugin)
+    refuse_if_clear_text(getattr(conn, "_auth_plugin_name", None) or getattr(conn, "_server_auth_plugin", None))
 
 
-def refuse_clear_text(plugin) -> None:
+def refuse_if_clear_text(plugin) -> None:
+    """Raises when `plugin` (bytes or str, or None) would have the password sent as it is."""
+    if plugin not in CLEAR_TEXT_PLUGINS:
+        return
     name = plugin.decode() if isinstance(plugin, bytes) else plugin
     raise err.OperationalError(2059, f"verifull: the server asked for {name}, which would send the password as it "
                                      "is; refused, the password was not sent")

@@ -13,7 +13,7 @@ import aiomysql.connection
 
 from . import Trust
 from ._approve import approved_context
-from ._mysql_protocol import CLEAR_TEXT_PLUGINS, refuse_clear_text, refuse_without_tls
+from ._mysql_protocol import refuse_if_clear_text, refuse_without_tls
 from .pymysql import connect_args
 
 
@@ -25,8 +25,7 @@ class VerifiedConnection(aiomysql.connection.Connection):
         return await super()._request_authentication()
 
     async def _process_auth(self, plugin_name, auth_packet):
-        if plugin_name in CLEAR_TEXT_PLUGINS:
-            refuse_clear_text(plugin_name)
+        refuse_if_clear_text(plugin_name)
         return await super()._process_auth(plugin_name, auth_packet)
 
 

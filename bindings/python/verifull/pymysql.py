@@ -14,7 +14,7 @@ import pymysql.connections
 
 from . import InputError, Trust
 from ._approve import approved_context
-from ._mysql_protocol import CLEAR_TEXT_PLUGINS, refuse_clear_text, refuse_without_tls
+from ._mysql_protocol import refuse_if_clear_text, refuse_without_tls
 
 
 class VerifiedConnection(pymysql.connections.Connection):
@@ -25,8 +25,7 @@ class VerifiedConnection(pymysql.connections.Connection):
         return super()._request_authentication()
 
     def _process_auth(self, plugin_name, auth_packet):
-        if plugin_name in CLEAR_TEXT_PLUGINS:
-            refuse_clear_text(plugin_name)
+        refuse_if_clear_text(plugin_name)
         return super()._process_auth(plugin_name, auth_packet)
 
 
