@@ -69,7 +69,8 @@ extern "C" {
 #define VF_OUTCOME_CONNECTION_FAILED 17
 #define VF_OUTCOME_ADMIN_CREDENTIAL 18
 #define VF_OUTCOME_WEAK_TLS 19 /* TLS 1.2 without forward secrecy or an AEAD cipher */
-#define VF_OUTCOME_LAST VF_OUTCOME_WEAK_TLS
+#define VF_OUTCOME_REVOKED 20 /* a CRL lists a certificate of the chain */
+#define VF_OUTCOME_LAST VF_OUTCOME_REVOKED
 
 /* Verification engines. */
 #define VF_ENGINE_DEFAULT 0

@@ -34,6 +34,7 @@ enum class Outcome {
   connection_failed = 17,   // verified, then the driver failed (authentication, database)
   admin_credential = 18,    // refuse_admin_credentials: the credential is an administrator
   weak_tls = 19,            // TLS 1.2 without forward secrecy or without an AEAD cipher
+  revoked = 20,             // a CRL given to verifull or to the driver lists a certificate of the chain
 };
 
 VERIFULL_API const char* outcome_name(Outcome outcome);

@@ -27,6 +27,7 @@ const char* outcome_name(Outcome outcome) {
     case Outcome::connection_failed: return "connection_failed";
     case Outcome::admin_credential: return "admin_credential";
     case Outcome::weak_tls: return "weak_tls";
+    case Outcome::revoked: return "revoked";
   }
   return "unknown";
 }
