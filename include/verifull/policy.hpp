@@ -15,7 +15,7 @@ inline namespace v0 {
 
 enum class Engine {
   openssl,  // OpenSSL 3 X509_verify_cert with strict flags
-  botan,    // Botan 2 x509_path_validate (builds with -Dbotan=enabled)
+  botan,    // Botan 2 x509_path_validate (always built in: Botan 2 is a required dependency)
   both,     // accept only when both accept
 };
 

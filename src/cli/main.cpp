@@ -1,5 +1,6 @@
-// The verifull command line. Exit codes (DESIGN.md): 0 verified/ok, 1 refused,
-// 2 usage or bad input, 3 network.
+// The verifull command line. Exit codes (docs/design.md, section 5): 0 verified/ok,
+// 1 refused, 2 usage or bad input, 3 network, 4 verified, then the login, the database or
+// the query failed.
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 #include <libpq-fe.h>
@@ -20,7 +21,8 @@ namespace {
 
 using namespace verifull;
 
-// DESIGN.md's contract: 4 = verified, then the server refused the login or the query failed.
+// docs/design.md, section 5: 4 = verified, then the server refused the login or the query
+// failed.
 enum ExitCode { kOk = 0, kRefused = 1, kInput = 2, kNetwork = 3, kAfterVerified = 4 };
 
 // One JSON object on one line; text that is not UTF-8 (from a server) is replaced, never

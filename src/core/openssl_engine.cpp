@@ -1,6 +1,6 @@
 // The OpenSSL engine: X509_verify_cert over the caller's anchors only: no partial
 // chains, the TLS-server purpose, security level 2, names from SANs only, and
-// X509_STRICT in the strict profile (see DESIGN.md "Engines").
+// X509_STRICT in the strict profile (see docs/design.md, sections 2 and 6).
 #include <ctime>
 
 #include "core/engine.hpp"

@@ -1,4 +1,5 @@
-// The CLI contract of DESIGN.md: exit codes 0/1/2, --json fields, --ca sources.
+// The CLI contract of docs/design.md (section 5): exit codes 0 to 3, --json fields, --ca
+// sources. Exit code 4 needs a real server: tests/integration.
 #include <doctest/doctest.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>

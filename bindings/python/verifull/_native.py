@@ -1,7 +1,8 @@
 """The C ABI (include/verifull.h) through ctypes: loading, signatures, error mapping.
 
-Only this module touches ctypes. The constants are checked against the header by
-tests/python/test_abi.py, so they cannot drift silently.
+Only this module touches ctypes. The constants and the vf_policy_options fields are
+checked against the header by tests/python/test_core.py
+(test_constants_match_the_header), so they cannot drift silently.
 """
 from __future__ import annotations
 
