@@ -4,8 +4,11 @@
 // PQconnectPoll reports CONNECTION_MADE with TLS in use right after the handshake and
 // before the startup packet. A refusal there closes the socket; no extra round trip.
 #include <libpq-fe.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <functional>
@@ -13,9 +16,11 @@
 #include <optional>
 #include <unordered_map>
 #include <cstring>
+#include <filesystem>
 
 #include "core/cert_facts.hpp"
 #include "core/deadline.hpp"
+#include "core/openssl_types.hpp"
 #include "core/trust_data.hpp"
 #include "postgres/params_internal.hpp"
 #include "core/tls_strength.hpp"
@@ -67,6 +72,95 @@ Report verify_in_band(PGconn* conn, const Trust& trust, const Policy& policy) {
   return report;
 }
 
+// libpq's words when its own verification refused the server's certificate (OpenSSL's
+// "certificate verify failed", or libpq's name check).
+bool libpq_refused_certificate(const std::string& libpq_says) {
+  return libpq_says.find("certificate verify failed") != std::string::npos ||
+         libpq_says.find("does not match host name") != std::string::npos ||
+         libpq_says.find("could not get server's host name from server certificate") != std::string::npos;
+}
+
+// A connection option libpq was given ("" when unset).
+std::string conn_option(PGconn* conn, const char* keyword) {
+  std::string value;
+  PQconninfoOption* options = PQconninfo(conn);
+  for (PQconninfoOption* o = options; o && o->keyword; ++o)
+    if (std::strcmp(o->keyword, keyword) == 0 && o->val) value = o->val;
+  PQconninfoFree(options);
+  return value;
+}
+
+// libpq could not read verifull's anchors file (sslrootcert): something removed it
+// after verifull wrote it. libpq's own message would advise turning verification off.
+bool anchors_file_missing(PGconn* conn) {
+  const std::string path = conn_option(conn, "sslrootcert");
+  return !path.empty() && ::access(path.c_str(), R_OK) != 0;
+}
+
+using CrlPtr = std::unique_ptr<X509_CRL, detail::OpenSslDeleter<X509_CRL, X509_CRL_free>>;
+
+// The CRLs libpq was given (sslcrl: a PEM file; sslcrldir: a folder of them), read
+// only to name a refusal libpq already made (libpq 15 says only "certificate verify
+// failed"). Bounded: a CRL file past 16 MiB or a folder past 1000 files is not read.
+std::vector<CrlPtr> crls_given_to(PGconn* conn) {
+  std::vector<std::string> files;
+  if (auto file = conn_option(conn, "sslcrl"); !file.empty()) files.push_back(file);
+  if (auto dir = conn_option(conn, "sslcrldir"); !dir.empty()) {
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator() &&
+                                                                 files.size() < 1000;
+         it.increment(ec))
+      files.push_back(it->path().string());
+  }
+  std::vector<CrlPtr> out;
+  for (const auto& file : files) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec) || std::filesystem::file_size(file, ec) > (16u << 20)) continue;
+    detail::BioPtr bio(BIO_new_file(file.c_str(), "r"));
+    while (bio) {
+      X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr);
+      if (!crl) break;
+      out.emplace_back(crl);
+    }
+    ERR_clear_error();
+  }
+  return out;
+}
+
+// The subject of the first certificate of `chain` that one of `crls` (by its issuer)
+// lists as revoked.
+std::optional<std::string> revoked_in(const std::vector<CertInfo>& chain, const std::vector<CrlPtr>& crls) {
+  for (const auto& info : chain) {
+    detail::BioPtr bio(BIO_new_mem_buf(info.pem.data(), static_cast<int>(info.pem.size())));
+    detail::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!cert) continue;
+    for (const auto& crl : crls) {
+      X509_REVOKED* entry = nullptr;
+      if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_issuer_name(cert.get())) == 0 &&
+          X509_CRL_get0_by_cert(crl.get(), &entry, cert.get()) == 1)
+        return info.subject;
+    }
+  }
+  return std::nullopt;
+}
+
+// verifull's probe accepted the chain that libpq's own verify-full refused during the
+// TLS handshake: the outcome says which check refused it, never "verified, then failed".
+void name_libpq_refusal(PGconn* conn, const std::string& libpq_says, Report& report) {
+  report.engines.push_back({"libpq", Outcome::invalid_chain, libpq_says});
+  if (const auto subject = revoked_in(report.chain, crls_given_to(conn))) {
+    report.outcome = Outcome::revoked;
+    report.message = "the certificate " + detail::escape_display(*subject) + " is revoked by the CRL given to libpq "
+                     "(sslcrl/sslcrldir), so libpq refused the server before anything was sent; verifull's own "
+                     "checks (which read no CRL) accepted the chain: libpq: " + libpq_says;
+  } else {
+    report.outcome = Outcome::engines_disagree;
+    report.message = "verifull accepted the server's chain, but libpq's verify-full refused it during the TLS "
+                     "handshake, before anything was sent: libpq: " + libpq_says;
+  }
+  report.engines.back().outcome = report.outcome;
+}
+
 // libpq refused before verifull saw a chain. Pre-TLS failures are classified from
 // libpq's words; failures during TLS are diagnosed by probing the same host (no
 // credential is sent) so the user gets verifull's sentence, not only libpq's.
@@ -88,6 +182,10 @@ Report diagnose_failure(PGconn* conn, ConnStatusType failed_in, const Trust& tru
     report.endpoint = endpoint_of(conn);
     if (!report.ok()) {
       report.engines.push_back({"libpq", report.outcome, libpq_says});
+      return report;
+    }
+    if (libpq_refused_certificate(libpq_says)) {
+      name_libpq_refusal(conn, libpq_says, report);
       return report;
     }
   }
@@ -234,6 +332,20 @@ struct AsyncConnect::State {
     connect_with(harden(trust));
     return true;
   }
+  // libpq found verifull's anchors file gone (removed after hardening): harden again,
+  // which writes it anew (Trust::anchors_file), and connect once more. True when it did.
+  bool anchors_rewritten = false;
+  bool rewrite_anchors_after_removal() {
+    if (anchors_rewritten || !anchors_file_missing(conn)) return false;
+    anchors_rewritten = true;
+    PQfinish(conn);
+    conn = nullptr;
+    last_status = CONNECTION_NEEDED;
+    checked_this_attempt = false;
+    narrowed = false;  // the whole Trust: always acceptable, narrowing only saves time
+    connect_with(harden(trust));
+    return true;
+  }
   ~State() {
     if (conn) PQfinish(conn);
   }
@@ -315,6 +427,20 @@ AsyncConnect::Wait AsyncConnect::step() {
     default: {
       const bool verified = s.checked_this_attempt && s.report.ok();
       const std::string libpq_says = trimmed_error(s.conn);
+      if (!verified && s.rewrite_anchors_after_removal()) {
+        if (s.done) return Wait::done;
+        s.wait = Wait::write;
+        return s.wait;
+      }
+      if (!verified && anchors_file_missing(s.conn)) {
+        s.report.outcome = Outcome::handshake_failed;
+        s.report.message = "verifull's anchors file for libpq (" + detail::escape_display(conn_option(s.conn, "sslrootcert")) +
+                           ") was removed while connecting, twice (something deletes files in verifull's private "
+                           "folder); nothing was sent, verification stays on: try again";
+        s.report.endpoint = endpoint_of(s.conn);
+        s.finish_refused();
+        return Wait::done;
+      }
       if (!verified && s.last_status == CONNECTION_SSL_STARTUP && s.widen_after_refusal()) {
         if (s.done) return Wait::done;
         s.wait = Wait::write;

@@ -15,6 +15,9 @@
 #include <iterator>
 #include <thread>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "interop_corpus.hpp"
 #include "servers_env.hpp"
 #include "test_pki.hpp"
@@ -265,4 +268,77 @@ TEST_CASE("drivers get only the anchor an endpoint's chain ended at; a rotation 
   CHECK(m2.report.anchor == "CN=verifull demo impostor CA");
   CHECK(cache.probes() == 2);  // one re-probe for the rotation
   serve_from_mariadb(first);
+}
+
+namespace {
+// A CRL issued by `ca` that lists `revoked` (a fresh one, valid for a day), as PEM.
+std::string crl_pem(const testpki::Cert& ca, const std::vector<const testpki::Cert*>& revoked) {
+  std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(X509_CRL_new(), X509_CRL_free);
+  REQUIRE(X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) == 1);
+  REQUIRE(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.cert.get())) == 1);
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> last(ASN1_TIME_adj(nullptr, std::time(nullptr), 0, -3600),
+                                                             ASN1_TIME_free);
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> next(ASN1_TIME_adj(nullptr, std::time(nullptr), 1, 0),
+                                                             ASN1_TIME_free);
+  REQUIRE(X509_CRL_set1_lastUpdate(crl.get(), last.get()) == 1);
+  REQUIRE(X509_CRL_set1_nextUpdate(crl.get(), next.get()) == 1);
+  for (const auto* cert : revoked) {
+    X509_REVOKED* entry = X509_REVOKED_new();
+    REQUIRE(X509_REVOKED_set_serialNumber(entry, X509_get_serialNumber(cert->cert.get())) == 1);
+    REQUIRE(X509_REVOKED_set_revocationDate(entry, last.get()) == 1);
+    REQUIRE(X509_CRL_add0_revoked(crl.get(), entry) == 1);
+  }
+  REQUIRE(X509_CRL_sort(crl.get()) == 1);
+  REQUIRE(X509_CRL_sign(crl.get(), ca.key.get(), EVP_sha256()) > 0);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  REQUIRE(PEM_write_bio_X509_CRL(bio.get(), crl.get()) == 1);
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(size));
+}
+
+struct TempFile {
+  std::string path;
+  explicit TempFile(const std::string& content) {
+    char tmpl[] = "/tmp/verifull-crl-XXXXXX";
+    const int fd = ::mkstemp(tmpl);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    path = tmpl;
+    testpki::write_file(path, content);
+  }
+  ~TempFile() { ::unlink(path.c_str()); }
+};
+}  // namespace
+
+TEST_CASE("a certificate revoked by a CRL given to libpq (sslcrl) or Connector/C (ssl-crl) is outcome revoked") {
+  // verifull's own verdict has no CRL and accepts the chain; the driver, given the CRL,
+  // refuses it. The outcome names the revocation, not a login failure or another certificate.
+  const auto ca = testpki::make_root(testpki::ca_spec("verifull CRL test CA"));
+  const auto leaf = testpki::issue(ca, testpki::leaf_spec("localhost", {"localhost"}));
+  const auto other = testpki::issue(ca, testpki::leaf_spec("localhost", {"localhost"}));
+  interop::Case c;
+  c.name = "crl-revoked-leaf";
+  c.chain_pem = leaf.pem();
+  c.key_pem = leaf.key_pem();
+  c.anchors_pem = ca.pem();
+  const Trust trust = Trust::from_pem(ca.pem(), "CRL test CA");
+  const TempFile revoking(crl_pem(ca, {&leaf}));
+  const TempFile clean(crl_pem(ca, {&other}));
+
+  serve_from_postgres(c);
+  const auto pg_revoked = postgres::connect(pg_url() + "?sslcrl=" + revoking.path, trust);
+  CHECK(pg_revoked.report.outcome == Outcome::revoked);
+  CHECK(pg_revoked.report.message.find("revoked") != std::string::npos);
+  CHECK(outcome_exit_code(pg_revoked.report.outcome) == 1);
+  const auto pg_clean = postgres::connect(pg_url() + "?sslcrl=" + clean.path, trust);
+  CHECK_MESSAGE(pg_clean.report.ok(), pg_clean.report.message);
+
+  serve_from_mariadb(c);
+  mysql::ApprovedCache cache;
+  const auto my_revoked = mysql::connect(mysql_url() + "?ssl-crl=" + revoking.path, trust, Policy{}, cache);
+  CHECK(my_revoked.report.outcome == Outcome::revoked);
+  CHECK(my_revoked.report.message.find("revoked") != std::string::npos);
+  const auto my_clean = mysql::connect(mysql_url() + "?ssl-crl=" + clean.path, trust, Policy{}, cache);
+  CHECK_MESSAGE(my_clean.report.ok(), my_clean.report.message);
 }
