@@ -333,6 +333,13 @@ TEST_CASE("a certificate revoked by a CRL given to libpq (sslcrl) or Connector/C
   CHECK(outcome_exit_code(pg_revoked.report.outcome) == 1);
   const auto pg_clean = postgres::connect(pg_url() + "?sslcrl=" + clean.path, trust);
   CHECK_MESSAGE(pg_clean.report.ok(), pg_clean.report.message);
+  // A CRL of another CA only: libpq finds no CRL for the issuer and refuses a chain
+  // verifull accepted. That is a disagreement, named as one, not "verified, then failed".
+  const auto stranger = testpki::make_root(testpki::ca_spec("verifull unrelated CRL CA"));
+  const TempFile unrelated(crl_pem(stranger, {}));
+  const auto pg_other = postgres::connect(pg_url() + "?sslcrl=" + unrelated.path, trust);
+  CHECK(pg_other.report.outcome == Outcome::engines_disagree);
+  CHECK(pg_other.report.message.find("libpq's verify-full refused it") != std::string::npos);
 
   serve_from_mariadb(c);
   mysql::ApprovedCache cache;
@@ -341,4 +348,12 @@ TEST_CASE("a certificate revoked by a CRL given to libpq (sslcrl) or Connector/C
   CHECK(my_revoked.report.message.find("revoked") != std::string::npos);
   const auto my_clean = mysql::connect(mysql_url() + "?ssl-crl=" + clean.path, trust, Policy{}, cache);
   CHECK_MESSAGE(my_clean.report.ok(), my_clean.report.message);
+  // A handle of the caller's own with the CRL set, after a cached approval: revoked,
+  // not "a different certificate" (and no re-probe).
+  MYSQL* own = mysql_init(nullptr);
+  REQUIRE(mysql_optionsv(own, MYSQL_OPT_SSL_CRL, revoking.path.c_str()) == 0);
+  const auto own_report = mysql::connect(own, parse_url(mysql_url()), trust, Policy{}, cache);
+  mysql_close(own);
+  CHECK(own_report.outcome == Outcome::revoked);
+  CHECK(own_report.message.find("different certificate") == std::string::npos);
 }
