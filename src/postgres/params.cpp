@@ -64,25 +64,45 @@ InputError requiressl_refusal(const std::string& value) {
 }
 
 // The value the caller gave the deprecated keyword requiressl, if any: libpq's parser
-// has already replaced it by sslmode in its result, so it is looked for in the text.
-// Keyword/value form ("requiressl=0", "requiressl = '0'") and URL form ("?requiressl=0").
+// has already replaced it by sslmode in its result, so the text is read again, the way
+// libpq reads it (a URL's query; or keyword = value pairs, values quoted with ' and
+// escaped with \), so a password that happens to contain the word is not mistaken for it.
 std::optional<std::string> requiressl_in(const std::string& text) {
-  for (auto at = text.find("requiressl"); at != std::string::npos; at = text.find("requiressl", at + 1)) {
-    const bool starts_word = at == 0 || std::isspace(static_cast<unsigned char>(text[at - 1])) ||
-                             text[at - 1] == '?' || text[at - 1] == '&';
-    auto i = at + std::strlen("requiressl");
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (!starts_word || i >= text.size() || text[i] != '=') continue;
-    ++i;
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (i < text.size() && text[i] == '\'') ++i;
-    std::string value;
-    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])) && text[i] != '&' &&
-           text[i] != '\'')
-      value += text[i++];
-    return value;
+  std::optional<std::string> found;
+  if (text.rfind("postgres://", 0) == 0 || text.rfind("postgresql://", 0) == 0) {
+    const auto q = text.find('?');
+    if (q == std::string::npos) return found;
+    for_each_listed_by(text.substr(q + 1), '&', [&](const std::string& pair) {
+      const auto eq = pair.find('=');
+      if (eq != std::string::npos && pair.substr(0, eq) == "requiressl") found = pair.substr(eq + 1);
+    });
+    return found;
   }
-  return std::nullopt;
+  std::size_t i = 0;
+  const auto skip_space = [&] {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  };
+  while (true) {
+    skip_space();
+    if (i >= text.size()) return found;
+    std::string key;
+    while (i < text.size() && text[i] != '=' && !std::isspace(static_cast<unsigned char>(text[i]))) key += text[i++];
+    skip_space();
+    if (i >= text.size() || text[i] != '=') return found;  // libpq refuses such a string anyway
+    ++i;
+    skip_space();
+    std::string value;
+    const bool quoted = i < text.size() && text[i] == '\'';
+    if (quoted) ++i;
+    while (i < text.size()) {
+      const char c = text[i];
+      if (quoted ? c == '\'' : std::isspace(static_cast<unsigned char>(c))) break;
+      if (c == '\\' && i + 1 < text.size()) ++i;
+      value += text[i++];
+    }
+    if (quoted && i < text.size()) ++i;  // the closing quote
+    if (key == "requiressl") found = value;
+  }
 }
 
 void refuse_weakening(const std::string& key, const std::string& value) {

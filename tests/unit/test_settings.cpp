@@ -291,3 +291,16 @@ TEST_CASE("an unknown mysql:// URL parameter is refused by name, not ignored") {
   check_refused([] { mysql::validate(parse_url("mysql://app@127.0.0.1:3306/app?frobnicate=1")); },
                 Row{"Connector/C", "-", "frobnicate", "refused", "-", "1", 0}, "1");
 }
+
+TEST_CASE("requiressl is read as libpq reads it: by keyword, not inside another value") {
+  const Trust trust = test_trust();
+  CHECK_NOTHROW(postgres::hardened_params(
+      "host=db.example.com hostaddr=127.0.0.1 password='x requiressl=0' application_name=requiressl=0", trust));
+  CHECK_NOTHROW(postgres::hardened_params("host=db.example.com hostaddr=127.0.0.1 requiressl=1", trust));
+  for (const std::string& text : {"host=db.example.com hostaddr=127.0.0.1 requiressl = '0'",
+                                  "postgres://db.example.com/app?hostaddr=127.0.0.1&requiressl=0"}) {
+    CAPTURE(text);
+    check_refused([&] { postgres::hardened_params(text, trust); },
+                  Row{"libpq", "requiressl", "requiressl", "set", "-", "0", 0}, "0");
+  }
+}
