@@ -4,8 +4,6 @@
 // PQconnectPoll reports CONNECTION_MADE with TLS in use right after the handshake and
 // before the startup packet. A refusal there closes the socket; no extra round trip.
 #include <libpq-fe.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <unistd.h>
@@ -16,9 +14,9 @@
 #include <optional>
 #include <unordered_map>
 #include <cstring>
-#include <filesystem>
 
 #include "core/cert_facts.hpp"
+#include "core/crl.hpp"
 #include "core/deadline.hpp"
 #include "core/openssl_types.hpp"
 #include "core/trust_data.hpp"
@@ -97,58 +95,14 @@ bool anchors_file_missing(PGconn* conn) {
   return !path.empty() && ::access(path.c_str(), R_OK) != 0;
 }
 
-using CrlPtr = std::unique_ptr<X509_CRL, detail::OpenSslDeleter<X509_CRL, X509_CRL_free>>;
-
-// The CRLs libpq was given (sslcrl: a PEM file; sslcrldir: a folder of them), read
-// only to name a refusal libpq already made (libpq 15 says only "certificate verify
-// failed"). Bounded: a CRL file past 16 MiB or a folder past 1000 files is not read.
-std::vector<CrlPtr> crls_given_to(PGconn* conn) {
-  std::vector<std::string> files;
-  if (auto file = conn_option(conn, "sslcrl"); !file.empty()) files.push_back(file);
-  if (auto dir = conn_option(conn, "sslcrldir"); !dir.empty()) {
-    std::error_code ec;
-    for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator() &&
-                                                                 files.size() < 1000;
-         it.increment(ec))
-      files.push_back(it->path().string());
-  }
-  std::vector<CrlPtr> out;
-  for (const auto& file : files) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec) || std::filesystem::file_size(file, ec) > (16u << 20)) continue;
-    detail::BioPtr bio(BIO_new_file(file.c_str(), "r"));
-    while (bio) {
-      X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr);
-      if (!crl) break;
-      out.emplace_back(crl);
-    }
-    ERR_clear_error();
-  }
-  return out;
-}
-
-// The subject of the first certificate of `chain` that one of `crls` (by its issuer)
-// lists as revoked.
-std::optional<std::string> revoked_in(const std::vector<CertInfo>& chain, const std::vector<CrlPtr>& crls) {
-  for (const auto& info : chain) {
-    detail::BioPtr bio(BIO_new_mem_buf(info.pem.data(), static_cast<int>(info.pem.size())));
-    detail::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-    if (!cert) continue;
-    for (const auto& crl : crls) {
-      X509_REVOKED* entry = nullptr;
-      if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_issuer_name(cert.get())) == 0 &&
-          X509_CRL_get0_by_cert(crl.get(), &entry, cert.get()) == 1)
-        return info.subject;
-    }
-  }
-  return std::nullopt;
-}
-
 // verifull's probe accepted the chain that libpq's own verify-full refused during the
 // TLS handshake: the outcome says which check refused it, never "verified, then failed".
 void name_libpq_refusal(PGconn* conn, const std::string& libpq_says, Report& report) {
   report.engines.push_back({"libpq", Outcome::invalid_chain, libpq_says});
-  if (const auto subject = revoked_in(report.chain, crls_given_to(conn))) {
+  detail::CrlLocations given;
+  if (auto file = conn_option(conn, "sslcrl"); !file.empty()) given.files.push_back(file);
+  if (auto folder = conn_option(conn, "sslcrldir"); !folder.empty()) given.folders.push_back(folder);
+  if (const auto subject = detail::revoked_certificate(report.chain, given)) {
     report.outcome = Outcome::revoked;
     report.message = "the certificate " + detail::escape_display(*subject) + " is revoked by the CRL given to libpq "
                      "(sslcrl/sslcrldir), so libpq refused the server before anything was sent; verifull's own "

@@ -333,6 +333,9 @@ TEST_CASE("a certificate revoked by a CRL given to libpq (sslcrl) or Connector/C
   CHECK(outcome_exit_code(pg_revoked.report.outcome) == 1);
   const auto pg_clean = postgres::connect(pg_url() + "?sslcrl=" + clean.path, trust);
   CHECK_MESSAGE(pg_clean.report.ok(), pg_clean.report.message);
+  // `check` reads the CRL the URL names too, so it refuses what the connect would.
+  CHECK(check(parse_url(pg_url() + "?sslcrl=" + revoking.path), trust, Policy{}).outcome == Outcome::revoked);
+  CHECK(check(parse_url(pg_url() + "?sslcrl=" + clean.path), trust, Policy{}).ok());
   // A CRL of another CA only: libpq finds no CRL for the issuer and refuses a chain
   // verifull accepted. That is a disagreement, named as one, not "verified, then failed".
   const auto stranger = testpki::make_root(testpki::ca_spec("verifull unrelated CRL CA"));
@@ -346,6 +349,7 @@ TEST_CASE("a certificate revoked by a CRL given to libpq (sslcrl) or Connector/C
   const auto my_revoked = mysql::connect(mysql_url() + "?ssl-crl=" + revoking.path, trust, Policy{}, cache);
   CHECK(my_revoked.report.outcome == Outcome::revoked);
   CHECK(my_revoked.report.message.find("revoked") != std::string::npos);
+  CHECK(check(parse_url(mysql_url() + "?ssl_crl=" + revoking.path), trust, Policy{}).outcome == Outcome::revoked);
   const auto my_clean = mysql::connect(mysql_url() + "?ssl-crl=" + clean.path, trust, Policy{}, cache);
   CHECK_MESSAGE(my_clean.report.ok(), my_clean.report.message);
   // A handle of the caller's own with the CRL set, after a cached approval: revoked,
