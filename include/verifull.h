@@ -194,7 +194,10 @@ VF_API int vf_pg_release(vf_pg_t pg, void** pgconn);
 VF_API int vf_pg_destroy(vf_pg_t pg);
 /* The hardened conninfo string for other libpq users (psycopg). It names the trust's
  * anchors file, which is kept: the string stays correct after the trust handle is
- * destroyed and in child processes. */
+ * destroyed and in child processes. VF_ERROR_INPUT, naming them and vf_pg_connect, for
+ * options a string cannot carry (pins, an engine other than openssl, the strict
+ * profile, allow_cn_fallback, refuse_admin_credentials, ...): libpq uses the string by
+ * itself and runs only its own verify-full. */
 VF_API int vf_pg_conninfo(const char* conninfo_or_url, vf_trust_t trust,
                           const vf_policy_options* options, char* buf, size_t* len);
 

@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <functional>
@@ -15,7 +16,9 @@
 #include <cstring>
 
 #include "core/cert_facts.hpp"
+#include "core/crl.hpp"
 #include "core/deadline.hpp"
+#include "core/openssl_types.hpp"
 #include "core/trust_data.hpp"
 #include "postgres/params_internal.hpp"
 #include "core/tls_strength.hpp"
@@ -67,6 +70,51 @@ Report verify_in_band(PGconn* conn, const Trust& trust, const Policy& policy) {
   return report;
 }
 
+// libpq's words when its own verification refused the server's certificate (OpenSSL's
+// "certificate verify failed", or libpq's name check).
+bool libpq_refused_certificate(const std::string& libpq_says) {
+  return libpq_says.find("certificate verify failed") != std::string::npos ||
+         libpq_says.find("does not match host name") != std::string::npos ||
+         libpq_says.find("could not get server's host name from server certificate") != std::string::npos;
+}
+
+// A connection option libpq was given ("" when unset).
+std::string conn_option(PGconn* conn, const char* keyword) {
+  std::string value;
+  PQconninfoOption* options = PQconninfo(conn);
+  for (PQconninfoOption* o = options; o && o->keyword; ++o)
+    if (std::strcmp(o->keyword, keyword) == 0 && o->val) value = o->val;
+  PQconninfoFree(options);
+  return value;
+}
+
+// libpq could not read verifull's anchors file (sslrootcert): something removed it
+// after verifull wrote it. libpq's own message would advise turning verification off.
+bool anchors_file_missing(PGconn* conn) {
+  const std::string path = conn_option(conn, "sslrootcert");
+  return !path.empty() && ::access(path.c_str(), R_OK) != 0;
+}
+
+// verifull's probe accepted the chain that libpq's own verify-full refused during the
+// TLS handshake: the outcome says which check refused it, never "verified, then failed".
+void name_libpq_refusal(PGconn* conn, const std::string& libpq_says, Report& report) {
+  report.engines.push_back({"libpq", Outcome::invalid_chain, libpq_says});
+  detail::CrlLocations given;
+  if (auto file = conn_option(conn, "sslcrl"); !file.empty()) given.files.push_back(file);
+  if (auto folder = conn_option(conn, "sslcrldir"); !folder.empty()) given.folders.push_back(folder);
+  if (const auto subject = detail::revoked_certificate(report.chain, given)) {
+    report.outcome = Outcome::revoked;
+    report.message = "the certificate " + detail::escape_display(*subject) + " is revoked by the CRL given to libpq "
+                     "(sslcrl/sslcrldir), so libpq refused the server before anything was sent; verifull's own "
+                     "checks (which read no CRL) accepted the chain: libpq: " + libpq_says;
+  } else {
+    report.outcome = Outcome::engines_disagree;
+    report.message = "verifull accepted the server's chain, but libpq's verify-full refused it during the TLS "
+                     "handshake, before anything was sent: libpq: " + libpq_says;
+  }
+  report.engines.back().outcome = report.outcome;
+}
+
 // libpq refused before verifull saw a chain. Pre-TLS failures are classified from
 // libpq's words; failures during TLS are diagnosed by probing the same host (no
 // credential is sent) so the user gets verifull's sentence, not only libpq's.
@@ -88,6 +136,10 @@ Report diagnose_failure(PGconn* conn, ConnStatusType failed_in, const Trust& tru
     report.endpoint = endpoint_of(conn);
     if (!report.ok()) {
       report.engines.push_back({"libpq", report.outcome, libpq_says});
+      return report;
+    }
+    if (libpq_refused_certificate(libpq_says)) {
+      name_libpq_refusal(conn, libpq_says, report);
       return report;
     }
   }
@@ -234,6 +286,20 @@ struct AsyncConnect::State {
     connect_with(harden(trust));
     return true;
   }
+  // libpq found verifull's anchors file gone (removed after hardening): harden again,
+  // which writes it anew (Trust::anchors_file), and connect once more. True when it did.
+  bool anchors_rewritten = false;
+  bool rewrite_anchors_after_removal() {
+    if (anchors_rewritten || !anchors_file_missing(conn)) return false;
+    anchors_rewritten = true;
+    PQfinish(conn);
+    conn = nullptr;
+    last_status = CONNECTION_NEEDED;
+    checked_this_attempt = false;
+    narrowed = false;  // the whole Trust: always acceptable, narrowing only saves time
+    connect_with(harden(trust));
+    return true;
+  }
   ~State() {
     if (conn) PQfinish(conn);
   }
@@ -315,6 +381,20 @@ AsyncConnect::Wait AsyncConnect::step() {
     default: {
       const bool verified = s.checked_this_attempt && s.report.ok();
       const std::string libpq_says = trimmed_error(s.conn);
+      if (!verified && s.rewrite_anchors_after_removal()) {
+        if (s.done) return Wait::done;
+        s.wait = Wait::write;
+        return s.wait;
+      }
+      if (!verified && anchors_file_missing(s.conn)) {
+        s.report.outcome = Outcome::handshake_failed;
+        s.report.message = "verifull's anchors file for libpq (" + detail::escape_display(conn_option(s.conn, "sslrootcert")) +
+                           ") was removed while connecting, twice (something deletes files in verifull's private "
+                           "folder); nothing was sent, verification stays on: try again";
+        s.report.endpoint = endpoint_of(s.conn);
+        s.finish_refused();
+        return Wait::done;
+      }
       if (!verified && s.last_status == CONNECTION_SSL_STARTUP && s.widen_after_refusal()) {
         if (s.done) return Wait::done;
         s.wait = Wait::write;

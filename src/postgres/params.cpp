@@ -6,7 +6,10 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstring>
+#include <optional>
 #include <memory>
 #include <set>
 #include <vector>
@@ -15,6 +18,7 @@
 #include "verifull/policy.hpp"
 #include "verifull/postgres.hpp"
 #include "postgres/params_internal.hpp"
+#include "core/url_rules.hpp"
 
 namespace verifull {
 inline namespace v0 {
@@ -27,16 +31,22 @@ const std::string* find(const Params& params, const std::string& key) {
   return nullptr;
 }
 
+// Calls `each` for every element of a `separator`-separated list ("a,b,c").
+template <typename F>
+void for_each_listed_by(const std::string& value, char separator, F each) {
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    auto end = value.find(separator, start);
+    if (end == std::string::npos) end = value.size();
+    each(value.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
 // Calls `each` for every element of a comma-separated libpq list ("a,b,c").
 template <typename F>
 void for_each_listed(const std::string& value, F each) {
-  std::size_t start = 0;
-  while (start <= value.size()) {
-    auto comma = value.find(',', start);
-    if (comma == std::string::npos) comma = value.size();
-    each(value.substr(start, comma - start));
-    start = comma + 1;
-  }
+  for_each_listed_by(value, ',', each);
 }
 
 void refuse_bad_port(const std::string& port) {
@@ -44,6 +54,55 @@ void refuse_bad_port(const std::string& port) {
   if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stol(port) < 1 ||
       std::stol(port) > 65535)
     throw InputError("invalid port \"" + port + "\" (expected a number from 1 to 65535)");
+}
+
+// libpq's own parser turns the deprecated requiressl into sslmode (1 -> require,
+// anything else -> prefer), so the refusal is worded for the keyword the caller wrote.
+InputError requiressl_refusal(const std::string& value) {
+  return InputError("requiressl=" + value + " asks libpq to allow a connection without TLS; verifull always "
+                    "uses sslmode=verify-full (remove requiressl)");
+}
+
+// The value the caller gave the deprecated keyword requiressl, if any: libpq's parser
+// has already replaced it by sslmode in its result, so the text is read again, the way
+// libpq reads it (a URL's query; or keyword = value pairs, values quoted with ' and
+// escaped with \), so a password that happens to contain the word is not mistaken for it.
+std::optional<std::string> requiressl_in(const std::string& text) {
+  std::optional<std::string> found;
+  if (text.rfind("postgres://", 0) == 0 || text.rfind("postgresql://", 0) == 0) {
+    const auto q = text.find('?');
+    if (q == std::string::npos) return found;
+    for_each_listed_by(text.substr(q + 1), '&', [&](const std::string& pair) {
+      const auto eq = pair.find('=');
+      if (eq != std::string::npos && pair.substr(0, eq) == "requiressl") found = pair.substr(eq + 1);
+    });
+    return found;
+  }
+  std::size_t i = 0;
+  const auto skip_space = [&] {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  };
+  while (true) {
+    skip_space();
+    if (i >= text.size()) return found;
+    std::string key;
+    while (i < text.size() && text[i] != '=' && !std::isspace(static_cast<unsigned char>(text[i]))) key += text[i++];
+    skip_space();
+    if (i >= text.size() || text[i] != '=') return found;  // libpq refuses such a string anyway
+    ++i;
+    skip_space();
+    std::string value;
+    const bool quoted = i < text.size() && text[i] == '\'';
+    if (quoted) ++i;
+    while (i < text.size()) {
+      const char c = text[i];
+      if (quoted ? c == '\'' : std::isspace(static_cast<unsigned char>(c))) break;
+      if (c == '\\' && i + 1 < text.size()) ++i;
+      value += text[i++];
+    }
+    if (quoted && i < text.size()) ++i;  // the closing quote
+    if (key == "requiressl") found = value;
+  }
 }
 
 void refuse_weakening(const std::string& key, const std::string& value) {
@@ -57,8 +116,11 @@ void refuse_weakening(const std::string& key, const std::string& value) {
                      "sets gssencmode=disable");
   if (key == "ssl_min_protocol_version" && value != "TLSv1.2" && value != "TLSv1.3")
     throw InputError("ssl_min_protocol_version=" + value + " is below verifull's minimum, TLSv1.2");
-  if (key == "requiressl" && value != "1")
-    throw InputError("requiressl=" + value + " would weaken verification; remove it");
+  if (key == "requiressl" && value != "1") throw requiressl_refusal(value);
+  if (key == "sslsni" && value != "1")
+    throw InputError("sslsni=" + value + " would hide the host name from the server's TLS layer; verifull always "
+                     "sends it (sslsni=1), since servers and proxies that route by name pick the certificate from "
+                     "it and verifull verifies the name it sends: remove sslsni");
   if (key == "service" || key == "servicefile")
     throw InputError(key + "=" + value + " would let a service file outside your code decide where the connection "
                      "goes; give host, port and dbname in the connection string instead");
@@ -153,9 +215,40 @@ std::string quote_value(const std::string& value) {
   return out + "'";
 }
 
+// A postgres:// URL whose query names host (see core/url_rules.hpp).
+void refuse_url_host_parameter(const std::string& text) {
+  if (text.rfind("postgres://", 0) != 0 && text.rfind("postgresql://", 0) != 0) return;
+  const auto q = text.find('?');
+  if (q == std::string::npos) return;
+  const std::string query = text.substr(q + 1);
+  for_each_listed_by(query, '&', [](const std::string& pair) {
+    if (pair.substr(0, pair.find('=')) == "host") throw detail::postgres_url_host_parameter_refused();
+  });
+}
+
+// What conninfo() cannot hand over: libpq connects by itself with the string, so only
+// its own verify-full runs, on every connect made with it. A policy asking for more is
+// refused by name rather than returned weaker.
+void refuse_policy_a_string_cannot_carry(const Policy& policy) {
+  std::vector<std::string> asked;
+  if (!policy.pins.empty()) asked.emplace_back("pins");
+  if (policy.engine != Engine::openssl) asked.emplace_back(std::string("engine=") + engine_name(policy.engine));
+  if (policy.profile != Profile::standard) asked.emplace_back(std::string("profile=") + profile_name(policy.profile));
+  if (policy.allow_cn_fallback) asked.emplace_back("allow_cn_fallback (verifull's CN rule)");
+  if (policy.max_intermediates) asked.emplace_back("max_intermediates");
+  if (policy.verification_time) asked.emplace_back("verification_time");
+  if (policy.refuse_admin_credentials) asked.emplace_back("refuse_admin_credentials");
+  if (asked.empty()) return;
+  throw InputError("a libpq connection string cannot carry " + join_list(asked) +
+                   ": libpq would connect with it by itself and check only its own verify-full, on every reconnect; "
+                   "use verifull's in-band connect instead, which checks them before any credential is sent "
+                   "(postgres::connect / vf_pg_connect / verifull.psycopg.connect)");
+}
+
 }  // namespace
 
 Params parse_conninfo(const std::string& conninfo_or_url) {
+  refuse_url_host_parameter(conninfo_or_url);
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo_or_url.c_str(), &error);
   if (!options) {
@@ -170,6 +263,14 @@ Params parse_conninfo(const std::string& conninfo_or_url) {
   for (const PQconninfoOption* o = options; o->keyword; ++o)
     if (o->val) params.emplace_back(o->keyword, o->val);
   PQconninfoFree(options);
+  if (const auto requiressl = requiressl_in(conninfo_or_url)) {
+    // libpq stored it as sslmode=require (for 1) or sslmode=prefer: requiressl=1 asks
+    // for no less than verify-full gives, anything else for a plaintext fallback.
+    if (*requiressl != "1") throw requiressl_refusal(*requiressl);
+    params.erase(std::remove_if(params.begin(), params.end(),
+                                [](const auto& kv) { return kv.first == "sslmode" && kv.second == "require"; }),
+                 params.end());
+  }
   return params;
 }
 
@@ -212,6 +313,7 @@ Params harden(const Params& params, const Trust& trust, const Policy& policy, Re
 void validate(const std::string& conninfo_or_url) { refuse_weak_params(parse_conninfo(conninfo_or_url)); }
 
 std::string conninfo(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy) {
+  refuse_policy_a_string_cannot_carry(policy);
   std::string out;
   for (const auto& [key, value] : hardened_params(conninfo_or_url, trust, policy))
     out += (out.empty() ? "" : " ") + key + "=" + quote_value(value);
