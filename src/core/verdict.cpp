@@ -2,6 +2,7 @@
 
 #include <openssl/obj_mac.h>
 
+#include <cstdint>
 #include <ctime>
 
 #include "core/cert_facts.hpp"
@@ -99,6 +100,31 @@ std::vector<std::string> extended_key_usages(const X509* cert) {
   }
   EXTENDED_KEY_USAGE_free(ekus);
   return out;
+}
+
+// OpenSSL's TLS-server purpose rule for a CA certificate (X509_check_purpose, applied to
+// every certificate of the chain, anchor included): an extendedKeyUsage, where present,
+// must allow serverAuth (or the SGC usages OpenSSL counts with it); anyExtendedKeyUsage
+// alone does not. Botan 2 checks the server certificate's EKU only, so without this an
+// intermediate restricted to emailProtection would pass there. The depth of the first
+// CA that breaks the rule.
+std::optional<std::size_t> ca_not_for_server_auth(const std::vector<X509Ptr>& chain) {
+  for (std::size_t depth = 1; depth < chain.size(); ++depth) {
+    const std::uint32_t usages = X509_get_extended_key_usage(chain[depth].get());
+    if (usages != UINT32_MAX && (usages & (XKU_SSL_SERVER | XKU_SGC)) == 0) return depth;
+  }
+  return std::nullopt;
+}
+
+// A self-signed server certificate trusted as its own anchor that is also a CA (what
+// `openssl req -x509` makes by default): libpq trusts it as a CA, and so does verifull,
+// so it vouches for whatever its key signs. The report says so.
+std::optional<std::string> self_anchor_is_ca(const std::vector<X509Ptr>& chain) {
+  if (chain.size() != 1 || X509_check_ca(chain.front().get()) != 1) return std::nullopt;
+  return "the server certificate " + subject_of(chain.front().get()) +
+         " is its own anchor and a CA (basicConstraints CA:TRUE): as an anchor it also vouches for every "
+         "certificate its key signs, for any name, not only for this server; reissue it with CA:FALSE "
+         "(then it verifies only itself), or trust the CA that issued it";
 }
 
 struct Facts {
@@ -200,7 +226,9 @@ std::string explain(Outcome outcome, const Facts& f, const std::string& finding,
       return role_of(f) + " " + failing_subject(f) +
              " is not allowed for TLS server authentication" +
              (ekus.empty() ? "" : " (its extendedKeyUsage is " + join(ekus) + ")") +
-             " — the server needs a certificate issued for serverAuth";
+             (f.engine.failing_depth > 0 ? " — a CA whose extendedKeyUsage leaves out serverAuth cannot vouch for a TLS "
+                                           "server; the server needs a chain issued for serverAuth"
+                                         : " — the server needs a certificate issued for serverAuth");
     }
     case Outcome::weak_crypto:
       return role_of(f) + " " + failing_subject(f) + " uses " +
@@ -262,7 +290,9 @@ void apply_own_checks(EngineResult& r, const ChainInput& input, const std::vecto
     const ProfileFinding*& first = f.always ? always : encoding;
     if (!first) first = &f;
   }
-  if (always) {
+  if (auto depth = ca_not_for_server_auth(r.verified)) {
+    refuse_at(Outcome::bad_usage, *depth, "its extendedKeyUsage does not allow TLS server authentication");
+  } else if (always) {
     refuse_at(Outcome::invalid_chain, always->depth, always->rule);
   } else if (auto nc = check_peer_against_name_constraints(r.verified, input.peer)) {
     refuse_at(Outcome::invalid_chain, nc->depth, nc->clause + ", and the server was reached as " + input.peer.value);
@@ -287,6 +317,7 @@ void apply_own_checks(EngineResult& r, const ChainInput& input, const std::vecto
     r.detail += " (then verifull: " + std::string(outcome_name(r.outcome)) + ")";
     return;
   }
+  if (auto warning = self_anchor_is_ca(r.verified)) r.warnings.push_back(*warning);
   for (const auto& f : findings)
     r.warnings.push_back(role_at(f.depth, r.verified.size()) + " " + subject_of(r.verified[f.depth].get()) + ": " +
                          f.rule + " (accepted by the standard profile; --profile strict refuses it)");
@@ -295,15 +326,17 @@ void apply_own_checks(EngineResult& r, const ChainInput& input, const std::vecto
 // The search stopped at its budget and nothing it found was accepted: whether another
 // path would verify is unknown, so the refusal says that, not "untrusted issuer".
 void mark_search_stopped(EngineResult& r, const PathSearch& search, bool had_complete_path) {
-  const std::string refused = had_complete_path ? "; the first path to your anchors was refused (" +
-                                                      std::string(outcome_name(r.outcome)) + ": " + r.detail + ")"
-                                                : "; none of them reached your anchors";
-  r.finding = "verifull stopped building certificate paths after trying " + std::to_string(search.steps) +
-              " issuer links and " + std::to_string(search.complete.size()) + " complete paths (its limits are " +
-              std::to_string(kMaxPathSearchSteps) + " and " + std::to_string(kMaxCandidatePaths) +
-              ", so that a hostile chain cannot cost exponential time), and no path it tried verifies" + refused +
-              " — the server sends many CA certificates with the same names; have it send only its own chain";
-  r.detail = "path search stopped at its budget (" + std::to_string(search.steps) + " links, " +
+  const std::string found =
+      had_complete_path ? "; of the " + std::to_string(search.complete.size()) +
+                              " paths to your anchors it built, none verifies (the first: " +
+                              std::string(outcome_name(r.outcome)) + ", " + r.detail + ")"
+                        : "; none of the paths it built reached your anchors";
+  r.finding = "verifull stopped building certificate paths after examining " + std::to_string(search.steps) +
+              " possible issuers (its limits: " + std::to_string(kMaxPathSearchSteps) + " issuers and " +
+              std::to_string(kMaxCandidatePaths) + " complete paths, so that a hostile chain cannot cost exponential "
+              "time)" + found + " — the server sends many CA certificates with the same names; have it send only "
+              "its own chain";
+  r.detail = "path search stopped at its budget (" + std::to_string(search.steps) + " issuers, " +
              std::to_string(search.complete.size()) + " paths)";
   r.outcome = Outcome::invalid_chain;
   r.search_stopped = true;
