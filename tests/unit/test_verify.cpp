@@ -509,6 +509,19 @@ TEST_CASE("an intermediate whose extendedKeyUsage is emailProtection only is bad
   CHECK(verify(testpki::issue(mixed_ca, leaf_spec("db", {"db.example.com"})).pem() + mixed_ca.pem(), "db.example.com").ok());
 }
 
+TEST_CASE("a root anchor whose extendedKeyUsage is emailProtection only is bad_usage, as OpenSSL (and libpq) decide") {
+  auto spec = ca_spec("Mail Root");
+  spec.eku = {"emailProtection"};
+  const auto mail_root = testpki::make_root(spec);
+  const auto r = verify(testpki::issue(mail_root, leaf_spec("db", {"db.example.com"})).pem(), "db.example.com",
+                        Trust::from_pem(mail_root.pem()));
+  CHECK(r.outcome == Outcome::bad_usage);
+  CHECK(contains(r.message, "the CA certificate CN=Mail Root is not allowed for TLS server authentication"));
+  // OpenSSL refuses it by itself (so libpq does), not by verifull's rule on top.
+  REQUIRE_FALSE(r.engines.empty());
+  if (r.engines.front().engine == "openssl") CHECK(r.engines.front().detail == "unsuitable certificate purpose");
+}
+
 TEST_CASE("an intermediate whose extendedKeyUsage is anyExtendedKeyUsage only is refused, as OpenSSL refuses it") {
   auto spec = ca_spec("Any CA");
   spec.eku = {"anyExtendedKeyUsage"};
@@ -516,6 +529,10 @@ TEST_CASE("an intermediate whose extendedKeyUsage is anyExtendedKeyUsage only is
   const auto r = verify(testpki::issue(any_ca, leaf_spec("db", {"db.example.com"})).pem() + any_ca.pem(), "db.example.com");
   CHECK(r.outcome == Outcome::bad_usage);
   CHECK(contains(r.message, "CN=Any CA"));
+  // The same rule for the server certificate itself, in every engine.
+  auto any_leaf = leaf_spec("db", {"db.example.com"});
+  any_leaf.eku = {"anyExtendedKeyUsage"};
+  CHECK(verify_leaf(any_leaf, "db.example.com").outcome == Outcome::bad_usage);
 }
 
 TEST_CASE("a CA rotation: the server sends the old cross-signed CA first, only the new root is an anchor") {
