@@ -103,7 +103,8 @@ TEST_CASE("the screen's shortcut only takes certificates OpenSSL calls a CA") {
 TEST_CASE("a CA with a malformed or repeated extension is refused by the screen as by the full parse") {
   const std::string asn1_null("\x05\x00", 2);
   for (int nid : {NID_subject_key_identifier, NID_authority_key_identifier, NID_ext_key_usage, NID_subject_alt_name,
-                  NID_name_constraints, NID_crl_distribution_points}) {
+                  NID_name_constraints, NID_crl_distribution_points, NID_key_usage, NID_basic_constraints,
+                  NID_netscape_cert_type, NID_proxyCertInfo, NID_sbgp_ipAddrBlock, NID_sbgp_autonomousSysNum}) {
     auto spec = testpki::ca_spec("Malformed CA");
     spec.key_identifiers = false;
     spec.raw_extensions = {{nid, asn1_null, false}};
