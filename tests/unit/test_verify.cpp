@@ -613,3 +613,23 @@ TEST_CASE("many CAs of two names without key identifiers: the path search stops 
   CHECK_MESSAGE(contains(r.message, "verifull stopped building certificate paths"), r.message);
   CHECK(seconds < 5.0);
 }
+
+TEST_CASE("a pin on the anchor of the second valid path: that path is the verified one") {
+  // The CA cross-signed by two trusted roots: both paths are valid; only the second
+  // holds the pinned key, and the report names its anchor.
+  const auto second_root = testpki::make_root(ca_spec("Second Root CA"));
+  const auto p = two_paths(pki().root, ca_spec(""));
+  auto cross = ca_spec("Rotation CA");
+  cross.same_key = p.good.key;
+  const auto by_second = testpki::issue(second_root, cross);
+  const auto leaf = testpki::issue(p.good, leaf_spec("db", {"db.example.com"}));
+  const auto both_roots = Trust::from_pem(pki().root.pem() + second_root.pem());
+  const auto second_pin = Trust::from_pem(second_root.pem()).anchors()[0].spki_sha256;
+  const auto r = verify(leaf.pem() + p.good.pem() + by_second.pem(), "db.example.com", both_roots, {second_pin});
+  CHECK_MESSAGE(r.ok(), r.message);
+  CHECK(r.anchor == "CN=Second Root CA");
+  // A pin that no path holds is still pin_mismatch.
+  const auto other_pin = Trust::from_pem(pki().other_root.pem()).anchors()[0].spki_sha256;
+  CHECK(verify(leaf.pem() + p.good.pem() + by_second.pem(), "db.example.com", both_roots, {other_pin}).outcome ==
+        Outcome::pin_mismatch);
+}
