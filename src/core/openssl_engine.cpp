@@ -1,7 +1,7 @@
 // The OpenSSL engine: X509_verify_cert over the caller's anchors only: no partial
 // chains, the TLS-server purpose, security level 2, names from SANs only, and
-// X509_STRICT in the strict profile (docs/design.md, "Engines");
-// with a candidate path (paths.hpp) it judges exactly that path.
+// X509_STRICT in the strict profile (docs/design.md, "Engines"). Given a candidate path
+// (paths.hpp) it judges exactly that path; otherwise OpenSSL builds its own, as in libpq.
 #include <ctime>
 
 #include "core/engine.hpp"
