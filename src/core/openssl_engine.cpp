@@ -97,8 +97,8 @@ bool give(const ChainInput& input, const TrustData& trust, Given& given) {
 // One X509_verify_cert run with the given flags.
 EngineResult run_openssl(const ChainInput& input, const TrustData& trust, bool strict) {
   EngineResult result;
+  Given given;  // declared first: outlives the context that refers to it
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  Given given;
   if (!ctx || !give(input, trust, given) ||
       X509_STORE_CTX_init(ctx.get(), given.store, input.leaf, given.untrusted) != 1) {
     result.detail = "could not set up an OpenSSL verification context";
