@@ -89,8 +89,9 @@ using Owned = std::unique_ptr<T, OpenSslDeleter<T, Free>>;
 
 // True when the extensions make the certificate a CA exactly as X509_check_ca() == 1
 // does: basicConstraints with cA TRUE, a keyUsage (if any) that allows keyCertSign, and
-// every extension once and well-formed where it matters here. Anything else is decided
-// by the full parse (self-signed certificates, v1 roots, odd encodings).
+// every extension once and well-formed where it matters here (a negative path length
+// is refused before, by malformed_extension). Anything else is decided by the full
+// parse (self-signed certificates, v1 roots, odd encodings).
 bool clearly_a_ca(const STACK_OF(X509_EXTENSION) * extensions) {
   const int count = sk_X509_EXTENSION_num(extensions);
   for (int i = 0; i < count; ++i) {
@@ -101,7 +102,6 @@ bool clearly_a_ca(const STACK_OF(X509_EXTENSION) * extensions) {
   Owned<BASIC_CONSTRAINTS, BASIC_CONSTRAINTS_free> constraints(static_cast<BASIC_CONSTRAINTS*>(
       X509V3_get_d2i(extensions, NID_basic_constraints, &critical, nullptr)));
   if (!constraints || !constraints->ca) return false;
-  if (constraints->pathlen && ASN1_INTEGER_get(constraints->pathlen) < 0) return false;
   Owned<ASN1_BIT_STRING, ASN1_BIT_STRING_free> usage(
       static_cast<ASN1_BIT_STRING*>(X509V3_get_d2i(extensions, NID_key_usage, &critical, nullptr)));
   if (!usage) return critical == -1;  // -1: absent; otherwise malformed
