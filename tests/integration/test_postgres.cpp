@@ -450,3 +450,26 @@ TEST_CASE("CLI: show --json gives the chain as check does, and with --ca the anc
   CHECK(other.exit_code == 0);  // show trusts nothing: it reports, it does not refuse
   CHECK(nlohmann::json::parse(other.out)["verified"]["outcome"] == "untrusted_issuer");
 }
+
+TEST_CASE("PostgreSQL: a TLS record dripped one byte every 0.5 s ends at the deadline as timeout, naming the endpoint") {
+  fakes::FakeServer drip([](fakes::Conn& c) {
+    fakes::TlsRelayPlan plan;
+    plan.mysql = false;
+    plan.drip_from_server_record = 0;
+    c.relay_tls(static_cast<std::uint16_t>(std::stoi(servers::pg_port())), plan);
+  });
+  Policy policy;
+  policy.timeout = std::chrono::seconds(3);
+  const auto start = std::chrono::steady_clock::now();
+  auto c = postgres::connect(url("localhost", std::to_string(drip.port())), servers::trust(), policy);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3) + std::chrono::seconds(2));
+  CHECK_MESSAGE(c.report.outcome == Outcome::timeout, outcome_name(c.report.outcome) << ": " << c.report.message);
+  CHECK(c.report.endpoint == "localhost:" + std::to_string(drip.port()));
+  CHECK_FALSE(c.conn);
+  check_no_credentials(drip);
+  // The CLI's report names it too.
+  auto cli = testcli::verifull({"connect", url("localhost", std::to_string(drip.port())), "--ca",
+                                servers::pki("ca.pem"), "--timeout", "2", "--json"});
+  CHECK(cli.exit_code == 3);
+  CHECK(cli.out.find("\"endpoint\":\"localhost:" + std::to_string(drip.port()) + "\"") != std::string::npos);
+}
