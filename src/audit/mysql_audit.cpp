@@ -133,6 +133,7 @@ AuditReport audit_until(MYSQL* m, detail::Clock::time_point deadline) {
   while (res && (row = mysql_fetch_row(res)))
     if (row[0]) grants.emplace_back(row[0]);
   mysql_free_result(res);
+  if (watchdog.disarm()) failed();  // it shut the socket just as the last answer came
   return audit_grants(user, grants);
 }
 

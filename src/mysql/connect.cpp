@@ -154,7 +154,8 @@ bool real_connect_until(MYSQL* m, const Endpoint& ep, const char* password, deta
     if (happened == 0) continue;  // poll interrupted, or the deadline: checked above
     status = mysql_real_connect_cont(&connected, m, happened);
   }
-  if (connected) return true;
+  // A connect that completed just as the watchdog shut its socket is dead all the same.
+  if (connected && !watchdog.disarm()) return true;
   // A failure that the watchdog caused (it shut the socket under a blocking read) is the
   // deadline's doing, whatever Connector/C calls it ("Lost connection", "SSL error").
   if (watchdog.fired() || detail::passed(deadline)) timed_out = true;

@@ -114,10 +114,9 @@ std::vector<ResolvedAddress> resolve(const std::string& host, std::uint16_t port
   static std::once_flag library_ready;
   std::call_once(library_ready, [] { ares_library_init(ARES_LIB_INIT_ALL); });
 
-  ares_options options{};
-  options.flags = ARES_FLAG_NOCHECKRESP;  // an answer "refused" ends the lookup instead of waiting
+  ares_options options{};  // the system's configuration, as glibc would use it
   ares_channel raw = nullptr;
-  if (const int rc = ares_init_options(&raw, &options, ARES_OPT_FLAGS); rc != ARES_SUCCESS)
+  if (const int rc = ares_init_options(&raw, &options, 0); rc != ARES_SUCCESS)
     throw ProbeFailure(Outcome::network_error,
                        "cannot start name resolution for " + host + ": " + ares_strerror(rc));
   std::unique_ptr<ares_channeldata, ChannelFree> channel(raw);

@@ -66,11 +66,7 @@ SigpipeGuard::~SigpipeGuard() {
 SocketWatchdog::SocketWatchdog(Clock::time_point deadline) : deadline_(deadline), thread_([this] { run(); }) {}
 
 SocketWatchdog::~SocketWatchdog() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  disarm();
   thread_.join();
   if (duplicate_ >= 0) ::close(duplicate_);
 }
@@ -91,6 +87,15 @@ void SocketWatchdog::watch(int fd) {
 bool SocketWatchdog::fired() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return fired_;
+}
+
+bool SocketWatchdog::disarm() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  return fired();
 }
 
 void SocketWatchdog::run() {

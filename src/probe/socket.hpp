@@ -84,6 +84,9 @@ class SocketWatchdog {
   void watch(int fd);
   // True once the deadline passed and the watched socket was shut.
   bool fired() const;
+  // Stops watching for good, and says whether the socket was shut already: after a
+  // success, a watchdog that fired in the meantime means the connection is dead.
+  bool disarm();
 
  private:
   void run();
