@@ -291,6 +291,10 @@ AsyncConnect::~AsyncConnect() { delete state_; }
 
 AsyncConnect::Wait AsyncConnect::wait() const { return state_->wait; }
 int AsyncConnect::socket() const { return state_->conn ? PQsocket(state_->conn) : -1; }
+std::chrono::milliseconds AsyncConnect::time_left() const {
+  if (state_->done || detail::passed(state_->deadline)) return std::chrono::milliseconds(0);
+  return detail::remaining(state_->deadline);
+}
 
 AsyncConnect::Wait AsyncConnect::step() {
   State& s = *state_;
@@ -385,26 +389,24 @@ Connected AsyncConnect::finish() {
 namespace {
 // libpq's connect_timeout bounds each host attempt; the state's deadline, checked on
 // every step, bounds the whole call (name resolution included): the wait here ends at
-// the same deadline, and the step after it reports the timeout, with the endpoint.
-Connected drive(AsyncConnect& async, detail::Clock::time_point deadline) {
+// that deadline, and the step after it reports the timeout, with the endpoint.
+Connected drive(AsyncConnect& async) {
   while (async.step() != AsyncConnect::Wait::done) {
     pollfd p{async.socket(), static_cast<short>(async.wait() == AsyncConnect::Wait::read ? POLLIN : POLLOUT), 0};
-    ::poll(&p, 1, static_cast<int>(detail::remaining(deadline).count()));
+    ::poll(&p, 1, static_cast<int>(async.time_left().count()));
   }
   return async.finish();
 }
 }  // namespace
 
 Connected connect(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy) {
-  const auto deadline = detail::deadline_of(policy);  // no later than the state's own
   AsyncConnect async(conninfo_or_url, trust, policy);
-  return drive(async, deadline);
+  return drive(async);
 }
 
 Connected connect(const Params& params, const Trust& trust, const Policy& policy) {
-  const auto deadline = detail::deadline_of(policy);
   AsyncConnect async(params, trust, policy);
-  return drive(async, deadline);
+  return drive(async);
 }
 
 }  // namespace postgres

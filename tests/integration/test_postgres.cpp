@@ -473,3 +473,52 @@ TEST_CASE("PostgreSQL: a TLS record dripped one byte every 0.5 s ends at the dea
   CHECK(cli.exit_code == 3);
   CHECK(cli.out.find("\"endpoint\":\"localhost:" + std::to_string(drip.port()) + "\"") != std::string::npos);
 }
+
+TEST_CASE("an event loop that waits at most time_left() ends a stalled connect at the deadline (C++ and C ABI)") {
+  auto silent = fakes::FakeServer::silent();  // TCP connects, nothing ever answers the SSLRequest
+  const std::string target = url("localhost", std::to_string(silent.port()));
+  Policy policy;
+  policy.timeout = std::chrono::seconds(1);
+  auto start = std::chrono::steady_clock::now();
+  postgres::AsyncConnect async(target, servers::trust(), policy);
+  CHECK(async.time_left() <= std::chrono::seconds(1));
+  while (async.step() != postgres::AsyncConnect::Wait::done) {
+    pollfd p{async.socket(), static_cast<short>(async.wait() == postgres::AsyncConnect::Wait::read ? POLLIN : POLLOUT), 0};
+    poll(&p, 1, static_cast<int>(async.time_left().count()));
+  }
+  CHECK(async.time_left() == std::chrono::milliseconds(0));
+  auto c = async.finish();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1) + std::chrono::milliseconds(1500));
+  CHECK_MESSAGE(c.report.outcome == Outcome::timeout, outcome_name(c.report.outcome) << ": " << c.report.message);
+  CHECK(c.report.endpoint == "localhost:" + std::to_string(silent.port()));
+
+  vf_trust_t trust = nullptr;
+  REQUIRE(vf_trust_from_file(&trust, servers::pki("ca.pem").c_str()) == VF_OK);
+  vf_policy_options opts = VF_POLICY_OPTIONS_INIT;
+  opts.timeout_ms = 1000;
+  vf_pg_t pg = nullptr;
+  start = std::chrono::steady_clock::now();
+  REQUIRE(vf_pg_connect_start(&pg, target.c_str(), trust, &opts) == VF_OK);
+  int wait = 0, fd = -1;
+  unsigned int left = 0;
+  for (;;) {
+    REQUIRE(vf_pg_connect_poll(pg, &wait, &fd) == VF_OK);
+    if (wait == VF_WAIT_DONE) break;
+    REQUIRE(vf_pg_connect_time_left(pg, &left) == VF_OK);
+    CHECK(left <= 1000);
+    pollfd p{fd, static_cast<short>(wait == VF_WAIT_READ ? POLLIN : POLLOUT), 0};
+    poll(&p, 1, static_cast<int>(left));
+  }
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1) + std::chrono::milliseconds(1500));
+  REQUIRE(vf_pg_connect_time_left(pg, &left) == VF_OK);
+  CHECK(left == 0);
+  vf_report_t report = nullptr;
+  REQUIRE(vf_pg_report(pg, &report) == VF_OK);
+  int outcome = -1;
+  vf_report_outcome(report, &outcome);
+  CHECK(outcome == VF_OUTCOME_TIMEOUT);
+  CHECK(vf_pg_connect_time_left(pg, nullptr) == VF_ERROR_NULL_POINTER);
+  vf_report_destroy(report);
+  vf_pg_destroy(pg);
+  vf_trust_destroy(trust);
+}
