@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -94,6 +95,23 @@ void set_port(ResolvedAddress& a, std::uint16_t port) {
   if (a.family == AF_INET6) reinterpret_cast<sockaddr_in6*>(&a.address)->sin6_port = htons(port);
 }
 
+// "localhost" and names under it are the loopback addresses (RFC 6761), which glibc finds
+// through nss-myhostname when /etc/hosts does not list them; c-ares 1.18 does not.
+bool is_localhost(std::string host) {
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!host.empty() && host.back() == '.') host.pop_back();
+  const std::string suffix = ".localhost";
+  return host == "localhost" ||
+         (host.size() > suffix.size() && host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0);
+}
+
+std::vector<ResolvedAddress> numeric_loopback(std::uint16_t port) {
+  std::vector<ResolvedAddress> out;
+  numeric("::1", port, out);
+  numeric("127.0.0.1", port, out);
+  return out;
+}
+
 std::string timed_out(const std::string& host) {
   return "no answer from the DNS resolver for " + host +
          " before the timeout — the name server this machine uses (/etc/resolv.conf) is unreachable or not "
@@ -162,6 +180,7 @@ std::vector<ResolvedAddress> resolve(const std::string& host, std::uint16_t port
     return lookup.found;
   }
   if (lookup.status == ARES_ETIMEOUT) throw ProbeFailure(Outcome::timeout, timed_out(host));
+  if (is_localhost(host)) return numeric_loopback(port);
   throw ProbeFailure(Outcome::name_not_resolved,
                      "cannot resolve " + host + ": " +
                          (lookup.status == ARES_SUCCESS ? "no address" : ares_strerror(lookup.status)) +

@@ -8,8 +8,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "probe/failure.hpp"
 #include "probe/resolve.hpp"
@@ -114,4 +119,67 @@ TEST_CASE("resolving: an IP literal needs no resolver, a silent DNS server is a 
   }
   CHECK(Clock::now() - start < 700ms + 1s);
   ::close(dns);
+}
+
+namespace {
+
+// A loopback DNS server that answers every query "no such name" (NXDOMAIN).
+struct NxdomainDns {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  std::uint16_t port = 0;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+  NxdomainDns() {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+    thread = std::thread([this] {
+      while (!stop) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 50) != 1) continue;
+        unsigned char query[512];
+        sockaddr_in from{};
+        socklen_t from_len = sizeof from;
+        const ssize_t n = ::recvfrom(fd, query, sizeof query, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+        if (n < 12) continue;
+        query[2] = static_cast<unsigned char>(0x80 | (query[2] & 0x01));  // a response, RD as asked
+        query[3] = 0x83;                                                   // RA, RCODE 3: no such name
+        ::sendto(fd, query, static_cast<std::size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), from_len);
+      }
+    });
+  }
+  ~NxdomainDns() {
+    stop = true;
+    thread.join();
+    ::close(fd);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("resolving: no such name is name_not_resolved at once; localhost is loopback even without /etc/hosts") {
+  NxdomainDns dns;
+  char hosts[] = "/tmp/verifull-empty-hosts-XXXXXX";
+  const int hosts_fd = ::mkstemp(hosts);
+  REQUIRE(hosts_fd >= 0);
+  ::close(hosts_fd);
+  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", "127.0.0.1:" + std::to_string(dns.port)},
+                {"CARES_HOSTS", hosts}};  // c-ares's hosts file: an empty one
+  const auto start = Clock::now();
+  try {
+    verifull::detail::resolve("db.nowhere.verifull.test", 5432, start + 5s);
+    FAIL("an NXDOMAIN answer cannot resolve");
+  } catch (const verifull::detail::ProbeFailure& e) {
+    CHECK(e.outcome == verifull::Outcome::name_not_resolved);
+  }
+  CHECK(Clock::now() - start < 2s);  // the answer ends it, not the deadline
+  std::vector<std::string> texts;
+  for (const auto& a : verifull::detail::resolve("localhost", 5432, Clock::now() + 5s)) texts.push_back(a.text());
+  CHECK(std::find(texts.begin(), texts.end(), "127.0.0.1") != texts.end());
+  CHECK(verifull::detail::resolve("db.LOCALHOST.", 5432, Clock::now() + 5s).size() >= 1);
+  ::unlink(hosts);
 }
