@@ -3,6 +3,7 @@
 // to the caller's anchors and naming the host that was dialled.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -70,8 +71,12 @@ VERIFULL_API Connected connect(const Params& params, const Trust& trust, const P
 
 // The same, driven by the caller's event loop (libpq's PQconnectPoll model):
 //   AsyncConnect c(params, trust, policy);
-//   while (c.step() != AsyncConnect::Wait::done) wait for c.socket() per c.wait();
+//   while (c.step() != AsyncConnect::Wait::done)
+//     wait for c.socket() per c.wait(), at most c.time_left();
 //   Connected result = c.finish();
+// The constructor resolves the host names (bounded by policy.timeout); the deadline
+// covers the whole connect, so an event loop that waits at most time_left() and then
+// calls step() gets outcome timeout at the deadline whatever the peer does.
 class VERIFULL_API AsyncConnect {
  public:
   enum class Wait { read, write, done };
@@ -84,6 +89,9 @@ class VERIFULL_API AsyncConnect {
   Wait step();
   Wait wait() const;
   int socket() const;
+  // How long to wait for socket() before calling step() anyway: the time left until the
+  // deadline, 0 once it passed (step() then ends the connect with outcome timeout).
+  std::chrono::milliseconds time_left() const;
   // After step() returned done: the connection or the refusal.
   Connected finish();
 

@@ -27,6 +27,10 @@
 #include "core/peer_name.hpp"
 #include "mysql/cache.hpp"
 #include "mysql/handle_internal.hpp"
+#include "audit/audit_internal.hpp"
+#include "probe/failure.hpp"
+#include "probe/resolve.hpp"
+#include "probe/socket.hpp"
 #include "verifull/audit.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/probe.hpp"
@@ -110,15 +114,28 @@ namespace {
 // a peer that trickles the TLS handshake a byte at a time would never trip them; the
 // connect runs on Connector/C's non-blocking API instead, and when the deadline passes
 // mariadb_cancel shuts the socket so the operation in progress fails at once (the
-// handle stays valid for mysql_close). Returns false with timed_out set then.
+// handle stays valid for mysql_close). The non-blocking API still reads a TLS record
+// from a blocking socket, where the loop here never gets control back; a watchdog
+// shuts the socket at the deadline to end that read too. Connector/C resolves the host
+// itself with getaddrinfo, which takes no timeout: the name is resolved first within
+// the deadline (c-ares), so a resolver that does not answer is a timeout here, before
+// Connector/C asks it again. Returns false with timed_out set when the deadline ended it.
 bool real_connect_until(MYSQL* m, const Endpoint& ep, const char* password, detail::Clock::time_point deadline,
                         bool& timed_out) {
   timed_out = false;
+  try {
+    detail::resolve(ep.host, ep.port, deadline);
+  } catch (const detail::ProbeFailure& e) {
+    timed_out = e.outcome == Outcome::timeout;
+    if (timed_out) return false;  // any other failure: Connector/C reports it in its words
+  }
   set_option(m, MYSQL_OPT_NONBLOCK, nullptr, "MYSQL_OPT_NONBLOCK");
+  detail::SocketWatchdog watchdog(deadline);  // stopped before this returns: never shuts a reused descriptor
   MYSQL* connected = nullptr;
   int status = mysql_real_connect_start(&connected, m, ep.host.c_str(), ep.user.c_str(), password,
                                         ep.database.empty() ? nullptr : ep.database.c_str(), ep.port, nullptr, 0);
   while (status != 0) {
+    watchdog.watch(mysql_get_socket(m));
     if (detail::passed(deadline)) {
       timed_out = true;
       mariadb_cancel(m);
@@ -147,8 +164,12 @@ bool real_connect_until(MYSQL* m, const Endpoint& ep, const char* password, deta
     if (happened == 0) continue;  // poll interrupted, or the deadline: checked above
     status = mysql_real_connect_cont(&connected, m, happened);
   }
-  if (connected) timed_out = false;
-  return connected != nullptr;
+  // A connect that completed just as the watchdog shut its socket is dead all the same.
+  if (connected && !watchdog.disarm()) return true;
+  // A failure that the watchdog caused (it shut the socket under a blocking read) is the
+  // deadline's doing, whatever Connector/C calls it ("Lost connection", "SSL error").
+  if (watchdog.fired() || detail::passed(deadline)) timed_out = true;
+  return false;
 }
 
 Report refused(Report report, Outcome outcome, const std::string& message) {
@@ -516,7 +537,14 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
         return refused(approval->report, Outcome::tls_unavailable, "Connector/C connected without TLS; refused");
       }
       if (effective.refuse_admin_credentials) {
-        const AuditReport audit = mysql::audit(m);
+        AuditReport audit;
+        try {
+          audit = mysql::audit_until(m, deadline);
+        } catch (const detail::ProbeFailure& e) {  // the server stalled after login
+          mariadb_cancel(m);
+          return refused(approval->report, Outcome::timeout,
+                         "the server was verified and the login done, but " + std::string(e.what()));
+        }
         if (audit.is_admin()) {
           mariadb_cancel(m);
           return refused(approval->report, Outcome::admin_credential,

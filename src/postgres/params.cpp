@@ -2,8 +2,6 @@
 // is set explicitly, so no environment variable, service file or default can weaken
 // it, and a caller's weaker setting is an error rather than silently replaced.
 #include <libpq-fe.h>
-#include <netdb.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
@@ -14,6 +12,9 @@
 #include <set>
 #include <vector>
 
+#include "core/deadline.hpp"
+#include "probe/failure.hpp"
+#include "probe/resolve.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/policy.hpp"
 #include "verifull/postgres.hpp"
@@ -153,20 +154,19 @@ std::string join_list(const std::vector<std::string>& items) {
   return out;
 }
 
-// Every address of `host`, as libpq would try them (an IP literal is its own address).
-std::vector<std::string> addresses_of(const std::string& host) {
+// Every address of `host`, as libpq would try them (an IP literal is its own address),
+// resolved before `deadline`; none when the name does not resolve. A resolver that does
+// not answer in time is a ProbeFailure (timeout), not "no such name".
+std::vector<std::string> addresses_of(const std::string& host, detail::Clock::time_point deadline) {
   if (is_ip_literal(host)) return {host};
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || !found) return {};
-  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(found, freeaddrinfo);
   std::vector<std::string> out;
-  for (const addrinfo* a = found; a; a = a->ai_next) {
-    char text[NI_MAXHOST];
-    if (::getnameinfo(a->ai_addr, a->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST) != 0) continue;
-    if (std::find(out.begin(), out.end(), text) == out.end()) out.emplace_back(text);
+  try {
+    for (const auto& address : detail::resolve(host, 0, deadline)) {
+      const std::string text = address.text();
+      if (!text.empty() && std::find(out.begin(), out.end(), text) == out.end()) out.push_back(text);
+    }
+  } catch (const detail::ProbeFailure& e) {
+    if (e.outcome == Outcome::timeout) throw;
   }
   return out;
 }
@@ -176,7 +176,7 @@ std::vector<std::string> addresses_of(const std::string& host) {
 // connection goes are set explicitly here, so none of them can redirect it: the port
 // (5432 when not given), and hostaddr, resolved from host when not given (each
 // address becomes its own host entry, the order libpq would try them in).
-void pin_destination(const Params& params, Params& out) {
+void pin_destination(const Params& params, Params& out, detail::Clock::time_point deadline) {
   const std::vector<std::string> hosts = split_list(*find(params, "host"));
   std::vector<std::string> ports = split_list(find(params, "port") ? *find(params, "port") : "5432");
   if (ports.size() == 1) ports.assign(hosts.size(), ports.front().empty() ? "5432" : ports.front());
@@ -192,7 +192,7 @@ void pin_destination(const Params& params, Params& out) {
   }
   std::vector<std::string> out_hosts, out_addresses, out_ports;
   for (std::size_t i = 0; i < hosts.size(); ++i) {
-    for (const auto& address : addresses_of(hosts[i])) {
+    for (const auto& address : addresses_of(hosts[i], deadline)) {
       out_hosts.push_back(hosts[i]);
       out_addresses.push_back(address);
       out_ports.push_back(ports[i]);
@@ -279,7 +279,11 @@ Params hardened_params(const std::string& conninfo_or_url, const Trust& trust, c
 }
 
 Params hardened_params(const Params& params, const Trust& trust, const Policy& policy) {
-  return harden(params, trust, policy, Resolve::yes);
+  try {
+    return harden(params, trust, policy, Resolve::yes);
+  } catch (const detail::ProbeFailure& e) {  // the resolver did not answer within policy.timeout
+    throw NetworkError(e.what());
+  }
 }
 
 void refuse_weak_params(const Params& params) {
@@ -296,7 +300,7 @@ Params harden(const Params& params, const Trust& trust, const Policy& policy, Re
   Params out;
   for (const auto& [key, value] : params)
     if (!kOurs.count(key)) out.emplace_back(key, value);
-  if (resolve == Resolve::yes) pin_destination(params, out);
+  if (resolve == Resolve::yes) pin_destination(params, out, detail::deadline_of(policy));
   const auto* min_tls = find(params, "ssl_min_protocol_version");
   out.emplace_back("sslmode", "verify-full");
   out.emplace_back("sslrootcert", trust.anchors_file());
