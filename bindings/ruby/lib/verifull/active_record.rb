@@ -24,7 +24,8 @@ module Verifull
     module_function
 
     # The Hash for establish_connection (string keys, like a parsed database.yml).
-    def config(url, trust, **policy)
+    def config(url, trust, pins: [], engine: nil, profile: nil, allow_cn_fallback: false, timeout: 10)
+      policy = { pins: pins, engine: engine, profile: profile, allow_cn_fallback: allow_cn_fallback, timeout: timeout }
       plain = Verifull.plain_url(url)
       plain.start_with?("mysql://") ? mysql2_config(plain, trust, **policy) : postgresql_config(plain, trust, **policy)
     end
