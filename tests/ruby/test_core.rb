@@ -118,6 +118,15 @@ class TestCore < Minitest::Test
     end
   end
 
+  def test_verify_pem_offline
+    leaf = File.read(Servers.file("server.pem"))
+    assert Verifull.verify_pem(leaf, @trust, host: "localhost").ok?
+    assert_equal "name_mismatch", Verifull.verify_pem(leaf, @trust, host: "127.0.0.1").outcome
+    assert_equal "untrusted_issuer", Verifull.verify_pem(File.read(Servers.file("impostor.pem")), @trust, host: "localhost").outcome
+    assert_raises(Verifull::InputError) { Verifull.verify_pem("not a certificate", @trust, host: "localhost") }
+    assert_raises(ArgumentError) { Verifull.verify_pem(leaf, @trust) }
+  end
+
   def test_parse_url_and_scheme_aliases
     parts = Verifull.parse_url("mysql2://app:pw@db.example.com:3307/shop?charset=utf8mb4")
     assert_equal ["mysql", "db.example.com", 3307, "app", "shop"], parts.values_at("protocol", "host", "port", "user", "database")

@@ -149,6 +149,21 @@ module Verifull
       Report.new(Native.report_json(out.read_pointer))
     end
 
+    # Verifies a chain offline (PEM, leaf first) for `host`, as a connection would.
+    def verify_pem(chain_pem, trust, host:, untrusted_pem: "", pins: [], engine: nil, profile: nil,
+                   allow_cn_fallback: false)
+      options, keep = policy(pins: pins, engine: engine, profile: profile, allow_cn_fallback: allow_cn_fallback)
+      host_text = FFI::MemoryPointer.from_string(text(host, "host"))
+      options[:host] = host_text
+      chain = text(chain_pem, "chain_pem")
+      extra = text(untrusted_pem, "untrusted_pem")
+      out = FFI::MemoryPointer.new(:pointer)
+      native(:vf_verify_pem, out, FFI::MemoryPointer.from_string(chain), chain.bytesize,
+             extra.empty? ? nil : FFI::MemoryPointer.from_string(extra), extra.bytesize, trust_handle(trust), options)
+      keep.size # the pin memory stays alive until here
+      Report.new(Native.report_json(out.read_pointer))
+    end
+
     # The parts of a URL (protocol, host, port, user, password, database, params) as the
     # library parses them. Never repeats the password in an error.
     def parse_url(url)
