@@ -221,6 +221,30 @@ class TestMysql2 < Minitest::Test
     end
   end
 
+  def test_a_server_that_stalls_after_tls_cannot_hold_the_login_past_the_deadline
+    handler = lambda do |fake, conn, _n|
+      conn.write(Wire.mysql_greeting(tls: true))
+      next unless fake.recv_exact(conn, 36).bytesize == 36
+
+      tls = Wire.server_tls(conn, "server-ip.pem", "server-ip.key")
+      fake.drain(tls, 15) # takes the login and never answers
+    end
+    Fake.open(handler) do |fake|
+      started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      assert_raises(Mysql2::Error) { Verifull::Mysql2.connect(Servers.mysql_url(port: fake.port), @trust, timeout: 2) }
+      assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC) - started, :<, 2 + 3
+      refute_includes fake.received, Servers.password.b
+    end
+  end
+
+  def test_the_login_deadline_does_not_limit_later_queries
+    client = Verifull::Mysql2.connect(Servers.mysql_url, @trust, timeout: 1)
+    assert_nil client.read_timeout
+    assert_equal 0, client.query("SELECT SLEEP(2.5) AS s").first["s"]
+  ensure
+    client&.close
+  end
+
   def test_no_password_in_any_message
     bad = "mysql://#{Servers.user}:#{Servers.password}@127.0.0.1:#{Servers.port('MYSQL_IP')}/#{Servers.db}?nope=1"
     error = assert_raises(Verifull::InputError) { Verifull::Mysql2.connect(bad, @trust) }

@@ -77,24 +77,32 @@ module Verifull
 
     # A Mysql2::Client verified as client_options describes. When the server's certificate
     # changed since it was approved (a rotation), the endpoint is probed and verified again,
-    # once, and the connect retried; never more. The whole call ends within timeout: (plus
-    # Connector/C's one-second granularity).
+    # once, and the connect retried; never more. The whole call ends within timeout: plus
+    # Connector/C's one-second granularity: its connect_timeout covers only the TCP connect,
+    # so the login's reads and writes get the time left as well (a server that stalls after
+    # TLS cannot hold the call), and mysql2's own query timeout is given back afterwards.
     def connect(url, trust, **policy_and_mysql2_options)
       require "mysql2"
       policy, client = Verifull.split_policy(policy_and_mysql2_options)
       refuse_unpassed(client)
-      timeout = policy.fetch(:timeout, 10)
-      deadline = monotonic + timeout
+      deadline = monotonic + policy.fetch(:timeout, 10)
       2.times do |attempt|
-        left = [deadline - monotonic, 1.0].max
-        options = client_options(url, trust, **policy.merge(timeout: left)).merge(client)
+        options = client_options(url, trust, **policy.merge(timeout: [deadline - monotonic, 1.0].max)).merge(client)
+        login = [1, (deadline - monotonic).ceil].max
+        options[:connect_timeout] = login
+        options[:read_timeout] = login unless client.key?(:read_timeout)
+        options[:write_timeout] = login unless client.key?(:write_timeout)
         begin
-          return ::Mysql2::Client.new(options)
+          connection = ::Mysql2::Client.new(options)
         rescue ::Mysql2::Error => e
-          raise if attempt == 1 || !rotated?(e)
+          raise if attempt == 1 || !rotated?(e) || monotonic >= deadline
 
           clear_cache # verify the server's new certificate, once
+          next
         end
+        # mysql2 waits for a query's answer up to @read_timeout; nil is its default (no limit).
+        connection.instance_variable_set(:@read_timeout, nil) unless client.key?(:read_timeout)
+        return connection
       end
     end
 
