@@ -32,6 +32,17 @@ class TestMysql2 < Minitest::Test
     client&.close
   end
 
+  def test_url_flags_and_numbers_are_parsed_not_passed_as_text
+    client = Verifull::Mysql2.connect("#{Servers.mysql_url}?local_infile=false&read_timeout=30", @trust)
+    assert_equal 30, client.read_timeout
+    client.close
+    assert_equal false, Verifull::Mysql2.client_options("#{Servers.mysql_url}?local_infile=off", @trust)[:local_infile]
+    error = assert_raises(Verifull::InputError) { Verifull::Mysql2.connect("#{Servers.mysql_url}?local_infile=maybe", @trust) }
+    assert_includes error.message, "local_infile"
+    error = assert_raises(Verifull::InputError) { Verifull::Mysql2.connect("#{Servers.mysql_url}?read_timeout=soon", @trust) }
+    assert_includes error.message, "read_timeout"
+  end
+
   def test_settings_that_would_replace_the_verified_ones_are_refused_by_name
     %i[host port socket sslca sslverify ssl_mode flags default_file enable_cleartext_plugin default_auth].each do |key|
       error = assert_raises(Verifull::InputError) { Verifull::Mysql2.connect(Servers.mysql_url, @trust, key => "x") }

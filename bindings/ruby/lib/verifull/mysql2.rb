@@ -84,14 +84,16 @@ module Verifull
     def connect(url, trust, **policy_and_mysql2_options)
       require "mysql2"
       policy, client = Verifull.split_policy(policy_and_mysql2_options)
+      client = client.transform_keys(&:to_sym)
       refuse_unpassed(client)
       deadline = monotonic + policy.fetch(:timeout, 10)
       2.times do |attempt|
         options = client_options(url, trust, **policy.merge(timeout: [deadline - monotonic, 1.0].max)).merge(client)
         login = [1, (deadline - monotonic).ceil].max
+        caller_read_timeout = options.key?(:read_timeout) # from the options or the URL
         options[:connect_timeout] = login
-        options[:read_timeout] = login unless client.key?(:read_timeout)
-        options[:write_timeout] = login unless client.key?(:write_timeout)
+        options[:read_timeout] = login unless caller_read_timeout
+        options[:write_timeout] = login unless options.key?(:write_timeout)
         begin
           connection = ::Mysql2::Client.new(options)
         rescue ::Mysql2::Error => e
@@ -101,7 +103,7 @@ module Verifull
           next
         end
         # mysql2 waits for a query's answer up to @read_timeout; nil is its default (no limit).
-        connection.instance_variable_set(:@read_timeout, nil) unless client.key?(:read_timeout)
+        connection.instance_variable_set(:@read_timeout, nil) unless caller_read_timeout
         return connection
       end
     end
@@ -128,14 +130,27 @@ module Verifull
           raise InputError, "the URL parameter #{key} is not passed to mysql2 by verifull " \
                             "(passed: #{URL_PARAMS.keys.join(', ')})"
         end
-        out[option] = %i[read_timeout write_timeout].include?(option) ? Integer(value, exception: false) : value
-        raise InputError, "the URL parameter #{key} must be a whole number" if out[option].nil?
+        out[option] = case option
+                      when :read_timeout, :write_timeout
+                        Integer(value, 10, exception: false) or
+                          raise InputError, "the URL parameter #{key} must be a whole number"
+                      when :local_infile then url_flag(key, value)
+                      else value
+                      end
       end
+    end
+
+    # mysql2 takes any Ruby value as a flag, so "false" would switch it on: parse it.
+    def url_flag(key, value)
+      return true if %w[1 true yes on].include?(value.downcase)
+      return false if %w[0 false no off].include?(value.downcase)
+
+      raise InputError, "the URL parameter #{key} must be true or false"
     end
 
     def monotonic
       Process.clock_gettime(Process::CLOCK_MONOTONIC)
     end
-    private_class_method :refuse_unpassed, :url_params, :monotonic
+    private_class_method :refuse_unpassed, :url_params, :url_flag, :monotonic
   end
 end
