@@ -24,10 +24,18 @@ def main(ca_file, postgres_url, mysql_url)
   puts "MySQL: connected as #{my.query('SELECT CURRENT_USER() AS u').first['u']}"
   my.close
 
-  # ActiveRecord: the same, for every connection of the pool.
+  # ActiveRecord (Rails): the same for every connection of each pool, one line per database.
   require "active_record"
-  ActiveRecord::Base.establish_connection(Verifull::ActiveRecord.config(mysql_url, trust))
-  puts "ActiveRecord: #{ActiveRecord::Base.connection.select_value('SELECT VERSION()')}"
+  primary = Class.new(ActiveRecord::Base) { self.abstract_class = true }
+  reports = Class.new(ActiveRecord::Base) { self.abstract_class = true }
+  Object.const_set(:PrimaryRecord, primary)
+  Object.const_set(:ReportsRecord, reports)
+  primary.establish_connection(Verifull::ActiveRecord.config(postgres_url, trust))
+  reports.establish_connection(Verifull::ActiveRecord.config(mysql_url, trust))
+  [primary, reports].each do |base|
+    model = Class.new(base) { self.table_name = "information_schema.tables" }
+    puts "ActiveRecord #{base.connection.adapter_name}: #{model.count} tables visible"
+  end
 end
 
 abort File.read(__FILE__).lines.grep(/^#   /).join if ARGV.size != 3
