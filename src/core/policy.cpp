@@ -171,7 +171,7 @@ PeerName parse_peer_name(const std::string& host) {
   std::string dns = host;
   if (dns.back() == '.') dns.pop_back();
   const auto bad = [&](const std::string& why) {
-    return InputError("invalid host name \"" + host + "\": " + why);
+    return InputError("invalid host name " + quote_input(host) + ": " + why);
   };
   if (dns.empty() || dns.size() > 253) throw bad("length must be 1 to 253 characters");
   std::size_t label_start = 0;
