@@ -596,7 +596,8 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand("check", "probe endpoints and verify them; never sends credentials");
   check_cmd->footer("Examples:\n  verifull check postgres://db.example.com:5432 mysql://db2.example.com:3306 --ca ca.pem\n  verifull check --from endpoints.txt --ca ca.pem --parallel 32 --json\n" + exit_codes);
   check_cmd->add_option("URL", check_args.urls, "postgres://, postgresql://, mysql:// or mariadb:// URLs");
-  check_cmd->add_option("--from", check_args.from, "a file of URLs, one a line (# comments; - for standard input)");
+  check_cmd->add_option("--from", check_args.from,
+                        "a file of URLs, one a line (# comments; - for standard input; at most 4 MiB)");
   check_cmd->add_option("--parallel", check_args.parallel, "probes at once, at most (default 16)");
   check_cmd->add_option("--warn-days", check_args.warn_days,
                         "count certificates that expire within this many days in the summary (default 30)");
