@@ -11,6 +11,7 @@
 #include <set>
 #include <vector>
 
+#include "core/peer_name.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/policy.hpp"
 #include "verifull/postgres.hpp"
@@ -75,6 +76,9 @@ void refuse_weakening(const std::string& key, const std::string& value) {
       if (host.front() == '/' || host.front() == '@')
         throw InputError("host " + host + " is a Unix-domain socket; libpq never uses TLS there, so verifull "
                          "cannot verify it (connect over TCP)");
+      // The name rule every entry point shares, before any resolver sees the name
+      // ("10.0.0" would otherwise resolve to 10.0.0.0, "-bad.example.com" read as unresolvable).
+      detail::parse_peer_name(host);
     });
   }
 }

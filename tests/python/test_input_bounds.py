@@ -70,3 +70,20 @@ def test_line_separators_in_a_message_are_escaped(servers, trust):
             verifull.check(f"postgres://db{separator}example.com:{servers.port('PG')}", trust)
         assert separator not in str(caught.value)
         assert escaped in str(caught.value)
+
+
+def test_every_helper_refuses_the_bad_endpoints_by_the_same_rule(servers, trust):
+    """The libpq and Connector/C helpers apply the core's host rule before any resolver sees
+    the name: "10.0.0" is not dialled as 10.0.0.0, "-bad.example.com" is not "unresolvable"."""
+    for url, reason in bad_urls(servers.port("PG")):
+        pg, my = url.replace("mysql://", "postgres://"), url.replace("postgres://", "mysql://")
+        for helper, target in [(verifull.postgres.conninfo, pg), (verifull.mysql.connect_kwargs, my)]:
+            if helper is verifull.postgres.conninfo and target.endswith(":"):
+                continue  # libpq reads "host:" as its default port, 5432, and so does conninfo
+            with pytest.raises(verifull.InputError) as caught:
+                helper(target, trust)
+            message = str(caught.value)
+            if "port" not in reason and "database URL" not in reason:
+                assert reason in message, (helper.__name__, url, message)
+            assert SECRET not in message
+            assert "\u2028" not in message and len(message) < 400, message
