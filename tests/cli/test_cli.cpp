@@ -510,6 +510,13 @@ TEST_CASE("check with one bad host exits 2 with the reason; it used to abort (SI
     const auto row = nlohmann::json::parse(j.out);
     CHECK(row["outcome"] == "input_error");
     CHECK(row["ok"] == false);
+    // The other commands that reach an endpoint refuse it the same way, before any traffic.
+    for (const char* cmd : {"show", "connect", "audit"}) {
+      CAPTURE(cmd);
+      auto other = verifull({cmd, url, "--ca", env().path("ca.pem"), "--timeout", "2"});
+      CHECK(other.exit_code == 2);
+      CHECK(contains(other.err, "verifull: invalid host name"));
+    }
   }
 }
 
