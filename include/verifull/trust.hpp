@@ -82,6 +82,9 @@ class VERIFULL_API Trust {
 // InputError at once, never a wait), at most Trust::max_input_bytes. `what` names it in
 // messages ("CA file").
 VERIFULL_API std::string read_input_file(const std::string& path, const std::string& what);
+// Standard input, read the same way: refused as soon as more than Trust::max_input_bytes
+// arrive (never read to its end first, so an endless pipe costs 4 MiB, not all memory).
+VERIFULL_API std::string read_standard_input(const std::string& what);
 
 }  // namespace v0
 }  // namespace verifull

@@ -14,11 +14,13 @@ namespace verifull::detail {
 namespace {
 
 // Code points that change how a terminal shows the text around them: C1 controls (U+009B
-// is CSI, an escape sequence on its own), bidirectional overrides and isolates (the
-// "Trojan Source" trick), zero-width and other invisible format characters.
+// is CSI, an escape sequence on its own; U+0085 is NEL), the line and paragraph separators
+// U+2028 / U+2029 (a new line in editors, log viewers and JSON-reading tools, so one
+// message could pose as two), bidirectional overrides and isolates (the "Trojan Source"
+// trick), zero-width and other invisible format characters.
 bool hides_or_reorders(std::uint32_t cp) {
-  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || (cp >= 0x200B && cp <= 0x200F) ||
-         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF ||
+  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x180E || (cp >= 0x200B && cp <= 0x200F) ||
+         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF ||
          (cp >= 0xFFF9 && cp <= 0xFFFB);
 }
 

@@ -58,16 +58,6 @@ InputError too_large(const std::string& source, const std::string& tail) {
                     tail);
 }
 
-std::string read_bounded(std::istream& in, const std::string& source) {
-  std::string text;
-  char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    text.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > Trust::max_input_bytes) throw too_large(source, "; that is not a CA bundle");
-  }
-  return text;
-}
-
 }  // namespace
 
 Trust Trust::from_pem(std::string_view pem, const std::string& source_name) {
@@ -92,8 +82,7 @@ std::string read_input_file(const std::string& path, const std::string& what) {
   if (!S_ISREG(st.st_mode))
     throw InputError(source + " is not a regular file (a FIFO, socket or device); pass a PEM file, or - for "
                      "standard input");
-  if (static_cast<std::uint64_t>(st.st_size) > Trust::max_input_bytes)
-    throw too_large(source, "; that is not a PEM file of certificates");
+  if (static_cast<std::uint64_t>(st.st_size) > Trust::max_input_bytes) throw too_large(source, "");
   std::string text;
   char buf[65536];
   for (;;) {
@@ -117,7 +106,18 @@ Trust Trust::from_env(const std::string& variable) {
   return from_pem(value, "environment variable " + variable);
 }
 
-Trust Trust::from_stdin() { return from_pem(read_bounded(std::cin, "standard input"), "standard input"); }
+std::string read_standard_input(const std::string& what) {
+  const std::string source = what + " from standard input";
+  std::string text;
+  char buf[65536];
+  while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(std::cin.gcount()));
+    if (text.size() > Trust::max_input_bytes) throw too_large(source, "");
+  }
+  return text;
+}
+
+Trust Trust::from_stdin() { return from_pem(read_standard_input("CA bundle"), "standard input"); }
 
 Trust Trust::from_spec(const std::string& spec) {
   if (spec == "-") return from_stdin();

@@ -48,6 +48,7 @@ Probed probe(const Endpoint& endpoint, std::chrono::milliseconds timeout) {
 }  // namespace
 
 ProbeResult fetch_chain(const Endpoint& endpoint, std::chrono::milliseconds timeout) {
+  detail::parse_peer_name(endpoint.host);  // as check(): a bad host is an InputError, never dialled
   ProbeResult result;
   try {
     const auto probed = probe(endpoint, timeout);
