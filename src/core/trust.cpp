@@ -138,12 +138,9 @@ Trust Trust::combine(const std::vector<Trust>& parts) {
 }
 
 std::string Trust::anchors_file() const {
-  // Checked on every call (the path is what a driver opens next), cheaply once made.
-  const std::string& content = data_->pem();
-  std::lock_guard<std::mutex> lock(data_->file_mutex);
-  if (data_->file_path.empty() || !detail::driver_file_intact(data_->file_path, content.size()))
-    data_->file_path = detail::driver_file(content, ".pem");
-  return data_->file_path;
+  // Checked on every call (the path is what a driver opens next), cheaply: the name is
+  // the trust's identity, the SHA-256 of pem().
+  return detail::driver_file(data_->pem(), detail::trust_identity(*this), ".pem");
 }
 
 const std::vector<AnchorInfo>& Trust::anchors() const { return data_->info(); }
@@ -198,7 +195,9 @@ std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
 namespace detail {
 const std::string& TrustData::pem() const {
   std::call_once(pem_once, [this] {
-    for (const auto& anchor : anchors) pem_ += pem_from_der(anchor->der());
+    std::string pem;  // assigned whole: an initialisation cut short by fork() starts over (core/fork_safe.hpp)
+    for (const auto& anchor : anchors) pem += pem_from_der(anchor->der());
+    pem_ = std::move(pem);
   });
   return pem_;
 }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "core/fork_safe.hpp"
 #include "verifull/mysql.hpp"
 
 namespace verifull {
@@ -27,12 +28,12 @@ struct Approval {
 
 struct ApprovedCache::Impl {
   std::chrono::seconds ttl;
-  mutable std::mutex mutex;
+  mutable detail::ForkSafeMutex mutex;
   std::map<std::string, Approval> entries;
   std::uint64_t probes = 0, hits = 0;
 
   std::optional<Approval> find(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mutex);
+    std::lock_guard<detail::ForkSafeMutex> lock(mutex);
     auto it = entries.find(key);
     if (it == entries.end()) return std::nullopt;
     if (std::chrono::system_clock::now() >= it->second.valid_until) {
@@ -43,16 +44,16 @@ struct ApprovedCache::Impl {
     return it->second;
   }
   void store(const std::string& key, Approval approval) {
-    std::lock_guard<std::mutex> lock(mutex);
+    std::lock_guard<detail::ForkSafeMutex> lock(mutex);
     ++probes;
     entries[key] = std::move(approval);
   }
   void count_probe() {
-    std::lock_guard<std::mutex> lock(mutex);
+    std::lock_guard<detail::ForkSafeMutex> lock(mutex);
     ++probes;
   }
   void forget(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mutex);
+    std::lock_guard<detail::ForkSafeMutex> lock(mutex);
     entries.erase(key);
   }
 };

@@ -17,6 +17,7 @@
 #include "core/cert_facts.hpp"
 #include "core/deadline.hpp"
 #include "core/driver_files.hpp"
+#include "core/fork_safe.hpp"
 #include "core/tls_strength.hpp"
 #include "core/trust_data.hpp"
 #include "core/peer_name.hpp"
@@ -104,6 +105,7 @@ void configure(MYSQL* m, const Trust& trust, const Policy& policy, const std::st
 bool real_connect_until(MYSQL* m, const Endpoint& ep, const char* password, detail::Clock::time_point deadline,
                         bool& timed_out) {
   timed_out = false;
+  const detail::NoForkHere no_fork;  // Connector/C's and OpenSSL's locks, between the polls (core/fork_safe.hpp)
   set_option(m, MYSQL_OPT_NONBLOCK, nullptr, "MYSQL_OPT_NONBLOCK");
   MYSQL* connected = nullptr;
   int status = mysql_real_connect_start(&connected, m, ep.host.c_str(), ep.user.c_str(), password,
@@ -123,7 +125,10 @@ bool real_connect_until(MYSQL* m, const Endpoint& ep, const char* password, deta
     if (status & MYSQL_WAIT_READ) p.events |= POLLIN;
     if (status & MYSQL_WAIT_WRITE) p.events |= POLLOUT;
     if (status & MYSQL_WAIT_EXCEPT) p.events |= POLLPRI;
-    const int n = ::poll(&p, 1, static_cast<int>(wait));
+    const int n = [&] {
+      const detail::AllowFork waiting_for_the_peer;
+      return ::poll(&p, 1, static_cast<int>(wait));
+    }();
     int happened = 0;
     if (n > 0) {
       if (p.revents & (POLLIN | POLLHUP | POLLERR)) happened |= MYSQL_WAIT_READ;
@@ -203,18 +208,19 @@ Report failure_report(MYSQL* m, const Report& approved) {
 ApprovedCache::ApprovedCache(std::chrono::seconds ttl) : impl_(std::make_unique<Impl>()) { impl_->ttl = ttl; }
 ApprovedCache::~ApprovedCache() = default;
 void ApprovedCache::clear() {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<detail::ForkSafeMutex> lock(impl_->mutex);
   impl_->entries.clear();
 }
 std::uint64_t ApprovedCache::probes() const {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<detail::ForkSafeMutex> lock(impl_->mutex);
   return impl_->probes;
 }
 std::uint64_t ApprovedCache::hits() const {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<detail::ForkSafeMutex> lock(impl_->mutex);
   return impl_->hits;
 }
 ApprovedCache& ApprovedCache::shared() {
+  const detail::NoForkHere no_fork;  // a fork() during the first call's initialisation would hang the child
   static ApprovedCache cache;
   return cache;
 }
@@ -365,19 +371,27 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
 Connected connect(const std::string& url, const Trust& trust, const Policy& policy, ApprovedCache& cache) {
   const Endpoint endpoint = parse_url(url);
   if (endpoint.protocol != Protocol::mysql) throw InputError(endpoint.display() + " is not a mysql:// URL");
-  MYSQL* m = mysql_init(nullptr);
+  // mysql_init and mysql_close take Connector/C's and OpenSSL's locks (core/fork_safe.hpp).
+  const auto close = [](MYSQL* handle) {
+    const detail::NoForkHere no_fork;
+    mysql_close(handle);
+  };
+  MYSQL* m = [] {
+    const detail::NoForkHere no_fork;
+    return mysql_init(nullptr);
+  }();
   if (!m) throw std::bad_alloc();
   Connected result;
   try {
     result.report = connect(m, endpoint, trust, policy, cache);
   } catch (...) {
-    mysql_close(m);
+    close(m);
     throw;
   }
   if (result.report.ok()) {
     result.conn = Connection(m, mysql_close, trust);
   } else {
-    mysql_close(m);
+    close(m);
   }
   return result;
 }

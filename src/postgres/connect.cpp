@@ -16,6 +16,7 @@
 
 #include "core/cert_facts.hpp"
 #include "core/deadline.hpp"
+#include "core/fork_safe.hpp"
 #include "core/trust_data.hpp"
 #include "postgres/params_internal.hpp"
 #include "core/tls_strength.hpp"
@@ -110,7 +111,7 @@ Report diagnose_failure(PGconn* conn, ConnStatusType failed_in, const Trust& tru
 // sslrootcert is narrowed to it on the next connect (see State).
 namespace narrowing {
 
-std::mutex mutex;
+detail::ForkSafeMutex mutex;
 std::unordered_map<std::string, std::string> anchors;  // key -> anchor sha256
 constexpr std::size_t kMostEntries = 4096;
 
@@ -122,7 +123,7 @@ std::string key(const Params& params, const Trust& trust, const Policy& policy) 
 }
 
 std::optional<std::string> find(const std::string& k) {
-  std::lock_guard<std::mutex> lock(mutex);
+  std::lock_guard<detail::ForkSafeMutex> lock(mutex);
   const auto it = anchors.find(k);
   if (it == anchors.end()) return std::nullopt;
   return it->second;
@@ -130,13 +131,13 @@ std::optional<std::string> find(const std::string& k) {
 
 void remember(const std::string& k, const std::string& anchor_sha256) {
   if (anchor_sha256.empty()) return;
-  std::lock_guard<std::mutex> lock(mutex);
+  std::lock_guard<detail::ForkSafeMutex> lock(mutex);
   if (anchors.size() >= kMostEntries) anchors.clear();  // bounded; it only saves time
   anchors[k] = anchor_sha256;
 }
 
 void forget(const std::string& k) {
-  std::lock_guard<std::mutex> lock(mutex);
+  std::lock_guard<detail::ForkSafeMutex> lock(mutex);
   anchors.erase(k);
 }
 
@@ -192,6 +193,7 @@ struct AsyncConnect::State {
   // is an outcome (name_not_resolved) like any other network failure.
   State(std::function<Params(const Trust&)> hardened, Trust t, Policy p)
       : trust(std::move(t)), policy(std::move(p)), harden(std::move(hardened)) {
+    const detail::NoForkHere no_fork;  // libpq's and OpenSSL's locks (core/fork_safe.hpp)
     Params params;
     try {
       params = harden(trust);
@@ -235,6 +237,7 @@ struct AsyncConnect::State {
     return true;
   }
   ~State() {
+    const detail::NoForkHere no_fork;
     if (conn) PQfinish(conn);
   }
   void finish_refused() {
@@ -270,6 +273,10 @@ int AsyncConnect::socket() const { return state_->conn ? PQsocket(state_->conn) 
 AsyncConnect::Wait AsyncConnect::step() {
   State& s = *state_;
   if (s.done) return Wait::done;
+  // A step does not wait for the peer (the caller polls between steps; libpq's own name
+  // resolution is the exception), so fork() waits for it to end rather than find
+  // libpq's or OpenSSL's locks held (core/fork_safe.hpp).
+  const detail::NoForkHere no_fork;
   if (detail::passed(s.deadline)) {
     s.report = timed_out_report(s.policy);
     s.finish_refused();
@@ -298,7 +305,10 @@ AsyncConnect::Wait AsyncConnect::step() {
         return Wait::done;
       }
       if (s.policy.refuse_admin_credentials) {
-        const AuditReport audit = postgres::audit(s.conn);
+        const AuditReport audit = [&] {
+          const detail::AllowFork waiting_for_the_server;  // queries: no bound on the peer's pace
+          return postgres::audit(s.conn);
+        }();
         if (audit.is_admin()) {
           s.report.outcome = Outcome::admin_credential;
           s.report.message = "the server was verified, but this connection must not use an administrator "
