@@ -148,12 +148,46 @@ const std::string& Trust::source() const { return data_->source; }
 
 std::string Trust::pem() const { return data_->pem(); }
 
+// The drivers verify with OpenSSL without partial chains: a path must run through the
+// anchors they are given up to a self-signed root. So the anchors asked for come with
+// what such a path may need from this set, found by name (no anchor is parsed): the
+// anchors they were issued by, up to a root, and the anchors issued under them (an
+// intermediate in the bundle, which a server that sends only its leaf relies on).
 Trust Trust::narrowed(const std::vector<std::string>& anchor_sha256s) const {
-  std::vector<AnchorPtr> kept;
-  for (const auto& anchor : data_->anchors)
+  const auto& all = data_->anchors;
+  std::vector<bool> keep(all.size(), false);
+  for (std::size_t i = 0; i < all.size(); ++i)
     for (const auto& wanted : anchor_sha256s)
-      if (anchor->sha256() == wanted) kept.push_back(anchor);
-  if (kept.empty() || kept.size() == data_->anchors.size()) return *this;
+      if (all[i]->sha256() == wanted) keep[i] = true;
+  const auto issued_by = [&all](std::size_t cert, std::size_t issuer) {
+    return cert != issuer && X509_NAME_cmp(all[cert]->issuer(), all[issuer]->subject()) == 0;
+  };
+  // Down: anchors issued under a kept one (not roots: a root is issued by nothing else).
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (std::size_t i = 0; i < all.size(); ++i)
+      for (std::size_t j = 0; j < all.size() && !keep[i] && !all[i]->self_issued(); ++j)
+        if (keep[j] && issued_by(i, j)) keep[i] = grew = true;
+  }
+  // Up: the issuers of every kept anchor. One that has none here leads to no root: the
+  // driver could not verify with a subset, so it gets the whole set.
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (!keep[i] || all[i]->self_issued()) continue;
+      bool has_issuer = false;
+      for (std::size_t j = 0; j < all.size(); ++j) {
+        if (!issued_by(i, j)) continue;
+        has_issuer = true;
+        if (!keep[j]) keep[j] = grew = true;
+      }
+      if (!has_issuer) return *this;
+    }
+  }
+  std::vector<AnchorPtr> kept;
+  for (std::size_t i = 0; i < all.size(); ++i)
+    if (keep[i]) kept.push_back(all[i]);
+  if (kept.empty() || kept.size() == all.size()) return *this;
   return Trust(build(kept, data_->source + " (narrowed)"));
 }
 

@@ -152,9 +152,14 @@ Report refused(Report report, Outcome outcome, const std::string& message) {
   return report;
 }
 
+// The pin refused the certificate: it is not the one verifull approved.
+bool fingerprint_refused(MYSQL* m) {
+  return std::string(mysql_error(m)).find("Fingerprint verification") != std::string::npos;
+}
+
 // Connector/C 3.3 reports every TLS failure as CR_SSL_CONNECTION_ERROR; only these
-// words mean the certificate it got is not the one verifull approved (the pin, or the
-// chain or name against the anchors).
+// words mean it refused the certificate it got (the pin, or the chain or name against
+// the anchors).
 bool presented_other_certificate(MYSQL* m) {
   const std::string says = mysql_error(m);
   if (says.find("Fingerprint verification") != std::string::npos ||
@@ -175,10 +180,15 @@ Report failure_report(MYSQL* m, const Report& approved) {
   const std::string says = detail::escape_display(mysql_error(m));  // may quote the server
   switch (code) {
     case CR_SSL_CONNECTION_ERROR:
-      if (presented_other_certificate(m))
+      if (fingerprint_refused(m))
         return refused(approved, Outcome::pin_mismatch,
                        "the endpoint presented a different certificate than the one verifull verified for it "
                        "moments ago, so Connector/C refused it: " + says);
+      if (presented_other_certificate(m))
+        return refused(approved, Outcome::engines_disagree,
+                       "verifull verified the endpoint's certificate against these anchors, but Connector/C's own "
+                       "verification (OpenSSL) refused it, with the whole set of anchors too; nothing was sent: " +
+                           says);
       if (says.find("does not support") != std::string::npos || says.find("SSL is required") != std::string::npos)
         return refused(approved, Outcome::tls_unavailable,
                        "the endpoint offered TLS to verifull's probe, then not to the connection (something on the "
@@ -334,9 +344,20 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
     std::optional<Approval> approval = find_or_probe(endpoint, trust, detail::within(effective, deadline), impl, key,
                                                      attempt == 0, refusal, from_cache);
     if (!approval) return refusal;
-    configure(m, approval->driver_anchors.value_or(trust), detail::within(effective, deadline), approval->sha1_hex);
+    const auto connect_with = [&](const Trust& driver_anchors, bool& timed_out) {
+      configure(m, driver_anchors, detail::within(effective, deadline), approval->sha1_hex);
+      return real_connect_until(m, endpoint, password, deadline, timed_out);
+    };
     bool timed_out = false;
-    if (real_connect_until(m, endpoint, password, deadline, timed_out)) {
+    bool connected = connect_with(approval->driver_anchors.value_or(trust), timed_out);
+    if (!connected && !timed_out && approval->driver_anchors && mysql_errno(m) == CR_SSL_CONNECTION_ERROR &&
+        presented_other_certificate(m) && !fingerprint_refused(m)) {
+      // Connector/C found no path with the narrowed anchors (Trust::narrowed): once more
+      // with the whole set before anything is concluded.
+      approval->driver_anchors.reset();
+      connected = connect_with(trust, timed_out);
+    }
+    if (connected) {
       // A refusal after login: the handle may be the caller's, so it is not freed here;
       // mariadb_cancel makes every further read and write on it fail.
       if (!mysql_get_ssl_cipher(m)) {  // cannot happen with VERIFY_SERVER_CERT; fail closed anyway
