@@ -33,10 +33,11 @@ void after_fork_in_parent() {
 }
 
 void after_fork_in_child() {
-  // A fresh gate: the child's only thread (this one) holds no scope but its own `depth`,
-  // and unlocking the parent's writer lock from the child's new thread id is not defined.
+  // A fresh gate: the child's only thread (this one) holds no scope but its own, and
+  // unlocking the parent's writer lock from the child's new thread id is not defined.
   init_gate();
   gate_held_for_fork = false;
+  if (depth > 0) pthread_rwlock_rdlock(&gate);  // forked from inside a scope: it still ends with an unlock
 }
 
 void set_up() {
