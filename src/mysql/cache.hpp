@@ -19,10 +19,11 @@ struct Approval {
   std::string sha1_hex;  // the certificate Connector/C will be pinned to
   std::chrono::system_clock::time_point valid_until;
   Report report;         // the verdict that approved it
-  // What Connector/C is given as its CA: only the anchor the approved chain ended at (a
-  // subset of the Trust: Connector/C reads one certificate, not the whole bundle, on
-  // every connect). A rotation to another anchor fails the pin and re-probes with the
-  // whole Trust.
+  // What Connector/C is given as its CA: the anchor the approved chain ended at and what
+  // a path through it needs (Trust::narrowed; a subset of the Trust: Connector/C reads a
+  // few certificates, not the whole bundle, on every connect). When Connector/C refuses
+  // the chain with it, the connect is tried again with the whole Trust; a rotation to
+  // another certificate fails the pin and re-probes.
   std::optional<Trust> driver_anchors;
 };
 
