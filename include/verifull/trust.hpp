@@ -62,10 +62,13 @@ class VERIFULL_API Trust {
   // kept: the path stays valid after this Trust is gone, in other threads and in child
   // processes, and never names other anchors (CA certificates are not secret).
   std::string anchors_file() const;
-  // The anchors with these fingerprints (AnchorInfo::sha256) alone, for a driver that
-  // only has to reach an endpoint whose chain verifull saw end there: it reads one
-  // certificate instead of the whole bundle. Never more than this Trust holds; the whole
-  // set when none of them is here.
+  // The anchors with these fingerprints (AnchorInfo::sha256), for a driver that only has
+  // to reach an endpoint whose chain verifull saw end there: it reads a few certificates
+  // instead of the whole bundle. With them come the anchors of this set a driver without
+  // partial chains needs to build the same path: their issuers up to a self-signed root,
+  // and the anchors issued under them (an intermediate kept in the bundle, for a server
+  // that sends only its leaf). Never more than this Trust holds; the whole set when none
+  // of them is here or one of them leads to no root here.
   Trust narrowed(const std::vector<std::string>& anchor_sha256s) const;
   // Expired anchors, anchors expiring within 30 days of `now_unix`, and anchors that are
   // not self-signed (a chain can only end at a root).

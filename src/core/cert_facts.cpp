@@ -1,4 +1,5 @@
 #include "core/cert_facts.hpp"
+#include "core/fork_safe.hpp"
 
 #include <arpa/inet.h>
 #include <openssl/pem.h>
@@ -249,13 +250,13 @@ CertInfo describe(const X509* cert) {
 class DescriptionCache {
  public:
   std::optional<CertInfo> find(const std::string& key, const X509* cert) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ForkSafeMutex> lock(mutex_);
     const auto it = entries_.find(key);
     if (it == entries_.end() || X509_cmp(it->second.cert.get(), cert) != 0) return std::nullopt;
     return it->second.info;
   }
   void store(const std::string& key, const X509* cert, const CertInfo& info) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ForkSafeMutex> lock(mutex_);
     if (entries_.size() >= kCapacity) entries_.clear();  // simple and bounded
     entries_[key] = Entry{share(const_cast<X509*>(cert)), info};
   }
@@ -266,7 +267,7 @@ class DescriptionCache {
     X509Ptr cert;
     CertInfo info;
   };
-  std::mutex mutex_;
+  ForkSafeMutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/fork_safe.hpp"
 #include "verifull/errors.hpp"
 
 namespace verifull::detail {
@@ -160,6 +161,7 @@ std::string not_a_certificate(const std::string& source, int line) {
 }
 
 X509Ptr certificate_from_der(std::string_view der) {
+  const NoForkHere no_fork;  // d2i_X509 takes OpenSSL's decoder locks (core/fork_safe.hpp)
   const auto* begin = reinterpret_cast<const unsigned char*>(der.data());
   const unsigned char* p = begin;
   X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
