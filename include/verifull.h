@@ -95,6 +95,10 @@ typedef struct vf_report_struct* vf_report_t;
 VF_API int vf_abi_version(void);
 VF_API const char* vf_version_string(void);
 VF_API const char* vf_last_error_message(void);
+/* After VF_ERROR_NETWORK: what happened, as a VF_OUTCOME_* (VF_OUTCOME_TIMEOUT,
+ * VF_OUTCOME_NAME_NOT_RESOLVED, ...); -1 after any other error. Thread-local, like the
+ * message. */
+VF_API int vf_last_error_outcome(void);
 /* "ok", "name_mismatch", ...; "unknown" for a value this library does not know. */
 VF_API const char* vf_outcome_name(int outcome);
 

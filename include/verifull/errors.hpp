@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "verifull/export.hpp"
+#include "verifull/report.hpp"
 
 namespace verifull {
 inline namespace v0 {
@@ -20,10 +21,15 @@ class VERIFULL_API InputError : public std::runtime_error {
   explicit InputError(const std::string& what);
 };
 
-// The network failed before anything could be verified. CLI exit code 3.
+// The network failed before anything could be verified. CLI exit code 3. outcome()
+// names what happened (name_not_resolved, timeout, ...), as a Report's outcome would.
 class VERIFULL_API NetworkError : public std::runtime_error {
  public:
-  explicit NetworkError(const std::string& what);
+  explicit NetworkError(const std::string& what, Outcome outcome = Outcome::network_error);
+  Outcome outcome() const noexcept { return outcome_; }
+
+ private:
+  Outcome outcome_;
 };
 
 // How a message quotes the input it refuses: in double quotes, any password replaced by

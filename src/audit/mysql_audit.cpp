@@ -23,8 +23,13 @@ const std::set<std::string> kAdminPrivileges = {
     "REPLICATION SLAVE", "REPLICATION CLIENT", "BINLOG ADMIN", "CONNECTION ADMIN", "READ_ONLY ADMIN",
     "REPLICATION MASTER ADMIN", "REPLICATION SLAVE ADMIN", "FEDERATED ADMIN", "SET USER", "PROXY"};
 
+// Built at load, not as function-local statics: an initialisation that a fork() interrupts
+// stays "in progress" in the child for ever (core/fork_safe.hpp).
+const std::regex secrets(R"(( IDENTIFIED (BY|VIA|WITH) .*?)( REQUIRE | WITH |$))", std::regex::icase);
+const std::regex privilege_grant(R"(^GRANT (.+?) ON (.+?) TO (\S+)(.*)$)", std::regex::icase);
+const std::regex role_grant(R"(^GRANT (\S+) TO (\S+)(.*)$)", std::regex::icase);
+
 std::string strip_credentials(std::string grant) {
-  static const std::regex secrets(R"(( IDENTIFIED (BY|VIA|WITH) .*?)( REQUIRE | WITH |$))", std::regex::icase);
   return std::regex_replace(grant, secrets, "$3");
 }
 
@@ -60,8 +65,7 @@ std::vector<std::string> privileges_of(const std::string& list) {
 }  // namespace
 
 AuditReport audit_grants(const std::string& user, const std::vector<std::string>& grants) {
-  static const std::regex privilege_grant(R"(^GRANT (.+?) ON (.+?) TO (\S+)(.*)$)", std::regex::icase);
-  static const std::regex role_grant(R"(^GRANT (\S+) TO (\S+)(.*)$)", std::regex::icase);
+
   AuditReport report;
   report.user = user;
   for (const auto& raw : grants) {
@@ -102,7 +106,7 @@ AuditReport audit(MYSQL* m, std::chrono::milliseconds timeout) {
   try {
     return audit_until(m, detail::Clock::now() + timeout);
   } catch (const detail::ProbeFailure& e) {
-    throw NetworkError(e.what());
+    throw NetworkError(e.what(), e.outcome);
   }
 }
 

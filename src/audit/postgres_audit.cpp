@@ -93,7 +93,7 @@ AuditReport audit(PGconn* conn, std::chrono::milliseconds timeout) {
   try {
     return audit_until(conn, detail::Clock::now() + timeout);
   } catch (const detail::ProbeFailure& e) {
-    throw NetworkError(e.what());
+    throw NetworkError(e.what(), e.outcome);
   }
 }
 

@@ -26,6 +26,9 @@ thread_local std::string g_last_error;
 // Set when even the message of a failure could not be stored (out of memory):
 // vf_last_error_message then returns a fixed sentence instead of a stale one.
 thread_local bool g_last_error_lost = false;
+// The outcome of the last VF_ERROR_NETWORK on this thread (vf_last_error_outcome), -1
+// after any other error.
+thread_local int g_last_error_outcome = -1;
 
 // A failure with its own C code, thrown from helpers shared by several entry points
 // (a bad options version, a missing argument) and turned into that code by guard().
@@ -34,7 +37,8 @@ struct CallError : std::runtime_error {
   CallError(int c, const std::string& message) : std::runtime_error(message), code(c) {}
 };
 
-int fail(int code, std::string_view message) noexcept {
+int fail(int code, std::string_view message, int network_outcome = -1) noexcept {
+  g_last_error_outcome = code == VF_ERROR_NETWORK ? (network_outcome < 0 ? VF_OUTCOME_NETWORK_ERROR : network_outcome) : -1;
   try {
     g_last_error.assign(message);
     g_last_error_lost = false;
@@ -56,7 +60,7 @@ int fail_with_current_exception() noexcept {
     } catch (const InputError& e) {
       return fail(VF_ERROR_INPUT, e.what());
     } catch (const NetworkError& e) {
-      return fail(VF_ERROR_NETWORK, e.what());
+      return fail(VF_ERROR_NETWORK, e.what(), static_cast<int>(e.outcome()));
     } catch (const std::bad_alloc&) {
       return fail(VF_ERROR_INTERNAL, "out of memory");
     } catch (const std::exception& e) {
@@ -219,6 +223,7 @@ const char* vf_version_string(void) { return VERIFULL_VERSION_STRING; }
 const char* vf_last_error_message(void) {
   return g_last_error_lost ? "out of memory while recording the error" : g_last_error.c_str();
 }
+int vf_last_error_outcome(void) { return g_last_error_outcome; }
 
 const char* vf_outcome_name(int outcome) {
   if (outcome < VF_OUTCOME_OK || outcome > VF_OUTCOME_LAST) return "unknown";

@@ -139,10 +139,11 @@ std::string base64(const std::string& bytes) {
 
 // OpenSSL 3 looks an implementation up on every SHA256()/EVP_sha256() call; fetching
 // it once makes a fingerprint several times cheaper (it is on every verification).
-static const EVP_MD* sha256_md() {
-  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return md;
-}
+// Fetched at load, before the program has threads: a function-local static whose
+// initialisation a fork() interrupts stays "in progress" in the child for ever
+// (core/fork_safe.hpp).
+static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+static const EVP_MD* sha256_md() { return kSha256; }
 
 std::string sha256(const std::string& bytes) {
   std::string digest(SHA256_DIGEST_LENGTH, '\0');

@@ -11,8 +11,8 @@ inline namespace v0 {
 // characters and invalid UTF-8 are escaped.
 InputError::InputError(const std::string& what)
     : std::runtime_error(detail::escape_display(detail::redact_secrets(what))) {}
-NetworkError::NetworkError(const std::string& what)
-    : std::runtime_error(detail::escape_display(detail::redact_secrets(what))) {}
+NetworkError::NetworkError(const std::string& what, Outcome outcome)
+    : std::runtime_error(detail::escape_display(detail::redact_secrets(what))), outcome_(outcome) {}
 
 std::string quote_input(std::string_view input) {
   // Redacted before it is cut: a cut could split "user:password@" and hide the '@' that

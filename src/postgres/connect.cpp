@@ -281,6 +281,9 @@ struct AsyncConnect::State {
   }
 
   State(Params params_in, Trust t, Policy p) : trust(std::move(t)), policy(std::move(p)), requested(std::move(params_in)) {
+    // Hardening writes driver files and hashes with OpenSSL, libpq starts: OpenSSL's and
+    // libpq's locks (core/fork_safe.hpp); the name resolution inside lets fork() through.
+    const detail::NoForkHere no_fork;
     Params params;
     if (!harden_or_refuse(trust, params)) return;
     narrowing_key = narrowing::key(params, trust, policy);

@@ -203,7 +203,7 @@ void pin_destination(const Params& params, Params& out, detail::Clock::time_poin
     }
   }
   if (out_hosts.empty())
-    throw NetworkError("could not resolve " + join_list(hosts) + " (name resolution failed)");
+    throw NetworkError("could not resolve " + join_list(hosts) + " (name resolution failed)", Outcome::name_not_resolved);
   for (auto& [key, value] : out)
     if (key == "host") value = join_list(out_hosts);
   out.emplace_back("hostaddr", join_list(out_addresses));
@@ -286,7 +286,7 @@ Params hardened_params(const Params& params, const Trust& trust, const Policy& p
   try {
     return harden(params, trust, policy, Resolve::yes);
   } catch (const detail::ProbeFailure& e) {  // the resolver did not answer within policy.timeout
-    throw NetworkError(e.what());
+    throw NetworkError(e.what(), e.outcome);
   }
 }
 
@@ -297,9 +297,13 @@ void refuse_weak_params(const Params& params) {
                      "Unix socket or PGHOST)");
 }
 
+// The keys harden() sets itself. At namespace scope, built at load: a function-local
+// static whose initialisation a fork() interrupts stays "in progress" in the child
+// (core/fork_safe.hpp).
+const std::set<std::string> kOurs = {"sslmode",  "sslrootcert", "gssencmode", "ssl_min_protocol_version",
+                                     "requiressl", "sslsni",    "hostaddr",   "port"};
+
 Params harden(const Params& params, const Trust& trust, const Policy& policy, Resolve resolve) {
-  static const std::set<std::string> kOurs = {"sslmode", "sslrootcert", "gssencmode", "ssl_min_protocol_version",
-                                              "requiressl", "sslsni", "hostaddr", "port"};
   refuse_weak_params(params);
   Params out;
   for (const auto& [key, value] : params)

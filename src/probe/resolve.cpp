@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/fork_safe.hpp"
 #include "probe/failure.hpp"
 
 namespace verifull::detail {
@@ -164,7 +165,10 @@ std::vector<ResolvedAddress> resolve(const std::string& host, std::uint16_t port
     timeval most{left / 1000, (left % 1000) * 1000}, next{};
     const timeval* wait = ares_timeout(channel.get(), &most, &next);
     const int wait_ms = static_cast<int>(wait->tv_sec * 1000 + (wait->tv_usec + 999) / 1000);
-    const int n = ::poll(fds, count, wait_ms);
+    const int n = [&] {
+      const AllowFork waiting_for_the_resolver;  // core/fork_safe.hpp
+      return ::poll(fds, count, wait_ms);
+    }();
     if (n < 0 && errno != EINTR)
       throw ProbeFailure(Outcome::network_error, std::string("poll failed: ") + std::strerror(errno));
     if (n <= 0) {

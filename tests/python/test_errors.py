@@ -81,3 +81,17 @@ def test_a_tiny_timeout_is_honoured_not_read_as_the_default(trust):
 def test_an_invalid_timeout_is_an_input_error(trust, timeout):
     with pytest.raises(verifull.InputError, match="timeout"):
         verifull.check("postgres://127.0.0.1:1/x", trust, timeout=timeout)
+
+
+def test_a_network_error_names_what_happened_not_always_name_not_resolved(trust, monkeypatch):
+    # conninfo resolves the host to pin hostaddr; a DNS server that never answers (loopback,
+    # test-only hook of src/probe/resolve.cpp) makes that a timeout, and the outcome says so
+    # (it used to read name_not_resolved whatever happened).
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("VERIFULL_TEST_DNS_SERVER", f"127.0.0.1:{silent.getsockname()[1]}")
+        with pytest.raises(verifull.NetworkError) as raised:
+            verifull.postgres.conninfo("postgres://app@db.silent.verifull.test:5432/app", trust, timeout=0.5)
+    assert raised.value.outcome == "timeout", raised.value
+    assert raised.value.report.outcome == "timeout"

@@ -58,7 +58,8 @@ def _raise_for(error: _native.NativeError) -> None:
     if error.code == _native.ERROR_INPUT:
         raise InputError(str(error)) from None
     if error.code == _native.ERROR_NETWORK:
-        raise NetworkError(Report(endpoint="", ok=False, outcome="name_not_resolved", message=str(error))) from None
+        outcome = error.outcome or "network_error"  # the library names it (vf_last_error_outcome)
+        raise NetworkError(Report(endpoint="", ok=False, outcome=outcome, message=str(error))) from None
     raise VerifullError(str(error)) from None
 
 

@@ -115,6 +115,10 @@ for name, args in {
     fn.argtypes = args
     fn.restype = ctypes.c_int
 lib.vf_last_error_message.restype = ctypes.c_char_p
+lib.vf_last_error_outcome.argtypes = []
+lib.vf_last_error_outcome.restype = ctypes.c_int
+lib.vf_outcome_name.argtypes = [ctypes.c_int]
+lib.vf_outcome_name.restype = ctypes.c_char_p
 lib.vf_version_string.restype = ctypes.c_char_p
 lib.vf_mysql_option_file_missing_socket.restype = ctypes.c_char_p
 
@@ -135,17 +139,25 @@ def text(value, name: str) -> bytes:
 
 
 class NativeError(Exception):
-    """A failed call: .code is the VF_ERROR_* value."""
+    """A failed call: .code is the VF_ERROR_* value; .outcome, after VF_ERROR_NETWORK, the
+    outcome name the library gave it (timeout, name_not_resolved, ...), else None."""
 
-    def __init__(self, code: int, message: str):
+    def __init__(self, code: int, message: str, outcome: Optional[str] = None):
         super().__init__(message)
         self.code = code
+        self.outcome = outcome
+
+
+def _last_error(rc: int) -> NativeError:
+    outcome = lib.vf_last_error_outcome()
+    name = lib.vf_outcome_name(outcome).decode() if outcome >= 0 else None
+    return NativeError(rc, lib.vf_last_error_message().decode("utf-8", "replace"), name)
 
 
 def call(fn, *args) -> None:
     rc = fn(*args)
     if rc != OK:
-        raise NativeError(rc, lib.vf_last_error_message().decode("utf-8", "replace"))
+        raise _last_error(rc)
 
 
 def string_out(fn, *args) -> str:
@@ -157,7 +169,7 @@ def string_out(fn, *args) -> str:
         if rc == ERROR_BUFFER_TOO_SMALL:
             continue
         if rc != OK:
-            raise NativeError(rc, lib.vf_last_error_message().decode("utf-8", "replace"))
+            raise _last_error(rc)
         return buf.value.decode("utf-8", "replace")
 
 
