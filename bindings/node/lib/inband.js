@@ -85,6 +85,11 @@ function tlsRefusal(error, settings) {
     return core.refusal(outcome, `the server's certificate chain does not lead to the given anchors (Node's TLS: `
       + `${error.message}); refused before anything was sent`, settings.policy.host);
   }
+  if (error.code === 'EPROTO' || /^ERR_SSL_/.test(String(error.code))) {
+    return core.refusal('handshake_failed', `the TLS handshake failed (Node's TLS: ${error.message.split('\n')[0]}); `
+      + 'verifull offers TLS 1.3, and TLS 1.2 only with forward secrecy and AEAD; refused before anything was sent',
+    settings.policy.host);
+  }
   return error;
 }
 

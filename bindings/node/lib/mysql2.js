@@ -70,6 +70,27 @@ function prepare(url, trust, policy = {}, mysqlOptions = {}) {
 // affected; the wrapper is installed once on the class that defines startTLS.
 let installedOn = null;
 
+// mysql2's connectTimeout ends once the greeting arrives; a server that then goes quiet
+// would hold the connect forever. This deadline covers the whole connect: when it
+// passes before the login finished, the socket is destroyed with a timeout refusal,
+// which mysql2 reports through its own error path (connect callback, 'error' event).
+const DEADLINE = Symbol('verifull.deadline');
+
+function armDeadline(connection, settings) {
+  if (connection[DEADLINE]) return;
+  const ms = Math.round(settings.policy.timeout * 1000);
+  connection[DEADLINE] = setTimeout(() => {
+    if (connection.stream && !connection.stream.destroyed) {
+      connection.stream.destroy(core.refusal('timeout', `no connection within the ${settings.policy.timeout} s timeout`,
+        settings.policy.host));
+    }
+  }, ms);
+  const done = () => clearTimeout(connection[DEADLINE]);
+  connection.once('connect', done);
+  connection.once('error', done);
+  connection.once('end', done);
+}
+
 function install(mysql2) {
   let proto = mysql2.Connection && mysql2.Connection.prototype;
   while (proto && !Object.hasOwn(proto, 'startTLS')) proto = Object.getPrototypeOf(proto);
@@ -80,6 +101,7 @@ function install(mysql2) {
     const settingsOf = this.config && this.config.ssl && this.config.ssl[SETTINGS];
     if (typeof settingsOf !== 'function') return original.call(this, onSecure);
     const settings = settingsOf();
+    armDeadline(this, settings);  // pooled connections: from here; createConnection's from its start
     const connectTls = tls.connect;
     let secureSocket = null;
     tls.connect = function capture(...args) {
@@ -134,6 +156,7 @@ function createConnection(url, trust, policy = {}, mysqlOptions = {}) {
   const mysql2 = driver('mysql2');
   const { settings, config } = prepare(url, trust, policy, mysqlOptions);
   const connection = mysql2.createConnection(config);
+  armDeadline(connection, settings);
   // Refusals keep their verifull class when they reach the app's handlers.
   const emit = connection.emit;
   connection.emit = function (event, error, ...rest) {
