@@ -30,3 +30,6 @@ module.exports = {
 for (const name of ['pg', 'mysql2']) {
   Object.defineProperty(module.exports, name, { enumerable: true, get: () => require(`./${name}`) });
 }
+for (const name of ['knex', 'sequelize']) {
+  Object.defineProperty(module.exports, name, { enumerable: true, get: () => require('./orm')[name] });
+}

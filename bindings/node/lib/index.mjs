@@ -9,4 +9,6 @@ export const {
 } = verifull;
 export const pg = verifull.pg;
 export const mysql2 = verifull.mysql2;
+export const knex = verifull.knex;
+export const sequelize = verifull.sequelize;
 export default verifull;

@@ -155,6 +155,10 @@ function verifullError(error, settings) {
 function createConnection(url, trust, policy = {}, mysqlOptions = {}) {
   const mysql2 = driver('mysql2');
   const { settings, config } = prepare(url, trust, policy, mysqlOptions);
+  return connectionFor(mysql2, settings, config);
+}
+
+function connectionFor(mysql2, settings, config) {
   const connection = mysql2.createConnection(config);
   armDeadline(connection, settings);
   // Refusals keep their verifull class when they reach the app's handlers.
@@ -193,7 +197,7 @@ function driverModule(url, trust, policy = {}, mysqlOptions = {}, name = 'mysql2
     user: options.user || config.user, password: options.password || config.password,
     database: options.database || config.database });
   const mod = Object.create(mysql2);
-  mod.createConnection = (options) => mysql2.createConnection(bind(options));
+  mod.createConnection = (options) => connectionFor(require('mysql2'), settings, bind(options));
   mod.connect = mod.createConnection;
   mod.createPool = (options) => mysql2.createPool(bind(options));
   return { module: mod, config, settings };
