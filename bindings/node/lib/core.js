@@ -251,6 +251,40 @@ function check(url, trust, policy = {}) {
   });
 }
 
+// Reports kept as handles until someone reads them (the in-band check on a connection's
+// hot path needs only the outcome; the JSON is made on first use of the report).
+const reportRegistry = new FinalizationRegistry((handle) => fn.report_destroy(handle));
+const outcomeOf = native.lib.func('int vf_report_outcome(vf_report_struct *report, _Out_ int *outcome)');
+
+/** The verdict on a DER chain as { ok, outcome, report() }: verifyChain without the
+ * report's JSON unless report() is called. */
+function verifyChainVerdict(derCertificates, trust, policy) {
+  const p = normalisePolicy(policy);
+  if (p.host === null) throw new InputError('policy.host is required: verifull always verifies the name that was dialled');
+  const out = [null];
+  try {
+    native.check(fn.verify_der_chain(out, derCertificates, derCertificates.map((c) => c.length), derCertificates.length,
+      trustOf(trust)._handle, policyOptions(p)));
+  } catch (e) {
+    rethrow(e);
+  }
+  const handle = out[0];
+  const code = [0];
+  native.check(outcomeOf(handle, code));
+  const verdict = { ok: code[0] === 0, outcome: fn.outcome_name(code[0]) };
+  const token = {};
+  reportRegistry.register(verdict, handle, token);
+  let report = null;
+  verdict.report = () => {
+    if (report === null) {
+      reportRegistry.unregister(token);
+      report = new Report(native.reportJson(handle));
+    }
+    return report;
+  };
+  return verdict;
+}
+
 /** Verifies a chain given as DER certificates (Buffers; the leaf first, then
  * intermediates, as a TLS handshake presented them) for policy.host: exactly the check
  * every verifull connection makes. Returns the Report whatever the verdict. */
@@ -290,6 +324,6 @@ function nodeCiphers() {
 
 module.exports = {
   NETWORK_OUTCOMES, VerifullError, InputError, VerificationError, NetworkError, Report, Trust, trustOf, normalisePolicy,
-  policyOptions, parseUrl, check, verifyChain, weakTlsReason, nodeCiphers, refusal, text,
+  policyOptions, parseUrl, check, verifyChain, verifyChainVerdict, weakTlsReason, nodeCiphers, refusal, text,
   version: fn.version_string(),
 };

@@ -39,8 +39,9 @@ function chainOf(cert) {
 }
 
 // An Error refusing the session, or undefined when verifull accepts it. Never throws:
-// anything unexpected refuses (fail closed).
-function checkSession(socket, settings) {
+// anything unexpected refuses (fail closed). `shownCert`: the getPeerCertificate(true)
+// Node already made for checkServerIdentity, when there is one (it is the socket's).
+function checkSession(socket, settings, shownCert = null) {
   try {
     if (!socket || typeof socket.getPeerCertificate !== 'function' || typeof socket.getProtocol !== 'function') {
       return core.refusal('handshake_failed', 'verifull could not see the TLS session this driver negotiated (an '
@@ -49,11 +50,12 @@ function checkSession(socket, settings) {
     const cipher = socket.getCipher();
     const weak = core.weakTlsReason(socket.getProtocol(), cipher && cipher.name);
     if (weak) return core.refusal('weak_tls', weak, settings.policy.host);
-    const cert = socket.getPeerCertificate(true);
+    const cert = shownCert || socket.getPeerCertificate(true);
     if (!cert || !cert.raw) return core.refusal('invalid_chain', 'the server presented no certificate', settings.policy.host);
-    const report = core.verifyChain(chainOf(cert), settings.trust, settings.policy);
-    if (!report.ok) return new core.VerificationError(report);
-    socket.verifullReport = report;
+    const verdict = core.verifyChainVerdict(chainOf(cert), settings.trust, settings.policy);
+    if (!verdict.ok) return new core.VerificationError(verdict.report());
+    // The accepted verdict, for the curious: socket.verifullReport (made on first read).
+    Object.defineProperty(socket, 'verifullReport', { get: verdict.report, configurable: true });
     return undefined;
   } catch (e) {
     return e instanceof core.VerifullError ? e : core.refusal('handshake_failed', `verifull could not check the session: ${e.message}`);

@@ -70,7 +70,13 @@ function verifiedClientClass(pg, settings) {
         ssl: {
           ...settings.tls,
           // Called in the handshake, before Node releases pg's queued startup packet.
-          checkServerIdentity: () => checkSession(client && client.connection && client.connection.stream, settings),
+          checkServerIdentity: (host, cert) => {
+            const socket = client && client.connection && client.connection.stream;
+            // The certificate Node shows here must be this socket's: else refuse.
+            const own = socket && typeof socket.getPeerX509Certificate === 'function' && socket.getPeerX509Certificate();
+            if (!own || !cert || !cert.raw || !own.raw.equals(cert.raw)) return checkSession(null, settings);
+            return checkSession(socket, settings, cert);
+          },
         },
       });
       client = this;
