@@ -254,7 +254,6 @@ function check(url, trust, policy = {}) {
 // Reports kept as handles until someone reads them (the in-band check on a connection's
 // hot path needs only the outcome; the JSON is made on first use of the report).
 const reportRegistry = new FinalizationRegistry((handle) => fn.report_destroy(handle));
-const outcomeOf = native.lib.func('int vf_report_outcome(vf_report_struct *report, _Out_ int *outcome)');
 
 /** The verdict on a DER chain as { ok, outcome, report() }: verifyChain without the
  * report's JSON unless report() is called. */
@@ -270,7 +269,7 @@ function verifyChainVerdict(derCertificates, trust, policy) {
   }
   const handle = out[0];
   const code = [0];
-  native.check(outcomeOf(handle, code));
+  native.check(fn.report_outcome(handle, code));
   const verdict = { ok: code[0] === 0, outcome: fn.outcome_name(code[0]) };
   const token = {};
   reportRegistry.register(verdict, handle, token);

@@ -33,25 +33,6 @@ function candidates() {
   return found;
 }
 
-function load() {
-  const errors = [];
-  for (const candidate of candidates()) {
-    let lib;
-    try {
-      lib = koffi.load(candidate);
-    } catch (e) {
-      errors.push(`${candidate}: ${e.message}`);
-      continue;
-    }
-    const abi = lib.func('int vf_abi_version(void)')();
-    if (abi !== ABI_VERSION) throw new Error(`${candidate} has C ABI version ${abi}; this package needs ${ABI_VERSION}`);
-    return lib;
-  }
-  throw new Error('libverifull not found; install it or set VERIFULL_LIBRARY. Tried: ' + errors.join('; '));
-}
-
-const lib = load();
-
 const PolicyOptions = koffi.struct('vf_policy_options', {
   version: 'unsigned int',
   host: 'const char *',
@@ -69,27 +50,55 @@ const PolicyOptions = koffi.struct('vf_policy_options', {
 koffi.opaque('vf_trust_struct');
 koffi.opaque('vf_report_struct');
 
-const fn = {
-  last_error: lib.func('const char *vf_last_error_message(void)'),
-  version_string: lib.func('const char *vf_version_string(void)'),
-  outcome_name: lib.func('const char *vf_outcome_name(int outcome)'),
-  policy_options_init: lib.func('int vf_policy_options_init(_Out_ vf_policy_options *options)'),
-  trust_from_file: lib.func('int vf_trust_from_file(_Out_ vf_trust_struct **trust, const char *path)'),
-  trust_from_pem: lib.func('int vf_trust_from_pem(_Out_ vf_trust_struct **trust, const uint8_t *pem, size_t len)'),
-  trust_from_env: lib.func('int vf_trust_from_env(_Out_ vf_trust_struct **trust, const char *variable)'),
-  trust_destroy: lib.func('int vf_trust_destroy(vf_trust_struct *trust)'),
-  trust_anchor_count: lib.func('int vf_trust_anchor_count(vf_trust_struct *trust, _Out_ size_t *count)'),
-  trust_anchor_field: lib.func('int vf_trust_anchor_field(vf_trust_struct *trust, size_t index, int field, _Out_ uint8_t *buf, _Inout_ size_t *len)'),
-  trust_anchors_pem: lib.func('int vf_trust_anchors_pem(vf_trust_struct *trust, _Out_ uint8_t *buf, _Inout_ size_t *len)'),
-  trust_anchors_file: lib.func('int vf_trust_anchors_file(vf_trust_struct *trust, _Out_ uint8_t *buf, _Inout_ size_t *len)'),
-  verify_der_chain: lib.func('int vf_verify_der_chain(_Out_ vf_report_struct **report, const uint8_t **certs, const size_t *lens, size_t count, vf_trust_struct *trust, const vf_policy_options *options)'),
-  check_with_message: lib.func('int vf_check_with_message(_Out_ vf_report_struct **report, const char *url, vf_trust_struct *trust, const vf_policy_options *options, _Out_ uint8_t *error_buf, _Inout_ size_t *error_len)'),
-  report_json: lib.func('int vf_report_json(vf_report_struct *report, _Out_ uint8_t *buf, _Inout_ size_t *len)'),
-  report_destroy: lib.func('int vf_report_destroy(vf_report_struct *report)'),
-  tls_weak_reason: lib.func('int vf_tls_weak_reason(const char *protocol, const char *cipher, _Out_ uint8_t *buf, _Inout_ size_t *len)'),
-  tls_strong_ciphers: lib.func('int vf_tls_strong_ciphers(_Out_ uint8_t *buf, _Inout_ size_t *len)'),
-  parse_url: lib.func('int vf_parse_url(const char *url, _Out_ uint8_t *buf, _Inout_ size_t *len)'),
-};
+// Every function this package calls: a library without one of them (an older
+// libverifull) is skipped for the next candidate.
+function bind(lib) {
+  return {
+    last_error: lib.func('const char *vf_last_error_message(void)'),
+    version_string: lib.func('const char *vf_version_string(void)'),
+    outcome_name: lib.func('const char *vf_outcome_name(int outcome)'),
+    policy_options_init: lib.func('int vf_policy_options_init(_Out_ vf_policy_options *options)'),
+    trust_from_file: lib.func('int vf_trust_from_file(_Out_ vf_trust_struct **trust, const char *path)'),
+    trust_from_pem: lib.func('int vf_trust_from_pem(_Out_ vf_trust_struct **trust, const uint8_t *pem, size_t len)'),
+    trust_from_env: lib.func('int vf_trust_from_env(_Out_ vf_trust_struct **trust, const char *variable)'),
+    trust_destroy: lib.func('int vf_trust_destroy(vf_trust_struct *trust)'),
+    trust_anchor_count: lib.func('int vf_trust_anchor_count(vf_trust_struct *trust, _Out_ size_t *count)'),
+    trust_anchor_field: lib.func('int vf_trust_anchor_field(vf_trust_struct *trust, size_t index, int field, _Out_ uint8_t *buf, _Inout_ size_t *len)'),
+    trust_anchors_pem: lib.func('int vf_trust_anchors_pem(vf_trust_struct *trust, _Out_ uint8_t *buf, _Inout_ size_t *len)'),
+    trust_anchors_file: lib.func('int vf_trust_anchors_file(vf_trust_struct *trust, _Out_ uint8_t *buf, _Inout_ size_t *len)'),
+    verify_der_chain: lib.func('int vf_verify_der_chain(_Out_ vf_report_struct **report, const uint8_t **certs, const size_t *lens, size_t count, vf_trust_struct *trust, const vf_policy_options *options)'),
+    check_with_message: lib.func('int vf_check_with_message(_Out_ vf_report_struct **report, const char *url, vf_trust_struct *trust, const vf_policy_options *options, _Out_ uint8_t *error_buf, _Inout_ size_t *error_len)'),
+    report_json: lib.func('int vf_report_json(vf_report_struct *report, _Out_ uint8_t *buf, _Inout_ size_t *len)'),
+    report_outcome: lib.func('int vf_report_outcome(vf_report_struct *report, _Out_ int *outcome)'),
+    report_destroy: lib.func('int vf_report_destroy(vf_report_struct *report)'),
+    tls_weak_reason: lib.func('int vf_tls_weak_reason(const char *protocol, const char *cipher, _Out_ uint8_t *buf, _Inout_ size_t *len)'),
+    tls_strong_ciphers: lib.func('int vf_tls_strong_ciphers(_Out_ uint8_t *buf, _Inout_ size_t *len)'),
+    parse_url: lib.func('int vf_parse_url(const char *url, _Out_ uint8_t *buf, _Inout_ size_t *len)'),
+  };
+}
+
+function load() {
+  const errors = [];
+  for (const candidate of candidates()) {
+    let lib;
+    try {
+      lib = koffi.load(candidate);
+    } catch (e) {
+      errors.push(`${candidate}: ${e.message}`);
+      continue;
+    }
+    const abi = lib.func('int vf_abi_version(void)')();
+    if (abi !== ABI_VERSION) throw new Error(`${candidate} has C ABI version ${abi}; this package needs ${ABI_VERSION}`);
+    try {
+      return { lib, fn: bind(lib) };
+    } catch (e) {
+      errors.push(`${candidate}: ${e.message} (an older libverifull?)`);
+    }
+  }
+  throw new Error('libverifull not found; install it or set VERIFULL_LIBRARY. Tried: ' + errors.join('; '));
+}
+
+const { lib, fn } = load();
 
 class NativeError extends Error {
   constructor(code, message) {
