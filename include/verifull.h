@@ -185,6 +185,10 @@ VF_API int vf_pg_connect(vf_pg_t* pg, const char* conninfo_or_url, vf_trust_t tr
 VF_API int vf_pg_connect_start(vf_pg_t* pg, const char* conninfo_or_url, vf_trust_t trust,
                                const vf_policy_options* options);
 VF_API int vf_pg_connect_poll(vf_pg_t pg, int* wait, int* socket);
+/* How long an event loop may wait for *socket before calling vf_pg_connect_poll anyway:
+ * *ms is the time left until the deadline (options->timeout_ms from the start), 0 once
+ * it passed (the next poll then ends the connect with VF_OUTCOME_TIMEOUT) or when done. */
+VF_API int vf_pg_connect_time_left(vf_pg_t pg, unsigned int* ms);
 /* A new report handle (destroy it with vf_report_destroy). */
 VF_API int vf_pg_report(vf_pg_t pg, vf_report_t* report);
 /* The PGconn (as void*), borrowed: NULL unless the outcome is VF_OUTCOME_OK. */
@@ -194,7 +198,10 @@ VF_API int vf_pg_release(vf_pg_t pg, void** pgconn);
 VF_API int vf_pg_destroy(vf_pg_t pg);
 /* The hardened conninfo string for other libpq users (psycopg). It names the trust's
  * anchors file, which is kept: the string stays correct after the trust handle is
- * destroyed and in child processes. */
+ * destroyed and in child processes. VF_ERROR_INPUT, naming them and vf_pg_connect, for
+ * options a string cannot carry (pins, an engine other than openssl, the strict
+ * profile, allow_cn_fallback, refuse_admin_credentials, ...): libpq uses the string by
+ * itself and runs only its own verify-full. */
 VF_API int vf_pg_conninfo(const char* conninfo_or_url, vf_trust_t trust,
                           const vf_policy_options* options, char* buf, size_t* len);
 

@@ -3,6 +3,7 @@
 // database; each integration should have its own user with only what it needs.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -31,8 +32,11 @@ struct AuditReport {
 };
 
 namespace postgres {
-// Queries the catalogs over `conn`. Throws std::runtime_error if the queries fail.
+// Queries the catalogs over `conn`. Throws std::runtime_error if the queries fail, and
+// NetworkError when the server has not answered them all within `timeout` (10 s, the
+// default Policy::timeout, without it); the connection is unusable after that.
 VERIFULL_API AuditReport audit(PGconn* conn);
+VERIFULL_API AuditReport audit(PGconn* conn, std::chrono::milliseconds timeout);
 // SQL that creates a login role with SELECT on exactly `tables` ("table" or
 // "schema.table") and a generated password. InputError for a malformed name.
 VERIFULL_API std::string suggest_readonly_sql(const std::vector<std::string>& tables,
@@ -40,8 +44,10 @@ VERIFULL_API std::string suggest_readonly_sql(const std::vector<std::string>& ta
 }  // namespace postgres
 
 namespace mysql {
-// Parses SHOW GRANTS for the current user.
+// Parses SHOW GRANTS for the current user. Bounded like postgres::audit: NetworkError
+// when the server has not answered within `timeout` (10 s without it).
 VERIFULL_API AuditReport audit(MYSQL* mysql);
+VERIFULL_API AuditReport audit(MYSQL* mysql, std::chrono::milliseconds timeout);
 // The same verdict from SHOW GRANTS lines (exposed for tests and other drivers).
 VERIFULL_API AuditReport audit_grants(const std::string& user, const std::vector<std::string>& grants);
 // SQL that creates a user (TLS required) with SELECT on exactly `tables` ("db.table").

@@ -84,12 +84,17 @@ VERIFULL_API Approved approve(const Endpoint& endpoint, const Trust& trust, cons
 VERIFULL_API std::string option_file(const Endpoint& endpoint, const Trust& trust, const std::string& sha1_fingerprint);
 constexpr const char* option_file_missing_socket = "/nonexistent/verifull-option-file-missing";
 
-// InputError for URL parameters that would change TLS or where the connection goes
-// (ssl*, tls*, protocol, socket): verifull decides those. connect() and approve() check
-// this; `verifull check` too, so it refuses what `verifull connect` would.
+// InputError for URL parameters verifull does not honour, naming each with the reason
+// (ssl*, tls*, protocol, socket, host, port, option files, authentication plugins,
+// unknown names). Honoured: charset, init_command, sql_mode, autocommit,
+// connect_timeout, read_timeout, write_timeout, compress, local_infile, ssl-crl,
+// ssl-crlpath (the README's table "Connection settings"); use_unicode and binary_prefix
+// pass here for Python's drivers and are refused by connect(). connect() and approve()
+// check this; `verifull check` too, so it refuses what `verifull connect` would.
 VERIFULL_API void validate(const Endpoint& endpoint);
 
-// mysql:// or mariadb:// URL; the password from the URL, else from MYSQL_PWD.
+// mysql:// or mariadb:// URL; the password from the URL, else from MYSQL_PWD. A URL
+// without a user is an InputError (Connector/C would log in as the operating-system user).
 // InputError for bad input; a refusal is a Report with a null connection.
 VERIFULL_API Connected connect(const std::string& url, const Trust& trust, const Policy& policy = {},
                                ApprovedCache& cache = ApprovedCache::shared());

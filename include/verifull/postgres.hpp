@@ -3,6 +3,7 @@
 // to the caller's anchors and naming the host that was dialled.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,14 +40,21 @@ struct Connected {
 // hostaddr), so PGHOSTADDR, PGPORT and PGSERVICE cannot redirect the connection.
 // InputError for a malformed string or a caller setting that would weaken them
 // (sslmode other than verify-full, an sslrootcert, a gssencmode other than disable, a
-// TLS minimum below 1.2, a service or servicefile); NetworkError when no host resolves.
+// TLS minimum below 1.2, sslsni other than 1, requiressl=0, a service or servicefile, a
+// ?host= in a postgres:// URL); NetworkError when no host resolves. Every setting's
+// treatment: the README's table "Connection settings".
 VERIFULL_API Params hardened_params(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy = {});
 VERIFULL_API Params hardened_params(const Params& params, const Trust& trust, const Policy& policy = {});
 
 // The same as one conninfo string, for libpq users that cannot use connect() (psycopg).
 // The string names the Trust's anchors file, which is kept: the string stays correct
 // after the Trust is gone and in child processes.
-// Pins, the second engine and the key floor are only enforced by connect().
+// libpq then connects by itself and runs only its own verify-full, so what only
+// verifull's in-band check enforces cannot be carried: a policy with pins, an engine
+// other than openssl, the strict profile, allow_cn_fallback, max_intermediates,
+// verification_time or refuse_admin_credentials is an InputError naming them and
+// connect() (vf_pg_connect, verifull.psycopg.connect) as the alternative. The key floor
+// and the TLS 1.2 cipher check are likewise only enforced by connect().
 VERIFULL_API std::string conninfo(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy = {});
 
 // The input checks of hardened_params alone (no name resolution, no Trust): InputError
@@ -63,8 +71,12 @@ VERIFULL_API Connected connect(const Params& params, const Trust& trust, const P
 
 // The same, driven by the caller's event loop (libpq's PQconnectPoll model):
 //   AsyncConnect c(params, trust, policy);
-//   while (c.step() != AsyncConnect::Wait::done) wait for c.socket() per c.wait();
+//   while (c.step() != AsyncConnect::Wait::done)
+//     wait for c.socket() per c.wait(), at most c.time_left();
 //   Connected result = c.finish();
+// The constructor resolves the host names (bounded by policy.timeout); the deadline
+// covers the whole connect, so an event loop that waits at most time_left() and then
+// calls step() gets outcome timeout at the deadline whatever the peer does.
 class VERIFULL_API AsyncConnect {
  public:
   enum class Wait { read, write, done };
@@ -77,6 +89,9 @@ class VERIFULL_API AsyncConnect {
   Wait step();
   Wait wait() const;
   int socket() const;
+  // How long to wait for socket() before calling step() anyway: the time left until the
+  // deadline, 0 once it passed (step() then ends the connect with outcome timeout).
+  std::chrono::milliseconds time_left() const;
   // After step() returned done: the connection or the refusal.
   Connected finish();
 

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "core/deadline.hpp"
 #include "verifull/audit.hpp"
 
 namespace verifull::detail {
@@ -16,3 +17,18 @@ std::string generated_password();
 void check_identifier(const std::string& name, const std::string& what);
 
 }  // namespace verifull::detail
+
+namespace verifull {
+inline namespace v0 {
+// The audits with every query bounded by `deadline` (the connect's, when verifull audits
+// a connection it opened): a server that stops answering makes them throw
+// detail::ProbeFailure (timeout), which the public audit() turns into NetworkError.
+// After a timeout the connection is unusable (a query is still in flight on it).
+namespace postgres {
+AuditReport audit_until(PGconn* conn, detail::Clock::time_point deadline);
+}
+namespace mysql {
+AuditReport audit_until(MYSQL* mysql, detail::Clock::time_point deadline);
+}
+}  // namespace v0
+}  // namespace verifull

@@ -7,7 +7,10 @@
 #include <stdexcept>
 
 #include "audit/audit_internal.hpp"
+#include "probe/failure.hpp"
+#include "probe/socket.hpp"
 #include "verifull/errors.hpp"
+#include "verifull/policy.hpp"
 
 namespace verifull {
 inline namespace v0 {
@@ -93,19 +96,44 @@ AuditReport audit_grants(const std::string& user, const std::vector<std::string>
   return report;
 }
 
-AuditReport audit(MYSQL* m) {
+AuditReport audit(MYSQL* m) { return audit(m, Policy{}.timeout); }
+
+AuditReport audit(MYSQL* m, std::chrono::milliseconds timeout) {
+  try {
+    return audit_until(m, detail::Clock::now() + timeout);
+  } catch (const detail::ProbeFailure& e) {
+    throw NetworkError(e.what());
+  }
+}
+
+// mysql_query blocks on the socket (its read timeout is per read, and the handle may be
+// the caller's, with any setting); the watchdog shuts the socket at the deadline, so a
+// stalled server makes the query fail then, and the failure is reported as the timeout.
+AuditReport audit_until(MYSQL* m, detail::Clock::time_point deadline) {
   if (!m) throw InputError("audit needs an open MySQL connection");
-  if (mysql_query(m, "SELECT CURRENT_USER()") != 0) throw std::runtime_error(std::string("audit: ") + mysql_error(m));
+  detail::SocketWatchdog watchdog(deadline);
+  watchdog.watch(mysql_get_socket(m));
+  const auto failed = [&] {
+    if (watchdog.fired())
+      throw detail::ProbeFailure(Outcome::timeout,
+                                 "the server did not answer the audit queries before the timeout — a stalling "
+                                 "server or path; the connection was shut");
+    throw std::runtime_error(std::string("audit: ") + mysql_error(m));
+  };
+  if (mysql_query(m, "SELECT CURRENT_USER()") != 0) failed();
   MYSQL_RES* res = mysql_store_result(m);
+  if (!res && mysql_errno(m) != 0) failed();
   MYSQL_ROW row = res ? mysql_fetch_row(res) : nullptr;
   const std::string user = row && row[0] ? row[0] : "?";
   mysql_free_result(res);
-  if (mysql_query(m, "SHOW GRANTS") != 0) throw std::runtime_error(std::string("audit: ") + mysql_error(m));
+  if (mysql_query(m, "SHOW GRANTS") != 0) failed();
   res = mysql_store_result(m);
+  if (!res && mysql_errno(m) != 0) failed();
   std::vector<std::string> grants;
   while (res && (row = mysql_fetch_row(res)))
     if (row[0]) grants.emplace_back(row[0]);
   mysql_free_result(res);
+  if (watchdog.disarm()) failed();  // it shut the socket just as the last answer came
   return audit_grants(user, grants);
 }
 

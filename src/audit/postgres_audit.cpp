@@ -1,32 +1,74 @@
 // What a PostgreSQL credential may do, from the catalogs (direct and inherited roles).
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <cerrno>
+#include <cstring>
 #include <set>
 #include <stdexcept>
 
 #include "audit/audit_internal.hpp"
+#include "probe/failure.hpp"
 #include "verifull/errors.hpp"
+#include "verifull/policy.hpp"
 
 namespace verifull {
 inline namespace v0 {
 namespace postgres {
 namespace {
 
-// Runs a query that returns rows of text; throws with the server's message on failure.
-std::vector<std::vector<std::string>> rows(PGconn* conn, const char* sql) {
-  PGresult* res = PQexec(conn, sql);
-  if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-    const std::string why = PQresultErrorMessage(res);
-    PQclear(res);
-    throw std::runtime_error("audit query failed: " + why);
+std::string timed_out(const char* step) {
+  return std::string("the server did not answer the audit queries (") + step +
+         ") before the timeout — a stalling server or path";
+}
+
+// Waits until `conn`'s socket is ready for `events`, or throws at the deadline.
+void wait_for(PGconn* conn, short events, detail::Clock::time_point deadline, const char* step) {
+  for (;;) {
+    if (detail::passed(deadline)) throw detail::ProbeFailure(Outcome::timeout, timed_out(step));
+    pollfd p{PQsocket(conn), events, 0};
+    const int n = ::poll(&p, 1, static_cast<int>(detail::remaining(deadline).count()));
+    if (n > 0) return;
+    if (n < 0 && errno != EINTR) throw std::runtime_error(std::string("audit: poll failed: ") + std::strerror(errno));
+  }
+}
+
+// Runs a query that returns rows of text, before `deadline` (PQexec would wait for the
+// server for ever); throws with the server's message on failure.
+std::vector<std::vector<std::string>> rows(PGconn* conn, const char* sql, detail::Clock::time_point deadline) {
+  const int was_nonblocking = PQisnonblocking(conn);
+  PQsetnonblocking(conn, 1);  // PQsendQuery and PQflush then never wait on a full socket
+  struct Restore {
+    PGconn* conn;
+    int mode;
+    ~Restore() { PQsetnonblocking(conn, mode); }
+  } restore{conn, was_nonblocking};
+  if (!PQsendQuery(conn, sql)) throw std::runtime_error(std::string("audit query failed: ") + PQerrorMessage(conn));
+  for (int flushed; (flushed = PQflush(conn)) != 0;) {
+    if (flushed < 0) throw std::runtime_error(std::string("audit query failed: ") + PQerrorMessage(conn));
+    wait_for(conn, POLLOUT, deadline, "sending");
   }
   std::vector<std::vector<std::string>> out;
-  for (int r = 0; r < PQntuples(res); ++r) {
-    std::vector<std::string> row;
-    for (int c = 0; c < PQnfields(res); ++c) row.emplace_back(PQgetvalue(res, r, c));
-    out.push_back(std::move(row));
+  std::string failure;
+  for (;;) {
+    while (PQisBusy(conn)) {
+      wait_for(conn, POLLIN, deadline, "waiting for the answer");
+      if (!PQconsumeInput(conn)) throw std::runtime_error(std::string("audit query failed: ") + PQerrorMessage(conn));
+    }
+    PGresult* res = PQgetResult(conn);
+    if (!res) break;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+      if (failure.empty()) failure = PQresultErrorMessage(res);
+    } else {
+      for (int r = 0; r < PQntuples(res); ++r) {
+        std::vector<std::string> row;
+        for (int c = 0; c < PQnfields(res); ++c) row.emplace_back(PQgetvalue(res, r, c));
+        out.push_back(std::move(row));
+      }
+    }
+    PQclear(res);
   }
-  PQclear(res);
+  if (!failure.empty()) throw std::runtime_error("audit query failed: " + failure);
   return out;
 }
 
@@ -45,12 +87,23 @@ constexpr const char* kUserTables =
 
 }  // namespace
 
-AuditReport audit(PGconn* conn) {
+AuditReport audit(PGconn* conn) { return audit(conn, Policy{}.timeout); }
+
+AuditReport audit(PGconn* conn, std::chrono::milliseconds timeout) {
+  try {
+    return audit_until(conn, detail::Clock::now() + timeout);
+  } catch (const detail::ProbeFailure& e) {
+    throw NetworkError(e.what());
+  }
+}
+
+AuditReport audit_until(PGconn* conn, detail::Clock::time_point deadline) {
   if (!conn || PQstatus(conn) != CONNECTION_OK) throw InputError("audit needs an open PostgreSQL connection");
   AuditReport report;
   const auto role = rows(conn,
                          "SELECT current_user, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls "
-                         "FROM pg_roles WHERE rolname = current_user");
+                         "FROM pg_roles WHERE rolname = current_user",
+                         deadline);
   if (role.empty()) throw std::runtime_error("audit: the current role is not in pg_roles");
   report.user = role[0][0];
   const char* attributes[] = {nullptr, "superuser", "CREATEROLE", "CREATEDB", "REPLICATION", "BYPASSRLS"};
@@ -61,26 +114,30 @@ AuditReport audit(PGconn* conn) {
   for (const auto& r : rows(conn,
                             "SELECT rolname FROM pg_roles WHERE rolname LIKE 'pg\\_%' "
                             "AND rolname <> 'pg_database_owner' AND pg_has_role(current_user, oid, 'MEMBER') "
-                            "ORDER BY rolname")) {
+                            "ORDER BY rolname",
+                            deadline)) {
     if (kAdminRoles.count(r[0])) report.admin_findings.push_back("member of " + r[0]);
     if (kBroadRoles.count(r[0])) report.broad_findings.push_back("member of " + r[0]);
   }
   for (const auto& r : rows(conn,
                             "SELECT datname FROM pg_database WHERE pg_has_role(current_user, datdba, 'MEMBER') "
-                            "ORDER BY datname"))
+                            "ORDER BY datname",
+                            deadline))
     report.broad_findings.push_back("owns database " + r[0]);
   for (const auto& r : rows(conn,
                             "SELECT nspname FROM pg_namespace WHERE pg_has_role(current_user, nspowner, 'MEMBER') "
-                            "AND nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY nspname"))
+                            "AND nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY nspname",
+                            deadline))
     report.broad_findings.push_back("owns schema " + r[0]);
   const auto owned = rows(conn, (std::string("SELECT count(*) ") + kUserTables +
-                                 " AND pg_has_role(current_user, c.relowner, 'MEMBER')").c_str());
+                                 " AND pg_has_role(current_user, c.relowner, 'MEMBER')").c_str(),
+                          deadline);
   if (owned[0][0] != "0") report.broad_findings.push_back("owns " + owned[0][0] + " tables");
   const char* kinds[] = {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"};
   std::string sql = "SELECT ";
   for (int i = 0; i < 7; ++i)
     sql += std::string(i ? ", " : "") + "count(*) FILTER (WHERE has_table_privilege(c.oid, '" + kinds[i] + "'))";
-  const auto counts = rows(conn, (sql + " " + kUserTables).c_str());
+  const auto counts = rows(conn, (sql + " " + kUserTables).c_str(), deadline);
   for (int i = 0; i < 7; ++i) report.table_privileges[kinds[i]] = std::stoi(counts[0][i]);
   detail::conclude(report);
   return report;

@@ -398,6 +398,16 @@ int vf_pg_connect_poll(vf_pg_t pg, int* wait, int* socket) {
   });
 }
 
+int vf_pg_connect_time_left(vf_pg_t pg, unsigned int* ms) {
+  return guard([&] {
+    vf_pg_struct* h = pg_of(pg);
+    if (!h) return invalid_handle("pg");
+    if (!ms) return fail(VF_ERROR_NULL_POINTER, "ms must not be NULL");
+    *ms = h->pending ? static_cast<unsigned int>(h->pending->time_left().count()) : 0;
+    return VF_OK;
+  });
+}
+
 int vf_pg_report(vf_pg_t pg, vf_report_t* report) {
   return guard([&] {
     vf_pg_struct* h = pg_of(pg);

@@ -6,6 +6,8 @@
 #include <libpq-fe.h>
 #include <mysql.h>
 
+#include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <fstream>
 #include <iomanip>
@@ -396,15 +398,21 @@ int run_audit(const AuditArgs& a) {
   const Policy policy = a.options.policy();
   const Trust trust = a.options.trust();
   const bool json = a.options.json;
+  // --timeout bounds the connect and the audit queries together (NetworkError, exit 3).
+  const auto deadline = std::chrono::steady_clock::now() + policy.timeout;
+  const auto left = [&] {
+    return std::max(std::chrono::milliseconds(1), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                      deadline - std::chrono::steady_clock::now()));
+  };
   if (endpoint.protocol == Protocol::mysql) {
     auto connected = mysql::connect(a.target, trust, policy);
     if (!connected.report.ok()) return print_audit(connected.report, nullptr, json);
-    const auto audit = mysql::audit(connected.conn.get());
+    const auto audit = mysql::audit(connected.conn.get(), left());
     return print_audit(connected.report, &audit, json);
   }
   auto connected = postgres::connect(a.target, trust, policy);
   if (!connected.report.ok()) return print_audit(connected.report, nullptr, json);
-  const auto audit = postgres::audit(connected.conn.get());
+  const auto audit = postgres::audit(connected.conn.get(), left());
   return print_audit(connected.report, &audit, json);
 }
 

@@ -2,6 +2,7 @@
 
 #include <openssl/asn1t.h>
 
+#include <optional>
 #include <utility>
 
 #include "core/cert_facts.hpp"
@@ -88,8 +89,9 @@ using Owned = std::unique_ptr<T, OpenSslDeleter<T, Free>>;
 
 // True when the extensions make the certificate a CA exactly as X509_check_ca() == 1
 // does: basicConstraints with cA TRUE, a keyUsage (if any) that allows keyCertSign, and
-// every extension once and well-formed where it matters here. Anything else is decided
-// by the full parse (self-signed certificates, v1 roots, odd encodings).
+// every extension once and well-formed where it matters here (a negative path length
+// is refused before, by malformed_extension). Anything else is decided by the full
+// parse (self-signed certificates, v1 roots, odd encodings).
 bool clearly_a_ca(const STACK_OF(X509_EXTENSION) * extensions) {
   const int count = sk_X509_EXTENSION_num(extensions);
   for (int i = 0; i < count; ++i) {
@@ -100,12 +102,50 @@ bool clearly_a_ca(const STACK_OF(X509_EXTENSION) * extensions) {
   Owned<BASIC_CONSTRAINTS, BASIC_CONSTRAINTS_free> constraints(static_cast<BASIC_CONSTRAINTS*>(
       X509V3_get_d2i(extensions, NID_basic_constraints, &critical, nullptr)));
   if (!constraints || !constraints->ca) return false;
-  if (constraints->pathlen && ASN1_INTEGER_get(constraints->pathlen) < 0) return false;
   Owned<ASN1_BIT_STRING, ASN1_BIT_STRING_free> usage(
       static_cast<ASN1_BIT_STRING*>(X509V3_get_d2i(extensions, NID_key_usage, &critical, nullptr)));
   if (!usage) return critical == -1;  // -1: absent; otherwise malformed
   constexpr int kKeyCertSignBit = 5;
   return ASN1_BIT_STRING_get_bit(usage.get(), kKeyCertSignBit) == 1;
+}
+
+// The extensions OpenSSL decodes for every certificate it verifies (the extension cache
+// behind X509_check_ca, X509_check_issued and chain building): when one of them does not
+// decode, or appears twice, OpenSSL marks the whole certificate invalid and no chain to
+// it verifies. Such an anchor is refused here with the extension named, rather than
+// loaded and then reported, chain after chain, as the wrong environment's CA.
+std::optional<std::string> malformed_extension(const STACK_OF(X509_EXTENSION) * extensions) {
+  static constexpr int kDecoded[] = {
+      NID_basic_constraints,     NID_proxyCertInfo,      NID_key_usage,         NID_ext_key_usage,
+      NID_netscape_cert_type,    NID_subject_key_identifier, NID_authority_key_identifier,
+      NID_subject_alt_name,      NID_name_constraints,   NID_crl_distribution_points,
+      NID_sbgp_ipAddrBlock,      NID_sbgp_autonomousSysNum,
+  };
+  for (const int nid : kDecoded) {
+    int found = -1;  // X509V3_get_d2i: -1 absent, -2 more than once, else the critical flag
+    void* value = X509V3_get_d2i(extensions, nid, &found, nullptr);
+    const X509V3_EXT_METHOD* method = X509V3_EXT_get_nid(nid);
+    if (value && method && method->it) ASN1_item_free(static_cast<ASN1_VALUE*>(value), ASN1_ITEM_ptr(method->it));
+    else if (value && method && method->ext_free) method->ext_free(value);
+    if (value || found == -1) continue;
+    const std::string name = OBJ_nid2ln(nid);
+    if (found == -2) return "has the " + name + " extension more than once";
+    return "has a malformed " + name + " extension (OpenSSL cannot decode it)";
+  }
+  int unused = 0;
+  Owned<BASIC_CONSTRAINTS, BASIC_CONSTRAINTS_free> constraints(
+      static_cast<BASIC_CONSTRAINTS*>(X509V3_get_d2i(extensions, NID_basic_constraints, &unused, nullptr)));
+  if (constraints && constraints->pathlen && constraints->pathlen->type == V_ASN1_NEG_INTEGER)
+    return "has a negative path length in its basicConstraints";
+  return std::nullopt;
+}
+
+void refuse_malformed(const std::optional<std::string>& defect, const std::string& subject, int line,
+                      const std::string& source) {
+  if (!defect) return;
+  throw InputError("the certificate at " + source + " line " + std::to_string(line) + " (" + subject + ") " + *defect +
+                   ", so OpenSSL treats it as invalid and no chain to it could ever verify; get a correctly "
+                   "encoded copy of the CA certificate from its provider");
 }
 
 // An anchor is a CA certificate (basicConstraints CA:TRUE) or a self-signed certificate:
@@ -161,6 +201,9 @@ std::vector<AnchorPtr> load_anchors(std::string_view pem, const std::string& sou
   std::vector<AnchorPtr> anchors;
   for (auto& block : certificate_blocks(pem, source, "trust anchors")) {
     ScreenedPtr screened = screen(block.der);
+    if (screened)
+      refuse_malformed(malformed_extension(screened->tbs->extensions), name_to_string(screened->tbs->subject),
+                       block.line, source);
     if (screened && clearly_a_ca(screened->tbs->extensions)) {
       ScreenedTbs& tbs = *screened->tbs;
       X509NamePtr subject(std::exchange(tbs.subject, nullptr));  // taken over from the screened certificate
@@ -172,6 +215,10 @@ std::vector<AnchorPtr> load_anchors(std::string_view pem, const std::string& sou
     // Not plainly a CA, or not readable by the screen: OpenSSL itself decides.
     X509Ptr cert = certificate_from_der(block.der);
     if (!cert) throw InputError(not_a_certificate(source, block.line));
+    if (X509_get_extension_flags(cert.get()) & EXFLAG_INVALID) {
+      refuse_malformed(malformed_extension(X509_get0_extensions(cert.get())), subject_of(cert.get()), block.line, source);
+      refuse_malformed("has an extension OpenSSL finds invalid", subject_of(cert.get()), block.line, source);
+    }
     refuse_non_ca(cert.get(), block.line, source);
     AnchorFacts facts = facts_of(copy_name(X509_get_subject_name(cert.get())),
                                  copy_name(X509_get_issuer_name(cert.get())), X509_get0_notAfter(cert.get()));

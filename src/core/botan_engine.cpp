@@ -3,8 +3,9 @@
 // Botan 2 does differently is done here: host names are matched by verifull's own
 // rules (names.hpp: SANs, whole-label wildcards, the opt-in CN fallback), IP literals
 // against IP SANs decoded with Botan's own BER parser (Botan 2 ignores IPv6 SANs),
-// chains must end at a self-signed anchor (Botan accepts any stored certificate), the
-// depth limit, and bounded path building.
+// chains must end at a self-signed anchor (Botan accepts any stored certificate) and
+// the depth limit. The paths it judges come from verifull's bounded search (paths.hpp):
+// Botan 2's own builder tries every ordering of same-named CAs (11 of them: 26 s).
 // Certificate dates are never converted to time points (Botan 2 cannot past 2037).
 #include <botan/ber_dec.h>
 #include <botan/certstor.h>
@@ -13,7 +14,6 @@
 
 #include <openssl/x509.h>
 
-#include <algorithm>
 #include <functional>
 
 #include "core/engine.hpp"
@@ -118,62 +118,6 @@ bool names_peer(const Botan::X509_Certificate& leaf, const ChainInput& input) {
   return false;
 }
 
-// Botan 2's path builder tries every ordering of certificates that share a subject: 11
-// such intermediates take 26 s, 12 over two minutes (x509-limbo's pathological chains).
-// So verifull finds the candidate paths itself, by names and key identifiers only (the
-// cheap part), depth-first in the order the server sent them, within fixed budgets, and
-// hands Botan one path at a time; Botan still checks every signature and constraint.
-constexpr int kMaxPathSteps = 256;
-constexpr std::size_t kMaxCandidatePaths = 4;
-
-bool may_have_issued(const Botan::X509_Certificate& issuer, const Botan::X509_Certificate& cert) {
-  if (!(issuer.subject_dn() == cert.issuer_dn())) return false;
-  const auto& aki = cert.authority_key_id();
-  const auto& ski = issuer.subject_key_id();
-  return aki.empty() || ski.empty() || aki == ski;
-}
-
-struct PathSearch {
-  const Pairs& given;  // [0] is the leaf
-  const AnchorPairs& anchors;
-  int max_intermediates;
-  std::vector<std::vector<std::size_t>> complete;  // indices into `given`, leaf first
-  std::vector<std::size_t> longest;
-  int steps = 0;
-
-  void extend(std::vector<std::size_t>& path) {
-    if (++steps > kMaxPathSteps || complete.size() >= kMaxCandidatePaths) return;
-    if (path.size() > longest.size()) longest = path;
-    const Botan::X509_Certificate& last = given[path.back()].first;
-    for (const auto& [anchor, unused] : anchors) {
-      if (may_have_issued(anchor, last) || anchor == last) {
-        complete.push_back(path);
-        break;
-      }
-    }
-    if (static_cast<int>(path.size()) - 1 >= max_intermediates) return;
-    for (std::size_t i = 1; i < given.size(); ++i) {
-      if (std::find(path.begin(), path.end(), i) != path.end()) continue;
-      if (given[i].first.is_self_signed() || !may_have_issued(given[i].first, last)) continue;
-      path.push_back(i);
-      extend(path);
-      path.pop_back();
-      if (steps > kMaxPathSteps || complete.size() >= kMaxCandidatePaths) return;
-    }
-  }
-};
-
-// The paths to try, best first; when none reaches an anchor, the longest partial one,
-// so Botan's refusal names the certificate whose issuer is missing.
-std::vector<std::vector<std::size_t>> candidate_paths(const Pairs& given, const AnchorPairs& anchors,
-                                                      int max_intermediates) {
-  PathSearch search{given, anchors, max_intermediates, {}, {}, 0};
-  std::vector<std::size_t> path = {0};
-  search.extend(path);
-  if (search.complete.empty()) search.complete.push_back(search.longest);
-  return search.complete;
-}
-
 EngineResult refusal(const Botan::Path_Validation_Result& path, const X509* leaf,
                      const std::function<X509Ptr(const Botan::X509_Certificate&)>& back_to_openssl) {
   EngineResult result;
@@ -233,12 +177,12 @@ std::chrono::system_clock::time_point validation_time(const ChainInput& input) {
 // Botan's verdict on one candidate path, with verifull's rules on top: the chain ends
 // at a self-signed anchor, the depth limit, and the name.
 EngineResult validate_path(const std::vector<Botan::X509_Certificate>& end_certs, const ChainInput& input,
-                           BotanAnchors& anchors,
+                           Botan::Certificate_Store& anchors,
                            const std::function<X509Ptr(const Botan::X509_Certificate&)>& back_to_openssl) {
   // 110 bits: RSA >= 2048; SHA-2 signatures only. verdict.cpp adds EC >= P-256.
   const Botan::Path_Validation_Restrictions restrictions(false, 110, false, {"SHA-256", "SHA-384", "SHA-512"});
   const Botan::Path_Validation_Result path = Botan::x509_path_validate(
-      end_certs, restrictions, {&anchors.store}, "", Botan::Usage_Type::TLS_SERVER_AUTH, validation_time(input));
+      end_certs, restrictions, {&anchors}, "", Botan::Usage_Type::TLS_SERVER_AUTH, validation_time(input));
   if (!path.successful_validation()) return refusal(path, input.leaf, back_to_openssl);
   const auto& cert_path = path.cert_path();
   const int top = static_cast<int>(cert_path.size() - 1);
@@ -272,26 +216,37 @@ EngineResult validate_self_anchor(const Botan::X509_Certificate& leaf, const Cha
   return accepted(std::move(verified));
 }
 
+// Botan's view of an anchor of the path, made once per trust (anchors_of).
+Botan::X509_Certificate botan_anchor(X509* cert, const BotanAnchors& anchors) {
+  for (const auto& [botan, anchor] : anchors.pairs)
+    if (anchor->cert() == cert) return botan;
+  return to_botan(cert);
+}
+
 }  // namespace
 
 EngineResult verify_with_botan(const ChainInput& input, const TrustData& trust) {
   try {
-    Pairs given = {{to_botan(input.leaf), input.leaf}};
-    for (int i = 0; input.untrusted && i < sk_X509_num(input.untrusted); ++i)
-      given.emplace_back(to_botan(sk_X509_value(input.untrusted, i)), sk_X509_value(input.untrusted, i));
     auto& anchors = const_cast<BotanAnchors&>(anchors_of(trust));
-    for (const auto& [anchor, unused] : anchors.pairs)
-      if (anchor == given.front().first) return validate_self_anchor(given.front().first, input);
-    const auto back_to_openssl = [&](const Botan::X509_Certificate& c) { return to_openssl(c, given, anchors.pairs); };
-    std::optional<EngineResult> first_refusal;
-    for (const auto& path : candidate_paths(given, anchors.pairs, input.max_intermediates)) {
-      std::vector<Botan::X509_Certificate> end_certs;
-      for (std::size_t i : path) end_certs.push_back(given[i].first);
-      EngineResult result = validate_path(end_certs, input, anchors, back_to_openssl);
-      if (result.outcome == Outcome::ok) return result;
-      if (!first_refusal) first_refusal = std::move(result);
+    // The path's certificates below its anchors: exactly the candidate path
+    // (paths.hpp), or the partial one that reached no anchor.
+    const std::vector<X509*> partial_default = {input.leaf};
+    const std::vector<X509*>& partial = input.partial ? *input.partial : partial_default;
+    const std::size_t below_anchors = input.path ? input.path->first_anchor : partial.size();
+    const std::vector<X509*>& certs = input.path ? input.path->certs : partial;
+    Pairs given;
+    std::vector<Botan::X509_Certificate> end_certs;
+    for (std::size_t i = 0; i < below_anchors; ++i) {
+      given.emplace_back(to_botan(certs[i]), certs[i]);
+      end_certs.push_back(given.back().first);
     }
-    return std::move(*first_refusal);
+    const auto back_to_openssl = [&](const Botan::X509_Certificate& c) { return to_openssl(c, given, anchors.pairs); };
+    if (!input.path) return validate_path(end_certs, input, anchors.store, back_to_openssl);
+    if (below_anchors == 0) return validate_self_anchor(to_botan(input.leaf), input);
+    // Only this path's anchors: Botan then judges this path, not another it could build.
+    Botan::Certificate_Store_In_Memory path_anchors;
+    for (std::size_t i = below_anchors; i < certs.size(); ++i) path_anchors.add_certificate(botan_anchor(certs[i], anchors));
+    return validate_path(end_certs, input, path_anchors, back_to_openssl);
   } catch (const std::exception& e) {
     // A certificate Botan cannot parse or process: a refusal, never an acceptance.
     return refuse(Outcome::invalid_chain, std::string("Botan could not process the chain: ") + e.what(), 0,

@@ -4,6 +4,7 @@
 
 #include "verifull/errors.hpp"
 #include "verifull/policy.hpp"
+#include "core/url_rules.hpp"
 
 namespace verifull {
 inline namespace v0 {
@@ -110,6 +111,8 @@ Endpoint parse_url(const std::string& url) {
       const auto eq = pair.find('=');
       if (eq == std::string::npos || eq == 0) throw bad("query parameter \"" + pair + "\" is not key=value");
       ep.params.emplace_back(percent_decode(pair.substr(0, eq), "query"), percent_decode(pair.substr(eq + 1), "query"));
+      if (ep.protocol == Protocol::postgres && ep.params.back().first == "host")
+        throw detail::postgres_url_host_parameter_refused();
     }
     start = amp + 1;
   }

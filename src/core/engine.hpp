@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/openssl_types.hpp"
+#include "core/paths.hpp"
 #include "core/peer_name.hpp"
 #include "core/trust_data.hpp"
 #include "verifull/report.hpp"
@@ -25,6 +26,11 @@ struct ChainInput {
   bool strict = false;  // Profile::strict: OpenSSL's X509_STRICT
   std::optional<std::int64_t> verification_time;
   int max_intermediates = 0;
+  // The one path to judge (paths.hpp), anchors included; null: the engine builds its own
+  // path from `untrusted` and all anchors (OpenSSL, as libpq does) or, for Botan, judges
+  // `partial` against all anchors so its refusal names the missing issuer.
+  const CandidatePath* path = nullptr;
+  const std::vector<X509*>* partial = nullptr;
 };
 
 struct EngineResult {
@@ -39,6 +45,9 @@ struct EngineResult {
   // OpenSSL engine, strict profile: X509_STRICT refused a chain that the default flags
   // accept (OpenSSL's words); the result is the default flags' acceptance.
   std::string strict_refusal;
+  // The bounded path search (paths.hpp) stopped before it had tried every path and none
+  // it tried was accepted; `finding` then says so.
+  bool search_stopped = false;
 };
 
 EngineResult verify_with_openssl(const ChainInput& input, const TrustData& trust);

@@ -1,6 +1,7 @@
 // The OpenSSL engine: X509_verify_cert over the caller's anchors only: no partial
 // chains, the TLS-server purpose, security level 2, names from SANs only, and
-// X509_STRICT in the strict profile (see docs/design.md, sections 2 and 6).
+// X509_STRICT in the strict profile (docs/design.md, sections 2 and 6). Given a candidate path
+// (paths.hpp) it judges exactly that path; otherwise OpenSSL builds its own, as in libpq.
 #include <ctime>
 
 #include "core/engine.hpp"
@@ -57,11 +58,49 @@ void configure(X509_VERIFY_PARAM* param, const ChainInput& input, bool strict) {
   }
 }
 
+// What X509_verify_cert is given: with a candidate path, exactly that path (its
+// intermediates as the untrusted certificates, its anchors as the whole store), so the
+// path OpenSSL builds is the one verifull asks about; without one, the chain and every
+// anchor it may reach, as libpq gives them.
+struct Given {
+  X509_STORE* store = nullptr;
+  STACK_OF(X509)* untrusted = nullptr;
+  X509StorePtr path_store;
+  X509StackPtr path_untrusted;
+};
+
+bool give(const ChainInput& input, const TrustData& trust, Given& given) {
+  if (!input.path) {
+    given.store = trust.store_for(input.leaf, input.untrusted);
+    given.untrusted = input.untrusted;
+    return given.store != nullptr;
+  }
+  const CandidatePath& path = *input.path;
+  given.path_store.reset(X509_STORE_new());
+  given.path_untrusted.reset(sk_X509_new_null());
+  if (!given.path_store || !given.path_untrusted) return false;
+  for (std::size_t i = 0; i < path.certs.size(); ++i) {
+    X509* cert = path.certs[i];
+    if (i >= path.first_anchor) {
+      if (X509_STORE_add_cert(given.path_store.get(), cert) != 1) return false;
+    } else if (i > 0) {
+      X509Ptr held = share(cert);
+      if (!sk_X509_push(given.path_untrusted.get(), held.get())) return false;
+      held.release();  // the stack owns it now
+    }
+  }
+  given.store = given.path_store.get();
+  given.untrusted = given.path_untrusted.get();
+  return true;
+}
+
 // One X509_verify_cert run with the given flags.
 EngineResult run_openssl(const ChainInput& input, const TrustData& trust, bool strict) {
   EngineResult result;
+  Given given;  // declared first: outlives the context that refers to it
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!ctx || X509_STORE_CTX_init(ctx.get(), trust.store_for(input.leaf, input.untrusted), input.leaf, input.untrusted) != 1) {
+  if (!ctx || !give(input, trust, given) ||
+      X509_STORE_CTX_init(ctx.get(), given.store, input.leaf, given.untrusted) != 1) {
     result.detail = "could not set up an OpenSSL verification context";
     return result;
   }

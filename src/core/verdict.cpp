@@ -2,11 +2,13 @@
 
 #include <openssl/obj_mac.h>
 
+#include <cstdint>
 #include <ctime>
 
 #include "core/cert_facts.hpp"
 #include "core/engine.hpp"
 #include "core/names.hpp"
+#include "core/paths.hpp"
 #include "core/peer_name.hpp"
 #include "core/profile.hpp"
 #include "core/trust_data.hpp"
@@ -98,6 +100,31 @@ std::vector<std::string> extended_key_usages(const X509* cert) {
   }
   EXTENDED_KEY_USAGE_free(ekus);
   return out;
+}
+
+// OpenSSL's TLS-server purpose rule for a CA certificate (X509_check_purpose, applied to
+// every certificate of the chain, anchor included): an extendedKeyUsage, where present,
+// must allow serverAuth (or the SGC usages OpenSSL counts with it); anyExtendedKeyUsage
+// alone does not. Botan 2 checks the server certificate's EKU only, so without this an
+// intermediate restricted to emailProtection would pass there. The depth of the first
+// CA that breaks the rule.
+std::optional<std::size_t> ca_not_for_server_auth(const std::vector<X509Ptr>& chain) {
+  for (std::size_t depth = 1; depth < chain.size(); ++depth) {
+    const std::uint32_t usages = X509_get_extended_key_usage(chain[depth].get());
+    if (usages != UINT32_MAX && (usages & (XKU_SSL_SERVER | XKU_SGC)) == 0) return depth;
+  }
+  return std::nullopt;
+}
+
+// A self-signed server certificate trusted as its own anchor that is also a CA (what
+// `openssl req -x509` makes by default): libpq trusts it as a CA, and so does verifull,
+// so it vouches for whatever its key signs. The report says so.
+std::optional<std::string> self_anchor_is_ca(const std::vector<X509Ptr>& chain) {
+  if (chain.size() != 1 || X509_check_ca(chain.front().get()) != 1) return std::nullopt;
+  return "the server certificate " + subject_of(chain.front().get()) +
+         " is its own anchor and a CA (basicConstraints CA:TRUE): as an anchor it also vouches for every "
+         "certificate its key signs, for any name, not only for this server; reissue it with CA:FALSE "
+         "(then it verifies only itself), or trust the CA that issued it";
 }
 
 struct Facts {
@@ -199,7 +226,9 @@ std::string explain(Outcome outcome, const Facts& f, const std::string& finding,
       return role_of(f) + " " + failing_subject(f) +
              " is not allowed for TLS server authentication" +
              (ekus.empty() ? "" : " (its extendedKeyUsage is " + join(ekus) + ")") +
-             " — the server needs a certificate issued for serverAuth";
+             (f.engine.failing_depth > 0 ? " — a CA whose extendedKeyUsage leaves out serverAuth cannot vouch for a TLS "
+                                           "server; the server needs a chain issued for serverAuth"
+                                         : " — the server needs a certificate issued for serverAuth");
     }
     case Outcome::weak_crypto:
       return role_of(f) + " " + failing_subject(f) + " uses " +
@@ -213,6 +242,7 @@ std::string explain(Outcome outcome, const Facts& f, const std::string& finding,
              join(keys) + ") — the server's key or CA changed, or the pin is wrong";
     }
     case Outcome::invalid_chain:
+      if (f.engine.search_stopped) return finding;
       if (!finding.empty() && f.engine.profile_only)
         return role_of(f) + " " + failing_subject(f) + " does not meet the strict profile: " + finding +
                " — the standard profile accepts it with a warning; the server's chain does not meet RFC 5280";
@@ -260,7 +290,9 @@ void apply_own_checks(EngineResult& r, const ChainInput& input, const std::vecto
     const ProfileFinding*& first = f.always ? always : encoding;
     if (!first) first = &f;
   }
-  if (always) {
+  if (auto depth = ca_not_for_server_auth(r.verified)) {
+    refuse_at(Outcome::bad_usage, *depth, "its extendedKeyUsage does not allow TLS server authentication");
+  } else if (always) {
     refuse_at(Outcome::invalid_chain, always->depth, always->rule);
   } else if (auto nc = check_peer_against_name_constraints(r.verified, input.peer)) {
     refuse_at(Outcome::invalid_chain, nc->depth, nc->clause + ", and the server was reached as " + input.peer.value);
@@ -285,28 +317,84 @@ void apply_own_checks(EngineResult& r, const ChainInput& input, const std::vecto
     r.detail += " (then verifull: " + std::string(outcome_name(r.outcome)) + ")";
     return;
   }
+  if (auto warning = self_anchor_is_ca(r.verified)) r.warnings.push_back(*warning);
   for (const auto& f : findings)
     r.warnings.push_back(role_at(f.depth, r.verified.size()) + " " + subject_of(r.verified[f.depth].get()) + ": " +
                          f.rule + " (accepted by the standard profile; --profile strict refuses it)");
 }
 
-EngineResult run_engine(Engine engine, const ChainInput& input, const TrustData& trust,
+// The search stopped at its budget and nothing it found was accepted: whether another
+// path would verify is unknown, so the refusal says that, not "untrusted issuer".
+void mark_search_stopped(EngineResult& r, const PathSearch& search, bool had_complete_path) {
+  const std::string found =
+      had_complete_path ? "; of the " + std::to_string(search.complete.size()) +
+                              " paths to your anchors it built, none verifies (the first: " +
+                              std::string(outcome_name(r.outcome)) + ", " + r.detail + ")"
+                        : "; none of the paths it built reached your anchors";
+  r.finding = "verifull stopped building certificate paths after examining " + std::to_string(search.steps) +
+              " possible issuers (its limits: " + std::to_string(kMaxPathSearchSteps) + " issuers and " +
+              std::to_string(kMaxCandidatePaths) + " complete paths, so that a hostile chain cannot cost exponential "
+              "time)" + found + " — the server sends many CA certificates with the same names; have it send only "
+              "its own chain";
+  r.detail = "path search stopped at its budget (" + std::to_string(search.steps) + " issuers, " +
+             std::to_string(search.complete.size()) + " paths)";
+  r.outcome = Outcome::invalid_chain;
+  r.search_stopped = true;
+}
+
+// One engine's verdict, with verifull's own checks on each path it judges. OpenSSL first
+// builds its own path from everything given, as libpq does, so whatever libpq accepts
+// is accepted. When that fails (OpenSSL stops at its first path), or for Botan, every
+// candidate path verifull found (paths.hpp) is judged in turn: the chain is accepted
+// when one path passes, and refused with the first complete path's reason when none
+// does (the path that got furthest: to an anchor); with no complete path, with the
+// engine's own reason.
+EngineResult run_engine(Engine engine, const ChainInput& input, const TrustData& trust, const PathSearch& search,
                         const std::vector<std::string>& pins, std::vector<EngineVerdict>& verdicts) {
-  EngineResult r = engine == Engine::openssl ? verify_with_openssl(input, trust) : verify_with_botan(input, trust);
-  apply_own_checks(r, input, pins);
-  verdicts.push_back({engine_name(engine), r.outcome, r.detail});
-  return r;
+  const auto judge = [&](const CandidatePath* path, const std::vector<X509*>* partial) {
+    ChainInput one = input;
+    one.path = path;
+    one.partial = partial;
+    EngineResult r = engine == Engine::openssl ? verify_with_openssl(one, trust) : verify_with_botan(one, trust);
+    apply_own_checks(r, input, pins);
+    return r;
+  };
+  EngineResult result;
+  bool decided = false;
+  if (engine == Engine::openssl) {
+    result = judge(nullptr, nullptr);
+    decided = result.outcome == Outcome::ok || search.complete.empty();
+  } else if (search.complete.empty()) {
+    result = judge(nullptr, &search.longest_partial);
+    decided = true;
+  }
+  if (!decided) {
+    std::optional<EngineResult> first_refusal;
+    for (const auto& path : search.complete) {
+      EngineResult r = judge(&path, nullptr);
+      if (r.outcome == Outcome::ok) {
+        result = std::move(r);
+        decided = true;
+        break;
+      }
+      if (!first_refusal) first_refusal = std::move(r);
+    }
+    if (!decided) result = std::move(*first_refusal);
+  }
+  if (result.outcome != Outcome::ok && search.budget_exhausted) mark_search_stopped(result, search, !search.complete.empty());
+  verdicts.push_back({engine_name(engine), result.outcome, result.detail});
+  return result;
 }
 
 // Runs the chosen engine(s). With `both`, agreement returns OpenSSL's result (both
 // accepted: its verified chain; both refused: its reason); disagreement returns the
 // refusing engine's result and sets `disagreement`.
-EngineResult run_engines(Engine engine, const ChainInput& input, const TrustData& trust,
+EngineResult run_engines(Engine engine, const ChainInput& input, const TrustData& trust, const PathSearch& search,
                          const std::vector<std::string>& pins, std::vector<EngineVerdict>& verdicts,
                          std::string& disagreement) {
-  if (engine != Engine::both) return run_engine(engine, input, trust, pins, verdicts);
-  EngineResult o = run_engine(Engine::openssl, input, trust, pins, verdicts);
-  EngineResult b = run_engine(Engine::botan, input, trust, pins, verdicts);
+  if (engine != Engine::both) return run_engine(engine, input, trust, search, pins, verdicts);
+  EngineResult o = run_engine(Engine::openssl, input, trust, search, pins, verdicts);
+  EngineResult b = run_engine(Engine::botan, input, trust, search, pins, verdicts);
   const bool o_ok = o.outcome == Outcome::ok, b_ok = b.outcome == Outcome::ok;
   if (o_ok == b_ok) return o;
   const char* accepted = o_ok ? "openssl" : "botan";
@@ -372,8 +460,9 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
     report.message = *too_large;
     return report;
   }
+  const PathSearch search = find_candidate_paths(input.leaf, input.untrusted, trust.data(), input.max_intermediates);
   std::string disagreement;
-  EngineResult result = run_engines(policy.engine, input, trust.data(), pins, report.engines, disagreement);
+  EngineResult result = run_engines(policy.engine, input, trust.data(), search, pins, report.engines, disagreement);
   const Outcome outcome = disagreement.empty() ? result.outcome : Outcome::engines_disagree;
   const std::string finding = disagreement.empty() ? result.finding : disagreement;
   if (outcome == Outcome::ok) {

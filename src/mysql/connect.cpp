@@ -10,9 +10,14 @@
 #include <openssl/sha.h>
 #include <openssl/x509_vfy.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 #include "core/cert_facts.hpp"
 #include "core/deadline.hpp"
@@ -21,6 +26,11 @@
 #include "core/trust_data.hpp"
 #include "core/peer_name.hpp"
 #include "mysql/cache.hpp"
+#include "mysql/handle_internal.hpp"
+#include "audit/audit_internal.hpp"
+#include "probe/failure.hpp"
+#include "probe/resolve.hpp"
+#include "probe/socket.hpp"
 #include "verifull/audit.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/probe.hpp"
@@ -76,6 +86,8 @@ void set_option(MYSQL* m, enum mysql_option option, const void* value, const cha
     throw std::runtime_error(std::string("Connector/C refused option ") + name + "; refusing to connect without it");
 }
 
+}  // namespace
+
 void configure(MYSQL* m, const Trust& trust, const Policy& policy, const std::string& fingerprint) {
   // Per-step timeouts as a second line; real_connect_until bounds the whole connect.
   const unsigned int seconds = static_cast<unsigned int>(std::max(1.0, std::ceil(policy.timeout.count() / 1000.0)));
@@ -96,19 +108,34 @@ void configure(MYSQL* m, const Trust& trust, const Policy& policy, const std::st
   set_option(m, MARIADB_OPT_RESTRICTED_AUTH, kAllowedAuth, "MARIADB_OPT_RESTRICTED_AUTH");
 }
 
+namespace {
+
 // mysql_real_connect bounded by `deadline`. Connector/C's own timeouts are per step, so
 // a peer that trickles the TLS handshake a byte at a time would never trip them; the
 // connect runs on Connector/C's non-blocking API instead, and when the deadline passes
 // mariadb_cancel shuts the socket so the operation in progress fails at once (the
-// handle stays valid for mysql_close). Returns false with timed_out set then.
+// handle stays valid for mysql_close). The non-blocking API still reads a TLS record
+// from a blocking socket, where the loop here never gets control back; a watchdog
+// shuts the socket at the deadline to end that read too. Connector/C resolves the host
+// itself with getaddrinfo, which takes no timeout: the name is resolved first within
+// the deadline (c-ares), so a resolver that does not answer is a timeout here, before
+// Connector/C asks it again. Returns false with timed_out set when the deadline ended it.
 bool real_connect_until(MYSQL* m, const Endpoint& ep, const char* password, detail::Clock::time_point deadline,
                         bool& timed_out) {
   timed_out = false;
+  try {
+    detail::resolve(ep.host, ep.port, deadline);
+  } catch (const detail::ProbeFailure& e) {
+    timed_out = e.outcome == Outcome::timeout;
+    if (timed_out) return false;  // any other failure: Connector/C reports it in its words
+  }
   set_option(m, MYSQL_OPT_NONBLOCK, nullptr, "MYSQL_OPT_NONBLOCK");
+  detail::SocketWatchdog watchdog(deadline);  // stopped before this returns: never shuts a reused descriptor
   MYSQL* connected = nullptr;
   int status = mysql_real_connect_start(&connected, m, ep.host.c_str(), ep.user.c_str(), password,
                                         ep.database.empty() ? nullptr : ep.database.c_str(), ep.port, nullptr, 0);
   while (status != 0) {
+    watchdog.watch(mysql_get_socket(m));
     if (detail::passed(deadline)) {
       timed_out = true;
       mariadb_cancel(m);
@@ -137,8 +164,12 @@ bool real_connect_until(MYSQL* m, const Endpoint& ep, const char* password, deta
     if (happened == 0) continue;  // poll interrupted, or the deadline: checked above
     status = mysql_real_connect_cont(&connected, m, happened);
   }
-  if (connected) timed_out = false;
-  return connected != nullptr;
+  // A connect that completed just as the watchdog shut its socket is dead all the same.
+  if (connected && !watchdog.disarm()) return true;
+  // A failure that the watchdog caused (it shut the socket under a blocking read) is the
+  // deadline's doing, whatever Connector/C calls it ("Lost connection", "SSL error").
+  if (watchdog.fired() || detail::passed(deadline)) timed_out = true;
+  return false;
 }
 
 Report refused(Report report, Outcome outcome, const std::string& message) {
@@ -165,11 +196,20 @@ bool presented_other_certificate(MYSQL* m) {
   return false;
 }
 
+// OpenSSL's words for X509_V_ERR_CERT_REVOKED, as Connector/C passes them on.
+bool says_revoked(MYSQL* m) {
+  return std::string(mysql_error(m)).find(X509_verify_cert_error_string(X509_V_ERR_CERT_REVOKED)) != std::string::npos;
+}
+
 Report failure_report(MYSQL* m, const Report& approved) {
   const unsigned int code = mysql_errno(m);
   const std::string says = detail::escape_display(mysql_error(m));  // may quote the server
   switch (code) {
     case CR_SSL_CONNECTION_ERROR:
+      if (says_revoked(m))
+        return refused(approved, Outcome::revoked,
+                       "the server's certificate chain passed verifull's checks, but the CRL given to Connector/C "
+                       "(ssl-crl / MYSQL_OPT_SSL_CRL) lists a certificate of it as revoked; nothing was sent: " + says);
       if (presented_other_certificate(m))
         return refused(approved, Outcome::pin_mismatch,
                        "the endpoint presented a different certificate than the one verifull verified for it "
@@ -183,9 +223,12 @@ Report failure_report(MYSQL* m, const Report& approved) {
                      "setup changed); nothing was sent: " + says);
     case CR_PLUGIN_NOT_ALLOWED:
     case CR_AUTH_PLUGIN_CANNOT_LOAD:
+      // Connector/C's own words name the wrong plugin ("plugin 'mysql_native_password'
+      // couldn't be found in restricted_auth plugin list"), so they are not shown.
       return refused(approved, Outcome::connection_failed,
-                     "the server asked for an authentication method verifull does not allow (such as "
-                     "mysql_clear_password, which would send the password as it is); refused: " + says);
+                     "the verified server asked for an authentication method that verifull does not allow "
+                     "(mysql_clear_password or dialog, which would send the password as it is, or a plugin "
+                     "Connector/C cannot load); verifull stopped before sending the password");
     case CR_CONN_HOST_ERROR:
     case CR_CONNECTION_ERROR:
     case CR_UNKNOWN_HOST:
@@ -221,14 +264,164 @@ ApprovedCache& ApprovedCache::shared() {
 
 bool has_fingerprint_pinning() { return true; }
 
+namespace {
+
+// MySQL URL parameters, by the name verifull looks them up with (lower case, '-' read
+// as '_', so ?ssl-crl= and ?ssl_crl= are one parameter). The README's table "Connection
+// settings" lists each with its treatment; tests/unit/test_settings.cpp walks that table
+// against this code.
+std::string parameter_key(const std::string& key) {
+  std::string k;
+  for (char c : key) k += c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return k;
+}
+
+bool is_flag(const std::string& v) {
+  return v == "0" || v == "1" || v == "true" || v == "false" || v == "yes" || v == "no" || v == "on" || v == "off";
+}
+bool flag_on(const std::string& v) { return v == "1" || v == "true" || v == "yes" || v == "on"; }
+
+bool only_chars(const std::string& v, const char* allowed_punctuation) {
+  return !v.empty() && std::all_of(v.begin(), v.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr(allowed_punctuation, c);
+  });
+}
+
+unsigned int seconds_of(const std::string& key, const std::string& v) {
+  if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos || std::stoul(v) == 0)
+    throw InputError("the URL parameter " + key + " must be a whole number of seconds from 1 to 999999");
+  return static_cast<unsigned int>(std::stoul(v));
+}
+
+void require_flag(const std::string& key, const std::string& v) {
+  if (!is_flag(v)) throw InputError("the URL parameter " + key + " must be 1 or 0 (true or false)");
+}
+
+void require_readable(const std::string& key, const std::string& path, bool directory) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0 || (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) ||
+      ::access(path.c_str(), R_OK) != 0)
+    throw InputError("the URL parameter " + key + " must name a readable " + (directory ? "directory" : "file") +
+                     " of CRLs; \"" + detail::escape_display(path.substr(0, 200)) + "\" is not one");
+}
+
+// A parameter Connector/C is given, with its value checked first (InputError) and then
+// set on the handle.
+struct HonouredParameter {
+  const char* name;
+  void (*check)(const std::string& key, const std::string& value);
+  void (*apply)(MYSQL* m, const std::string& value);
+};
+
+void set_option_text(MYSQL* m, enum mysql_option option, const std::string& value, const char* name) {
+  if (mysql_optionsv(m, option, value.c_str()) != 0)
+    throw std::runtime_error(std::string("Connector/C refused option ") + name);
+}
+void set_option_uint(MYSQL* m, enum mysql_option option, unsigned int value, const char* name) {
+  if (mysql_optionsv(m, option, &value) != 0) throw std::runtime_error(std::string("Connector/C refused option ") + name);
+}
+
+const HonouredParameter kHonoured[] = {
+    {"charset",
+     [](const std::string& k, const std::string& v) {
+       if (!only_chars(v, "_")) throw InputError("the URL parameter " + k + " must be a character set name");
+     },
+     [](MYSQL* m, const std::string& v) { set_option_text(m, MYSQL_SET_CHARSET_NAME, v, "MYSQL_SET_CHARSET_NAME"); }},
+    {"init_command", [](const std::string&, const std::string&) {},
+     [](MYSQL* m, const std::string& v) { set_option_text(m, MYSQL_INIT_COMMAND, v, "MYSQL_INIT_COMMAND"); }},
+    {"sql_mode",
+     [](const std::string& k, const std::string& v) {
+       if (!only_chars(v, "_,")) throw InputError("the URL parameter " + k + " must be a comma-separated list of modes");
+     },
+     [](MYSQL* m, const std::string& v) {
+       set_option_text(m, MYSQL_INIT_COMMAND, "SET SESSION sql_mode='" + v + "'", "MYSQL_INIT_COMMAND");
+     }},
+    {"autocommit", require_flag,
+     [](MYSQL* m, const std::string& v) {
+       set_option_text(m, MYSQL_INIT_COMMAND, std::string("SET autocommit=") + (flag_on(v) ? "1" : "0"),
+                       "MYSQL_INIT_COMMAND");
+     }},
+    {"compress", require_flag,
+     [](MYSQL* m, const std::string& v) {
+       if (flag_on(v) && mysql_optionsv(m, MYSQL_OPT_COMPRESS, nullptr) != 0)
+         throw std::runtime_error("Connector/C refused option MYSQL_OPT_COMPRESS");
+     }},
+    {"local_infile", require_flag,
+     [](MYSQL* m, const std::string& v) {
+       set_option_uint(m, MYSQL_OPT_LOCAL_INFILE, flag_on(v) ? 1 : 0, "MYSQL_OPT_LOCAL_INFILE");
+     }},
+    // Per-step timeouts of Connector/C; the whole connect stays bounded by Policy::timeout.
+    {"connect_timeout", [](const std::string& k, const std::string& v) { seconds_of(k, v); },
+     [](MYSQL* m, const std::string& v) {
+       set_option_uint(m, MYSQL_OPT_CONNECT_TIMEOUT, seconds_of("connect_timeout", v), "MYSQL_OPT_CONNECT_TIMEOUT");
+     }},
+    {"read_timeout", [](const std::string& k, const std::string& v) { seconds_of(k, v); },
+     [](MYSQL* m, const std::string& v) {
+       set_option_uint(m, MYSQL_OPT_READ_TIMEOUT, seconds_of("read_timeout", v), "MYSQL_OPT_READ_TIMEOUT");
+     }},
+    {"write_timeout", [](const std::string& k, const std::string& v) { seconds_of(k, v); },
+     [](MYSQL* m, const std::string& v) {
+       set_option_uint(m, MYSQL_OPT_WRITE_TIMEOUT, seconds_of("write_timeout", v), "MYSQL_OPT_WRITE_TIMEOUT");
+     }},
+    // A CRL makes Connector/C stricter: a revoked certificate is refused (outcome revoked).
+    {"ssl_crl", [](const std::string& k, const std::string& v) { require_readable(k, v, false); },
+     [](MYSQL* m, const std::string& v) { set_option_text(m, MYSQL_OPT_SSL_CRL, v, "MYSQL_OPT_SSL_CRL"); }},
+    {"ssl_crlpath", [](const std::string& k, const std::string& v) { require_readable(k, v, true); },
+     [](MYSQL* m, const std::string& v) { set_option_text(m, MYSQL_OPT_SSL_CRLPATH, v, "MYSQL_OPT_SSL_CRLPATH"); }},
+};
+
+const HonouredParameter* honoured(const std::string& key) {
+  for (const auto& p : kHonoured)
+    if (parameter_key(key) == p.name) return &p;
+  return nullptr;
+}
+
+// Settings of Python's MySQL drivers (value conversion in the driver) that Connector/C
+// has no equivalent for: the Python helpers carry them, a C/C++/CLI connect refuses them.
+bool python_driver_only(const std::string& key) {
+  const auto k = parameter_key(key);
+  return k == "use_unicode" || k == "binary_prefix";
+}
+
+// Why a parameter that is neither honoured nor a Python driver setting is refused.
+std::string refusal_reason(const std::string& k) {
+  if (k.rfind("ssl", 0) == 0 || k.rfind("tls", 0) == 0)
+    return "would change how verifull secures the connection (verifull sets the CA, name check, pin and TLS "
+           "versions itself)";
+  if (k == "protocol" || k == "socket" || k == "unix_socket" || k == "named_pipe" || k == "host" || k == "port" ||
+      k == "bind_address" || k == "shared_memory_base_name")
+    return "would change where the connection goes (verifull connects by TCP to the URL's host and port)";
+  if (k == "read_default_file" || k == "read_default_group" || k == "default_file" || k == "default_group")
+    return "would let an option file replace the CA and the certificate pin";
+  if (k == "default_auth" || k == "plugin_dir" || k == "restricted_auth" || k == "enable_cleartext_plugin" ||
+      k == "auth_plugin" || k == "server_public_key" || k == "get_server_public_key" || k == "secure_auth")
+    return "would change which authentication methods may receive the password (verifull allows only those that "
+           "never send it as it is)";
+  std::string known;
+  for (const auto& p : kHonoured) known += (known.empty() ? "" : ", ") + std::string(p.name);
+  return "is not a setting verifull knows (it honours " + known + ")";
+}
+
+}  // namespace
+
+void apply_url_parameters(MYSQL* m, const Endpoint& endpoint) {
+  for (const auto& [key, value] : endpoint.params) {
+    if (python_driver_only(key))
+      throw InputError("the URL parameter " + key + " is a setting of Python's MySQL drivers; Connector/C has no "
+                       "such setting, so a C, C++ or CLI connection cannot honour it: remove it");
+    honoured(key)->apply(m, value);  // validate() refused every other parameter
+  }
+}
+
+
 void validate(const Endpoint& endpoint) {
   if (endpoint.protocol != Protocol::mysql) throw InputError(endpoint.display() + " is not a mysql:// endpoint");
   for (const auto& [key, value] : endpoint.params) {
-    std::string k;
-    for (char c : key) k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (k.rfind("ssl", 0) == 0 || k.rfind("tls", 0) == 0 || k == "protocol" || k == "socket" || k == "unix_socket")
-      throw InputError("the URL parameter " + key + " would change how verifull secures or routes the connection; "
-                       "remove it (verifull always uses verified TLS over TCP)");
+    if (const auto* p = honoured(key)) {
+      p->check(key, value);
+    } else if (!python_driver_only(key)) {
+      throw InputError("the URL parameter " + key + " " + refusal_reason(parameter_key(key)) + "; remove it");
+    }
   }
 }
 
@@ -317,6 +510,11 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
   if (!m) throw InputError("the MYSQL handle is NULL (call mysql_init first)");
   refuse_option_files(m);
   const Policy effective = effective_policy(endpoint, policy);
+  // Connector/C logs in as the operating-system user when none is given: an identity
+  // the caller never named, so it is refused rather than guessed.
+  if (endpoint.user.empty())
+    throw InputError(endpoint.display() + " names no user; Connector/C would log in as the operating-system user "
+                     "instead: give the user in the URL (mysql://USER@host:port/db)");
   const auto deadline = detail::deadline_of(effective);  // probe, re-probe, connect, login: one deadline
   auto& impl = cache.impl();
   const std::string key = cache_key(endpoint, trust, effective);
@@ -329,6 +527,7 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
                                                      attempt == 0, refusal, from_cache);
     if (!approval) return refusal;
     configure(m, approval->driver_anchors.value_or(trust), detail::within(effective, deadline), approval->sha1_hex);
+    apply_url_parameters(m, endpoint);
     bool timed_out = false;
     if (real_connect_until(m, endpoint, password, deadline, timed_out)) {
       // A refusal after login: the handle may be the caller's, so it is not freed here;
@@ -338,7 +537,14 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
         return refused(approval->report, Outcome::tls_unavailable, "Connector/C connected without TLS; refused");
       }
       if (effective.refuse_admin_credentials) {
-        const AuditReport audit = mysql::audit(m);
+        AuditReport audit;
+        try {
+          audit = mysql::audit_until(m, deadline);
+        } catch (const detail::ProbeFailure& e) {  // the server stalled after login
+          mariadb_cancel(m);
+          return refused(approval->report, Outcome::timeout,
+                         "the server was verified and the login done, but " + std::string(e.what()));
+        }
         if (audit.is_admin()) {
           mariadb_cancel(m);
           return refused(approval->report, Outcome::admin_credential,
@@ -353,7 +559,7 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
                      "the connection to the verified endpoint did not complete within the timeout of " +
                          std::to_string(effective.timeout.count()) + " ms (probe, TLS and login together), so "
                          "verifull cancelled it — a slow or stalling peer on the path");
-    if (from_cache && mysql_errno(m) == CR_SSL_CONNECTION_ERROR && presented_other_certificate(m)) {
+    if (from_cache && mysql_errno(m) == CR_SSL_CONNECTION_ERROR && !says_revoked(m) && presented_other_certificate(m)) {
       impl.forget(key);  // rotated certificate: verify the new one, once
       continue;
     }

@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <functional>
@@ -15,9 +16,13 @@
 #include <cstring>
 
 #include "core/cert_facts.hpp"
+#include "core/crl.hpp"
 #include "core/deadline.hpp"
+#include "core/openssl_types.hpp"
 #include "core/trust_data.hpp"
+#include "audit/audit_internal.hpp"
 #include "postgres/params_internal.hpp"
+#include "probe/failure.hpp"
 #include "core/tls_strength.hpp"
 #include "core/verdict.hpp"
 #include "verifull/audit.hpp"
@@ -67,6 +72,51 @@ Report verify_in_band(PGconn* conn, const Trust& trust, const Policy& policy) {
   return report;
 }
 
+// libpq's words when its own verification refused the server's certificate (OpenSSL's
+// "certificate verify failed", or libpq's name check).
+bool libpq_refused_certificate(const std::string& libpq_says) {
+  return libpq_says.find("certificate verify failed") != std::string::npos ||
+         libpq_says.find("does not match host name") != std::string::npos ||
+         libpq_says.find("could not get server's host name from server certificate") != std::string::npos;
+}
+
+// A connection option libpq was given ("" when unset).
+std::string conn_option(PGconn* conn, const char* keyword) {
+  std::string value;
+  PQconninfoOption* options = PQconninfo(conn);
+  for (PQconninfoOption* o = options; o && o->keyword; ++o)
+    if (std::strcmp(o->keyword, keyword) == 0 && o->val) value = o->val;
+  PQconninfoFree(options);
+  return value;
+}
+
+// libpq could not read verifull's anchors file (sslrootcert): something removed it
+// after verifull wrote it. libpq's own message would advise turning verification off.
+bool anchors_file_missing(PGconn* conn) {
+  const std::string path = conn_option(conn, "sslrootcert");
+  return !path.empty() && ::access(path.c_str(), R_OK) != 0;
+}
+
+// verifull's probe accepted the chain that libpq's own verify-full refused during the
+// TLS handshake: the outcome says which check refused it, never "verified, then failed".
+void name_libpq_refusal(PGconn* conn, const std::string& libpq_says, Report& report) {
+  report.engines.push_back({"libpq", Outcome::invalid_chain, libpq_says});
+  detail::CrlLocations given;
+  if (auto file = conn_option(conn, "sslcrl"); !file.empty()) given.files.push_back(file);
+  if (auto folder = conn_option(conn, "sslcrldir"); !folder.empty()) given.folders.push_back(folder);
+  if (const auto subject = detail::revoked_certificate(report.chain, given)) {
+    report.outcome = Outcome::revoked;
+    report.message = "the certificate " + detail::escape_display(*subject) + " is revoked by the CRL given to libpq "
+                     "(sslcrl/sslcrldir), so libpq refused the server before anything was sent; verifull's own "
+                     "checks (which read no CRL) accepted the chain: libpq: " + libpq_says;
+  } else {
+    report.outcome = Outcome::engines_disagree;
+    report.message = "verifull accepted the server's chain, but libpq's verify-full refused it during the TLS "
+                     "handshake, before anything was sent: libpq: " + libpq_says;
+  }
+  report.engines.back().outcome = report.outcome;
+}
+
 // libpq refused before verifull saw a chain. Pre-TLS failures are classified from
 // libpq's words; failures during TLS are diagnosed by probing the same host (no
 // credential is sent) so the user gets verifull's sentence, not only libpq's.
@@ -88,6 +138,10 @@ Report diagnose_failure(PGconn* conn, ConnStatusType failed_in, const Trust& tru
     report.endpoint = endpoint_of(conn);
     if (!report.ok()) {
       report.engines.push_back({"libpq", report.outcome, libpq_says});
+      return report;
+    }
+    if (libpq_refused_certificate(libpq_says)) {
+      name_libpq_refusal(conn, libpq_says, report);
       return report;
     }
   }
@@ -142,8 +196,20 @@ void forget(const std::string& k) {
 
 }  // namespace narrowing
 
-Report timed_out_report(const Policy& policy) {
+// "host:port" of the first server a connection string names (libpq's default port
+// when none), for a report made before libpq has a connection to name it.
+std::string endpoint_of(const Params& params) {
+  std::string host, port = "5432";
+  for (const auto& [key, value] : params) {
+    if (key == "host") host = value.substr(0, value.find(','));
+    if (key == "port" && !value.empty() && value.front() != ',') port = value.substr(0, value.find(','));
+  }
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port;
+}
+
+Report timed_out_report(const Policy& policy, const std::string& endpoint) {
   Report report;
+  report.endpoint = endpoint;
   report.outcome = Outcome::timeout;
   report.message = "the connection did not complete within the timeout of " + std::to_string(policy.timeout.count()) +
                    " ms (TCP, TLS and login together) — an IP-filtered endpoint silently drops packets from "
@@ -184,32 +250,46 @@ struct AsyncConnect::State {
   // (a subset: libpq can only be stricter; verifull's own verdict always uses the whole
   // Trust). If libpq then refuses the certificate (a rotation to another anchor), the
   // attempt is made again once with the whole set.
-  std::function<Params(const Trust&)> harden;
+  Params requested;  // the caller's parameters, hardened for each attempt
   std::string narrowing_key;
   bool narrowed = false;
 
-  // `hardened`: a hardened_params call, made here so that a host that does not resolve
-  // is an outcome (name_not_resolved) like any other network failure.
-  State(std::function<Params(const Trust&)> hardened, Trust t, Policy p)
-      : trust(std::move(t)), policy(std::move(p)), harden(std::move(hardened)) {
-    Params params;
+  // hardened_params for `anchors`, its name resolution within what is left of the
+  // deadline. Made here so that a host that does not resolve is an outcome
+  // (name_not_resolved, or timeout when the resolver does not answer) like any other
+  // network failure.
+  Params harden(const Trust& anchors) const {
+    return postgres::harden(requested, anchors, detail::within(policy, deadline), Resolve::yes);
+  }
+  // The parameters hardened for `anchors` in `out`; false when the name did not resolve
+  // (or the resolver did not answer in time), and the call has ended with that outcome.
+  bool harden_or_refuse(const Trust& anchors, Params& out) {
     try {
-      params = harden(trust);
-      narrowing_key = narrowing::key(params, trust, policy);
-      if (auto anchor = narrowing::find(narrowing_key)) {
-        const Trust narrow = trust.narrowed({*anchor});
-        // Counted, not described: describing parses every anchor (core/anchor.hpp).
-        if (narrow.data().anchors.size() < trust.data().anchors.size()) {
-          params = harden(narrow);
-          narrowed = true;
-        }
-      }
+      out = harden(anchors);
+      return true;
+    } catch (const detail::ProbeFailure& e) {
+      report.outcome = e.outcome;
+      report.message = e.what();
     } catch (const NetworkError& e) {
       report.outcome = Outcome::name_not_resolved;
       report.message = e.what();
-      done = true;
-      wait = Wait::done;
-      return;
+    }
+    report.endpoint = endpoint_of(requested);
+    finish_refused();
+    return false;
+  }
+
+  State(Params params_in, Trust t, Policy p) : trust(std::move(t)), policy(std::move(p)), requested(std::move(params_in)) {
+    Params params;
+    if (!harden_or_refuse(trust, params)) return;
+    narrowing_key = narrowing::key(params, trust, policy);
+    if (auto anchor = narrowing::find(narrowing_key)) {
+      const Trust narrow = trust.narrowed({*anchor});
+      // Counted, not described: describing parses every anchor (core/anchor.hpp).
+      if (narrow.data().anchors.size() < trust.data().anchors.size()) {
+        if (!harden_or_refuse(narrow, params)) return;
+        narrowed = true;
+      }
     }
     connect_with(params);
   }
@@ -231,6 +311,21 @@ struct AsyncConnect::State {
     conn = nullptr;
     last_status = CONNECTION_NEEDED;
     checked_this_attempt = false;
+    Params params;
+    if (harden_or_refuse(trust, params)) connect_with(params);
+    return true;
+  }
+  // libpq found verifull's anchors file gone (removed after hardening): harden again,
+  // which writes it anew (Trust::anchors_file), and connect once more. True when it did.
+  bool anchors_rewritten = false;
+  bool rewrite_anchors_after_removal() {
+    if (anchors_rewritten || !anchors_file_missing(conn)) return false;
+    anchors_rewritten = true;
+    PQfinish(conn);
+    conn = nullptr;
+    last_status = CONNECTION_NEEDED;
+    checked_this_attempt = false;
+    narrowed = false;  // the whole Trust: always acceptable, narrowing only saves time
     connect_with(harden(trust));
     return true;
   }
@@ -246,13 +341,9 @@ struct AsyncConnect::State {
 };
 
 AsyncConnect::AsyncConnect(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy)
-    : state_(new State([parsed = parse_conninfo(conninfo_or_url), policy](const Trust& anchors) {
-                         return hardened_params(parsed, anchors, policy);
-                       },
-                       trust, policy)) {}
+    : state_(new State(parse_conninfo(conninfo_or_url), trust, policy)) {}
 AsyncConnect::AsyncConnect(const Params& params, const Trust& trust, const Policy& policy)
-    : state_(new State([params, policy](const Trust& anchors) { return hardened_params(params, anchors, policy); },
-                       trust, policy)) {}
+    : state_(new State(params, trust, policy)) {}
 AsyncConnect::AsyncConnect(AsyncConnect&& other) noexcept : state_(other.state_) { other.state_ = nullptr; }
 AsyncConnect& AsyncConnect::operator=(AsyncConnect&& other) noexcept {
   if (this != &other) {
@@ -266,12 +357,16 @@ AsyncConnect::~AsyncConnect() { delete state_; }
 
 AsyncConnect::Wait AsyncConnect::wait() const { return state_->wait; }
 int AsyncConnect::socket() const { return state_->conn ? PQsocket(state_->conn) : -1; }
+std::chrono::milliseconds AsyncConnect::time_left() const {
+  if (state_->done || detail::passed(state_->deadline)) return std::chrono::milliseconds(0);
+  return detail::remaining(state_->deadline);
+}
 
 AsyncConnect::Wait AsyncConnect::step() {
   State& s = *state_;
   if (s.done) return Wait::done;
   if (detail::passed(s.deadline)) {
-    s.report = timed_out_report(s.policy);
+    s.report = timed_out_report(s.policy, endpoint_of(s.conn));
     s.finish_refused();
     return Wait::done;
   }
@@ -298,7 +393,15 @@ AsyncConnect::Wait AsyncConnect::step() {
         return Wait::done;
       }
       if (s.policy.refuse_admin_credentials) {
-        const AuditReport audit = postgres::audit(s.conn);
+        AuditReport audit;
+        try {
+          audit = postgres::audit_until(s.conn, s.deadline);
+        } catch (const detail::ProbeFailure& e) {  // the server stalled after login
+          s.report.outcome = Outcome::timeout;
+          s.report.message = "the server was verified and the login done, but " + std::string(e.what());
+          s.finish_refused();
+          return Wait::done;
+        }
         if (audit.is_admin()) {
           s.report.outcome = Outcome::admin_credential;
           s.report.message = "the server was verified, but this connection must not use an administrator "
@@ -315,6 +418,20 @@ AsyncConnect::Wait AsyncConnect::step() {
     default: {
       const bool verified = s.checked_this_attempt && s.report.ok();
       const std::string libpq_says = trimmed_error(s.conn);
+      if (!verified && s.rewrite_anchors_after_removal()) {
+        if (s.done) return Wait::done;
+        s.wait = Wait::write;
+        return s.wait;
+      }
+      if (!verified && anchors_file_missing(s.conn)) {
+        s.report.outcome = Outcome::handshake_failed;
+        s.report.message = "verifull's anchors file for libpq (" + detail::escape_display(conn_option(s.conn, "sslrootcert")) +
+                           ") was removed while connecting, twice (something deletes files in verifull's private "
+                           "folder); nothing was sent, verification stays on: try again";
+        s.report.endpoint = endpoint_of(s.conn);
+        s.finish_refused();
+        return Wait::done;
+      }
       if (!verified && s.last_status == CONNECTION_SSL_STARTUP && s.widen_after_refusal()) {
         if (s.done) return Wait::done;
         s.wait = Wait::write;
@@ -351,16 +468,12 @@ Connected AsyncConnect::finish() {
 
 namespace {
 // libpq's connect_timeout bounds each host attempt; the state's deadline, checked on
-// every step and here between them, bounds the whole call.
-Connected drive(AsyncConnect& async, const Policy& policy) {
-  const auto deadline = detail::deadline_of(policy);
+// every step, bounds the whole call (name resolution included): the wait here ends at
+// that deadline, and the step after it reports the timeout, with the endpoint.
+Connected drive(AsyncConnect& async) {
   while (async.step() != AsyncConnect::Wait::done) {
     pollfd p{async.socket(), static_cast<short>(async.wait() == AsyncConnect::Wait::read ? POLLIN : POLLOUT), 0};
-    if (detail::passed(deadline) || ::poll(&p, 1, static_cast<int>(detail::remaining(deadline).count())) == 0) {
-      Connected timed_out;
-      timed_out.report = timed_out_report(policy);
-      return timed_out;  // ~AsyncConnect closes the half-open connection
-    }
+    ::poll(&p, 1, static_cast<int>(async.time_left().count()));
   }
   return async.finish();
 }
@@ -368,12 +481,12 @@ Connected drive(AsyncConnect& async, const Policy& policy) {
 
 Connected connect(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy) {
   AsyncConnect async(conninfo_or_url, trust, policy);
-  return drive(async, policy);
+  return drive(async);
 }
 
 Connected connect(const Params& params, const Trust& trust, const Policy& policy) {
   AsyncConnect async(params, trust, policy);
-  return drive(async, policy);
+  return drive(async);
 }
 
 }  // namespace postgres

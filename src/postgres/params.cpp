@@ -2,19 +2,24 @@
 // is set explicitly, so no environment variable, service file or default can weaken
 // it, and a caller's weaker setting is an error rather than silently replaced.
 #include <libpq-fe.h>
-#include <netdb.h>
-#include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstring>
+#include <optional>
 #include <memory>
 #include <set>
 #include <vector>
 
+#include "core/deadline.hpp"
+#include "probe/failure.hpp"
+#include "probe/resolve.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/policy.hpp"
 #include "verifull/postgres.hpp"
 #include "postgres/params_internal.hpp"
+#include "core/url_rules.hpp"
 
 namespace verifull {
 inline namespace v0 {
@@ -27,16 +32,22 @@ const std::string* find(const Params& params, const std::string& key) {
   return nullptr;
 }
 
+// Calls `each` for every element of a `separator`-separated list ("a,b,c").
+template <typename F>
+void for_each_listed_by(const std::string& value, char separator, F each) {
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    auto end = value.find(separator, start);
+    if (end == std::string::npos) end = value.size();
+    each(value.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
 // Calls `each` for every element of a comma-separated libpq list ("a,b,c").
 template <typename F>
 void for_each_listed(const std::string& value, F each) {
-  std::size_t start = 0;
-  while (start <= value.size()) {
-    auto comma = value.find(',', start);
-    if (comma == std::string::npos) comma = value.size();
-    each(value.substr(start, comma - start));
-    start = comma + 1;
-  }
+  for_each_listed_by(value, ',', each);
 }
 
 void refuse_bad_port(const std::string& port) {
@@ -44,6 +55,55 @@ void refuse_bad_port(const std::string& port) {
   if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stol(port) < 1 ||
       std::stol(port) > 65535)
     throw InputError("invalid port \"" + port + "\" (expected a number from 1 to 65535)");
+}
+
+// libpq's own parser turns the deprecated requiressl into sslmode (1 -> require,
+// anything else -> prefer), so the refusal is worded for the keyword the caller wrote.
+InputError requiressl_refusal(const std::string& value) {
+  return InputError("requiressl=" + value + " asks libpq to allow a connection without TLS; verifull always "
+                    "uses sslmode=verify-full (remove requiressl)");
+}
+
+// The value the caller gave the deprecated keyword requiressl, if any: libpq's parser
+// has already replaced it by sslmode in its result, so the text is read again, the way
+// libpq reads it (a URL's query; or keyword = value pairs, values quoted with ' and
+// escaped with \), so a password that happens to contain the word is not mistaken for it.
+std::optional<std::string> requiressl_in(const std::string& text) {
+  std::optional<std::string> found;
+  if (text.rfind("postgres://", 0) == 0 || text.rfind("postgresql://", 0) == 0) {
+    const auto q = text.find('?');
+    if (q == std::string::npos) return found;
+    for_each_listed_by(text.substr(q + 1), '&', [&](const std::string& pair) {
+      const auto eq = pair.find('=');
+      if (eq != std::string::npos && pair.substr(0, eq) == "requiressl") found = pair.substr(eq + 1);
+    });
+    return found;
+  }
+  std::size_t i = 0;
+  const auto skip_space = [&] {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  };
+  while (true) {
+    skip_space();
+    if (i >= text.size()) return found;
+    std::string key;
+    while (i < text.size() && text[i] != '=' && !std::isspace(static_cast<unsigned char>(text[i]))) key += text[i++];
+    skip_space();
+    if (i >= text.size() || text[i] != '=') return found;  // libpq refuses such a string anyway
+    ++i;
+    skip_space();
+    std::string value;
+    const bool quoted = i < text.size() && text[i] == '\'';
+    if (quoted) ++i;
+    while (i < text.size()) {
+      const char c = text[i];
+      if (quoted ? c == '\'' : std::isspace(static_cast<unsigned char>(c))) break;
+      if (c == '\\' && i + 1 < text.size()) ++i;
+      value += text[i++];
+    }
+    if (quoted && i < text.size()) ++i;  // the closing quote
+    if (key == "requiressl") found = value;
+  }
 }
 
 void refuse_weakening(const std::string& key, const std::string& value) {
@@ -57,8 +117,11 @@ void refuse_weakening(const std::string& key, const std::string& value) {
                      "sets gssencmode=disable");
   if (key == "ssl_min_protocol_version" && value != "TLSv1.2" && value != "TLSv1.3")
     throw InputError("ssl_min_protocol_version=" + value + " is below verifull's minimum, TLSv1.2");
-  if (key == "requiressl" && value != "1")
-    throw InputError("requiressl=" + value + " would weaken verification; remove it");
+  if (key == "requiressl" && value != "1") throw requiressl_refusal(value);
+  if (key == "sslsni" && value != "1")
+    throw InputError("sslsni=" + value + " would hide the host name from the server's TLS layer; verifull always "
+                     "sends it (sslsni=1), since servers and proxies that route by name pick the certificate from "
+                     "it and verifull verifies the name it sends: remove sslsni");
   if (key == "service" || key == "servicefile")
     throw InputError(key + "=" + value + " would let a service file outside your code decide where the connection "
                      "goes; give host, port and dbname in the connection string instead");
@@ -91,20 +154,19 @@ std::string join_list(const std::vector<std::string>& items) {
   return out;
 }
 
-// Every address of `host`, as libpq would try them (an IP literal is its own address).
-std::vector<std::string> addresses_of(const std::string& host) {
+// Every address of `host`, as libpq would try them (an IP literal is its own address),
+// resolved before `deadline`; none when the name does not resolve. A resolver that does
+// not answer in time is a ProbeFailure (timeout), not "no such name".
+std::vector<std::string> addresses_of(const std::string& host, detail::Clock::time_point deadline) {
   if (is_ip_literal(host)) return {host};
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || !found) return {};
-  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(found, freeaddrinfo);
   std::vector<std::string> out;
-  for (const addrinfo* a = found; a; a = a->ai_next) {
-    char text[NI_MAXHOST];
-    if (::getnameinfo(a->ai_addr, a->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST) != 0) continue;
-    if (std::find(out.begin(), out.end(), text) == out.end()) out.emplace_back(text);
+  try {
+    for (const auto& address : detail::resolve(host, 0, deadline)) {
+      const std::string text = address.text();
+      if (!text.empty() && std::find(out.begin(), out.end(), text) == out.end()) out.push_back(text);
+    }
+  } catch (const detail::ProbeFailure& e) {
+    if (e.outcome == Outcome::timeout) throw;
   }
   return out;
 }
@@ -114,7 +176,7 @@ std::vector<std::string> addresses_of(const std::string& host) {
 // connection goes are set explicitly here, so none of them can redirect it: the port
 // (5432 when not given), and hostaddr, resolved from host when not given (each
 // address becomes its own host entry, the order libpq would try them in).
-void pin_destination(const Params& params, Params& out) {
+void pin_destination(const Params& params, Params& out, detail::Clock::time_point deadline) {
   const std::vector<std::string> hosts = split_list(*find(params, "host"));
   std::vector<std::string> ports = split_list(find(params, "port") ? *find(params, "port") : "5432");
   if (ports.size() == 1) ports.assign(hosts.size(), ports.front().empty() ? "5432" : ports.front());
@@ -130,7 +192,7 @@ void pin_destination(const Params& params, Params& out) {
   }
   std::vector<std::string> out_hosts, out_addresses, out_ports;
   for (std::size_t i = 0; i < hosts.size(); ++i) {
-    for (const auto& address : addresses_of(hosts[i])) {
+    for (const auto& address : addresses_of(hosts[i], deadline)) {
       out_hosts.push_back(hosts[i]);
       out_addresses.push_back(address);
       out_ports.push_back(ports[i]);
@@ -153,9 +215,40 @@ std::string quote_value(const std::string& value) {
   return out + "'";
 }
 
+// A postgres:// URL whose query names host (see core/url_rules.hpp).
+void refuse_url_host_parameter(const std::string& text) {
+  if (text.rfind("postgres://", 0) != 0 && text.rfind("postgresql://", 0) != 0) return;
+  const auto q = text.find('?');
+  if (q == std::string::npos) return;
+  const std::string query = text.substr(q + 1);
+  for_each_listed_by(query, '&', [](const std::string& pair) {
+    if (pair.substr(0, pair.find('=')) == "host") throw detail::postgres_url_host_parameter_refused();
+  });
+}
+
+// What conninfo() cannot hand over: libpq connects by itself with the string, so only
+// its own verify-full runs, on every connect made with it. A policy asking for more is
+// refused by name rather than returned weaker.
+void refuse_policy_a_string_cannot_carry(const Policy& policy) {
+  std::vector<std::string> asked;
+  if (!policy.pins.empty()) asked.emplace_back("pins");
+  if (policy.engine != Engine::openssl) asked.emplace_back(std::string("engine=") + engine_name(policy.engine));
+  if (policy.profile != Profile::standard) asked.emplace_back(std::string("profile=") + profile_name(policy.profile));
+  if (policy.allow_cn_fallback) asked.emplace_back("allow_cn_fallback (verifull's CN rule)");
+  if (policy.max_intermediates) asked.emplace_back("max_intermediates");
+  if (policy.verification_time) asked.emplace_back("verification_time");
+  if (policy.refuse_admin_credentials) asked.emplace_back("refuse_admin_credentials");
+  if (asked.empty()) return;
+  throw InputError("a libpq connection string cannot carry " + join_list(asked) +
+                   ": libpq would connect with it by itself and check only its own verify-full, on every reconnect; "
+                   "use verifull's in-band connect instead, which checks them before any credential is sent "
+                   "(postgres::connect / vf_pg_connect / verifull.psycopg.connect)");
+}
+
 }  // namespace
 
 Params parse_conninfo(const std::string& conninfo_or_url) {
+  refuse_url_host_parameter(conninfo_or_url);
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo_or_url.c_str(), &error);
   if (!options) {
@@ -170,6 +263,14 @@ Params parse_conninfo(const std::string& conninfo_or_url) {
   for (const PQconninfoOption* o = options; o->keyword; ++o)
     if (o->val) params.emplace_back(o->keyword, o->val);
   PQconninfoFree(options);
+  if (const auto requiressl = requiressl_in(conninfo_or_url)) {
+    // libpq stored it as sslmode=require (for 1) or sslmode=prefer: requiressl=1 asks
+    // for no less than verify-full gives, anything else for a plaintext fallback.
+    if (*requiressl != "1") throw requiressl_refusal(*requiressl);
+    params.erase(std::remove_if(params.begin(), params.end(),
+                                [](const auto& kv) { return kv.first == "sslmode" && kv.second == "require"; }),
+                 params.end());
+  }
   return params;
 }
 
@@ -178,7 +279,11 @@ Params hardened_params(const std::string& conninfo_or_url, const Trust& trust, c
 }
 
 Params hardened_params(const Params& params, const Trust& trust, const Policy& policy) {
-  return harden(params, trust, policy, Resolve::yes);
+  try {
+    return harden(params, trust, policy, Resolve::yes);
+  } catch (const detail::ProbeFailure& e) {  // the resolver did not answer within policy.timeout
+    throw NetworkError(e.what());
+  }
 }
 
 void refuse_weak_params(const Params& params) {
@@ -195,7 +300,7 @@ Params harden(const Params& params, const Trust& trust, const Policy& policy, Re
   Params out;
   for (const auto& [key, value] : params)
     if (!kOurs.count(key)) out.emplace_back(key, value);
-  if (resolve == Resolve::yes) pin_destination(params, out);
+  if (resolve == Resolve::yes) pin_destination(params, out, detail::deadline_of(policy));
   const auto* min_tls = find(params, "ssl_min_protocol_version");
   out.emplace_back("sslmode", "verify-full");
   out.emplace_back("sslrootcert", trust.anchors_file());
@@ -212,6 +317,7 @@ Params harden(const Params& params, const Trust& trust, const Policy& policy, Re
 void validate(const std::string& conninfo_or_url) { refuse_weak_params(parse_conninfo(conninfo_or_url)); }
 
 std::string conninfo(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy) {
+  refuse_policy_a_string_cannot_carry(policy);
   std::string out;
   for (const auto& [key, value] : hardened_params(conninfo_or_url, trust, policy))
     out += (out.empty() ? "" : " ") + key + "=" + quote_value(value);

@@ -18,7 +18,9 @@ void refuse_weak_params(const Params& params);
 
 enum class Resolve { yes, no };
 // hardened_params, and with Resolve::no everything but pinning the destination (no
-// name resolution: the fuzz targets must not query DNS).
+// name resolution: the fuzz targets must not query DNS). With Resolve::yes, name
+// resolution is bounded by policy.timeout and a resolver that does not answer in time
+// throws detail::ProbeFailure (timeout); hardened_params turns that into NetworkError.
 Params harden(const Params& params, const Trust& trust, const Policy& policy, Resolve resolve);
 
 }  // namespace postgres

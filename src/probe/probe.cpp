@@ -3,6 +3,7 @@
 #include "verifull/errors.hpp"
 
 #include "core/cert_facts.hpp"
+#include "core/crl.hpp"
 #include "core/peer_name.hpp"
 #include "core/verdict.hpp"
 #include "probe/failure.hpp"
@@ -80,6 +81,15 @@ Report check(const Endpoint& endpoint, const Trust& trust, const Policy& policy)
     if (report.ok() && probed.tls.weak) {
       report.outcome = Outcome::weak_tls;
       report.message = *probed.tls.weak;
+    }
+    // A CRL the URL gives the driver is read here too, so `check` refuses what the
+    // connect would (core/crl.hpp).
+    if (report.ok()) {
+      if (const auto subject = detail::revoked_certificate(report.chain, detail::crl_locations(endpoint))) {
+        report.outcome = Outcome::revoked;
+        report.message = "the certificate " + detail::escape_display(*subject) +
+                         " is revoked by the CRL given in the URL; the chain passed every other check";
+      }
     }
   } catch (const detail::ProbeFailure& failure) {
     report.outcome = failure.outcome;

@@ -1,7 +1,6 @@
 #include "probe/socket.hpp"
 
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -9,6 +8,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "probe/failure.hpp"
+#include "probe/resolve.hpp"
 
 namespace verifull::detail {
 namespace {
@@ -35,10 +36,6 @@ bool poll_until(int fd, short events, Clock::time_point deadline) {
     if (errno != EINTR) throw ProbeFailure(Outcome::network_error, std::string("poll failed: ") + std::strerror(errno));
   }
 }
-
-struct AddrInfoFree {
-  void operator()(addrinfo* a) const { freeaddrinfo(a); }
-};
 
 }  // namespace
 
@@ -66,6 +63,49 @@ SigpipeGuard::~SigpipeGuard() {
   pthread_sigmask(SIG_SETMASK, reinterpret_cast<sigset_t*>(saved_mask_), nullptr);
 }
 
+SocketWatchdog::SocketWatchdog(Clock::time_point deadline) : deadline_(deadline), thread_([this] { run(); }) {}
+
+SocketWatchdog::~SocketWatchdog() {
+  disarm();
+  thread_.join();
+  if (duplicate_ >= 0) ::close(duplicate_);
+}
+
+void SocketWatchdog::watch(int fd) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (fd >= 0 && duplicate_ >= 0) {
+    struct stat watched {}, given {};
+    if (::fstat(duplicate_, &watched) == 0 && ::fstat(fd, &given) == 0 && watched.st_dev == given.st_dev &&
+        watched.st_ino == given.st_ino)
+      return;  // the same socket
+  }
+  if (duplicate_ >= 0) ::close(duplicate_);
+  duplicate_ = fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+  if (duplicate_ >= 0 && fired_) ::shutdown(duplicate_, SHUT_RDWR);  // a socket opened after the deadline
+}
+
+bool SocketWatchdog::fired() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return fired_;
+}
+
+bool SocketWatchdog::disarm() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  return fired();
+}
+
+void SocketWatchdog::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!wake_.wait_until(lock, deadline_, [this] { return stopping_; })) {
+    fired_ = true;
+    if (duplicate_ >= 0) ::shutdown(duplicate_, SHUT_RDWR);
+  }
+}
+
 std::string timeout_message(const std::string& peer, const char* step) {
   return "no answer from " + peer + " while " + step +
          " before the timeout — an IP-filtered endpoint silently drops packets from addresses "
@@ -74,28 +114,18 @@ std::string timeout_message(const std::string& peer, const char* step) {
 
 Socket Socket::connect(const std::string& host, std::uint16_t port, Clock::time_point deadline) {
   const std::string peer = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_ADDRCONFIG;
-  addrinfo* found = nullptr;
-  const int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
-  if (rc != 0) {
-    throw ProbeFailure(Outcome::name_not_resolved,
-                       "cannot resolve " + host + ": " + gai_strerror(rc) + " — check the host name");
-  }
-  std::unique_ptr<addrinfo, AddrInfoFree> addresses(found);
+  const std::vector<ResolvedAddress> addresses = resolve(host, port, deadline);
   bool timed_out = false;
   int last_error = 0;
-  for (addrinfo* a = addresses.get(); a; a = a->ai_next) {
-    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+  for (const ResolvedAddress& a : addresses) {
+    const int fd = ::socket(a.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
       last_error = errno;
       continue;
     }
     Socket s(fd);
     s.peer = peer;
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) return s;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&a.address), a.length) == 0) return s;
     if (errno != EINPROGRESS) {
       last_error = errno;
       continue;

@@ -3,8 +3,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <thread>
 
 namespace verifull::detail {
 
@@ -58,6 +61,42 @@ class SigpipeGuard {
  private:
   unsigned char saved_mask_[128];  // sigset_t, kept opaque to avoid <signal.h> here
   bool was_pending_ = false;
+};
+
+// Shuts a socket down (both directions) when the deadline passes, so that a library
+// blocked in a read or write on it returns at once: Connector/C reads a TLS record from
+// a blocking socket even inside its non-blocking API, and a peer that sends one byte at
+// a time would hold that read for as long as it likes. The watchdog keeps its own
+// duplicate of the descriptor, so it only ever shuts the socket it was given: when the
+// library closes its descriptor and the number is reused by another thread, shutting
+// the duplicate still reaches the old socket, never the new one. Destroying the
+// watchdog stops it (and joins its thread) before the caller goes on.
+class SocketWatchdog {
+ public:
+  explicit SocketWatchdog(Clock::time_point deadline);
+  ~SocketWatchdog();
+  SocketWatchdog(const SocketWatchdog&) = delete;
+  SocketWatchdog& operator=(const SocketWatchdog&) = delete;
+
+  // Watches the socket behind `fd` from now on (call it again whenever the library may
+  // have opened another socket; a negative fd watches nothing). If the deadline has
+  // passed already, shuts it at once.
+  void watch(int fd);
+  // True once the deadline passed and the watched socket was shut.
+  bool fired() const;
+  // Stops watching for good, and says whether the socket was shut already: after a
+  // success, a watchdog that fired in the meantime means the connection is dead.
+  bool disarm();
+
+ private:
+  void run();
+  const Clock::time_point deadline_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  int duplicate_ = -1;   // our own descriptor for the watched socket
+  bool stopping_ = false;
+  bool fired_ = false;
+  std::thread thread_;
 };
 
 std::string timeout_message(const std::string& peer, const char* step);

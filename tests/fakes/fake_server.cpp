@@ -109,6 +109,113 @@ void Conn::forward_to(std::uint16_t port, int trickle_ms) {
   ::close(up);
 }
 
+namespace {
+
+// One direction of a relay_tls connection: the plaintext opening, then TLS records.
+struct RelayStream {
+  bool mysql;
+  bool from_server;
+  std::string buffer;       // received, not yet forwarded
+  bool opening_done = false;
+  int records = 0;          // TLS records forwarded
+  int application_records = 0;
+
+  // Bytes of the plaintext opening still at the front of `buffer`, or 0 when unknown yet.
+  std::size_t opening_length() const {
+    if (!mysql) return from_server ? 1 : 8;  // 'S' / SSLRequest
+    if (buffer.size() < 4) return 0;          // a MySQL packet: 3-byte length, sequence
+    return 4 + (static_cast<unsigned char>(buffer[0]) | (static_cast<unsigned char>(buffer[1]) << 8) |
+                (static_cast<unsigned char>(buffer[2]) << 16));
+  }
+  // The next whole unit to forward (the opening, or one TLS record), "" when incomplete.
+  std::string next_unit(bool& is_record) {
+    is_record = opening_done;
+    std::size_t length = 0;
+    if (!opening_done) {
+      length = opening_length();
+      if (length == 0 || buffer.size() < length) return "";
+      opening_done = true;
+    } else {
+      if (buffer.size() < 5) return "";
+      length = 5 + ((static_cast<unsigned char>(buffer[3]) << 8) | static_cast<unsigned char>(buffer[4]));
+      if (buffer.size() < length) return "";
+    }
+    std::string unit = buffer.substr(0, length);
+    buffer.erase(0, length);
+    return unit;
+  }
+};
+
+bool send_all(int fd, const char* data, std::size_t n) {
+  while (n > 0) {
+    const ssize_t sent = ::send(fd, data, n, MSG_NOSIGNAL);
+    if (sent <= 0) return false;
+    data += sent;
+    n -= static_cast<std::size_t>(sent);
+  }
+  return true;
+}
+
+}  // namespace
+
+void Conn::relay_tls(std::uint16_t port, const TlsRelayPlan& plan) {
+  const int up = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (::connect(up, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(up);
+    return;
+  }
+  RelayStream from_client{plan.mysql, false}, from_server{plan.mysql, true};
+  bool stalled = false;
+  char buf[16384];
+  for (bool open = true; open;) {
+    pollfd p[2] = {{fd_, POLLIN, 0}, {up, POLLIN, 0}};
+    if (::poll(p, 2, 10000) <= 0) break;
+    if (p[0].revents) {
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      record_(std::string(buf, static_cast<std::size_t>(n)));
+      from_client.buffer.append(buf, static_cast<std::size_t>(n));
+      bool is_record = false;
+      for (std::string unit; !(unit = from_client.next_unit(is_record)).empty();) {
+        if (is_record && unit[0] == 0x17) {
+          ++from_client.application_records;
+          if (plan.client_records) ++*plan.client_records;
+          if (plan.stall_after_client_records >= 0 &&
+              from_client.application_records > plan.stall_after_client_records)
+            stalled = true;
+        }
+        if (!send_all(up, unit.data(), unit.size())) open = false;
+      }
+    }
+    if (p[1].revents && open) {
+      const ssize_t n = ::recv(up, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      if (stalled) continue;  // held back for good
+      from_server.buffer.append(buf, static_cast<std::size_t>(n));
+      bool is_record = false;
+      for (std::string unit; open && !(unit = from_server.next_unit(is_record)).empty();) {
+        const bool drip = is_record && plan.drip_from_server_record >= 0 &&
+                          from_server.records >= plan.drip_from_server_record;
+        if (is_record) ++from_server.records;
+        if (!drip) {
+          open = send_all(fd_, unit.data(), unit.size());
+          continue;
+        }
+        open = send_all(fd_, unit.data(), 5);
+        for (std::size_t i = 5; open && i < unit.size(); ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(plan.drip_ms));
+          open = send_all(fd_, unit.data() + i, 1);
+        }
+      }
+    }
+  }
+  ::close(up);
+}
+
 FakeServer::FakeServer(Handler handler) : FakeServer(std::move(handler), "127.0.0.1", 0) {}
 
 FakeServer::FakeServer(Handler handler, const std::string& address, std::uint16_t port) : handler_(std::move(handler)) {

@@ -33,6 +33,11 @@ class Conn {
   // `trickle_ms` > 0: the server's bytes reach the client one at a time, that far
   // apart (a peer that stretches a handshake past any per-read timeout).
   void forward_to(std::uint16_t port, int trickle_ms = 0);
+  // Relays this connection to 127.0.0.1:port like forward_to, but reads the TLS
+  // records in each direction (after the protocol's plaintext opening: MySQL's greeting
+  // and SSLRequest packets, PostgreSQL's SSLRequest and 'S') so a test can misbehave
+  // inside TLS without breaking it. See TlsRelayPlan.
+  void relay_tls(std::uint16_t port, const struct TlsRelayPlan& plan);
   int fd() const { return fd_; }
   ~Conn();
 
@@ -41,6 +46,21 @@ class Conn {
   std::function<void(const std::string&)> record_;
   void* ssl_ctx_ = nullptr;
   void* ssl_ = nullptr;
+};
+
+struct TlsRelayPlan {
+  bool mysql = true;  // false: PostgreSQL
+  // From the server's TLS record with this index on (0: its first, the ServerHello),
+  // each record's 5-byte header is sent at once and then its body one byte every
+  // drip_ms: a peer that stays inside one TLS record for as long as it likes, which a
+  // per-read timeout never catches. -1: no dripping.
+  int drip_from_server_record = -1;
+  int drip_ms = 500;
+  // Once the client has sent more TLS application-data records than this, nothing more
+  // of the server's reaches it (a server that stalls after login, say). -1: never.
+  int stall_after_client_records = -1;
+  // When set, counts the client's application-data records (to calibrate the above).
+  std::atomic<int>* client_records = nullptr;
 };
 
 class FakeServer {

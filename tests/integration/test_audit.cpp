@@ -4,8 +4,12 @@
 #include <libpq-fe.h>
 #include <mysql.h>
 
+#include <atomic>
+#include <chrono>
+#include <memory>
 #include <regex>
 
+#include "fake_server.hpp"
 #include "run_cli.hpp"
 #include "servers_env.hpp"
 #include "verifull/verifull.hpp"
@@ -197,4 +201,109 @@ TEST_CASE("verifull audit: exit codes, JSON, and --suggest-readonly") {
   CHECK(sql.out.find("GRANT SELECT ON TABLE \"public\".\"orders\", \"public\".\"customers\"") != std::string::npos);
   CHECK(testcli::verifull({"audit", "--suggest-readonly", "--kind", "oracle", "t"}).exit_code == 2);
   CHECK(testcli::verifull({"audit", pg_url("audit_ro", "ro-Pa55word")}).exit_code == 2);  // no --ca
+}
+
+namespace {
+
+// A relay to the real server whose server goes silent right after login: once the
+// client has sent as many TLS application-data records as a login takes, nothing more
+// of the server's reaches it, so the audit's first query never gets an answer. The
+// number is counted on a first connection through the relay (calibrate()), not assumed.
+struct StallAfterLogin {
+  struct Shared {
+    bool mysql = false;
+    std::atomic<int> login_records{-1};  // -1 while calibrating: never stall
+    std::atomic<int> seen{0};            // the current connection's records
+  };
+  std::shared_ptr<Shared> shared = std::make_shared<Shared>();
+  fakes::FakeServer relay;
+
+  explicit StallAfterLogin(bool mysql)
+      : relay([shared = shared, mysql](fakes::Conn& c) {
+          shared->seen = 0;
+          fakes::TlsRelayPlan plan;
+          plan.mysql = mysql;
+          plan.client_records = &shared->seen;
+          plan.stall_after_client_records = shared->login_records;
+          c.relay_tls(static_cast<std::uint16_t>(std::stoi(mysql ? servers::mysql_port() : servers::pg_port())), plan);
+        }) {
+    shared->mysql = mysql;
+  }
+  std::string url(const std::string& user, const std::string& password) const {
+    return std::string(shared->mysql ? "mysql" : "postgres") + "://" + user + ":" + password +
+           "@localhost:" + std::to_string(relay.port()) + "/" + servers::database();
+  }
+  // Connects once with the audit off and counts the login's records (while the
+  // connection is open: closing sends one more).
+  template <typename Connect>
+  void calibrate(Connect connect) {
+    shared->login_records = connect();
+    REQUIRE(shared->login_records > 0);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a server that stalls after login: the audit ends at the deadline as timeout (PostgreSQL)") {
+  StallAfterLogin stall(false);
+  stall.calibrate([&] {
+    auto c = postgres::connect(stall.url("postgres", admin_password()), servers::trust());
+    REQUIRE_MESSAGE(c.report.ok(), c.report.message);
+    return stall.shared->seen.load();
+  });
+  Policy policy;
+  policy.timeout = std::chrono::seconds(3);
+  policy.refuse_admin_credentials = true;
+  auto start = std::chrono::steady_clock::now();
+  auto c = postgres::connect(stall.url("postgres", admin_password()), servers::trust(), policy);
+  CHECK_MESSAGE(c.report.outcome == Outcome::timeout, outcome_name(c.report.outcome) << ": " << c.report.message);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  CHECK_FALSE(c.conn);
+  CHECK(stall.relay.received().find(admin_password()) == std::string::npos);
+
+  // The audit of a connection the caller holds: NetworkError by its timeout.
+  auto held = postgres::connect(stall.url("postgres", admin_password()), servers::trust());
+  REQUIRE_MESSAGE(held.report.ok(), held.report.message);
+  start = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(postgres::audit(held.conn.get(), std::chrono::seconds(1)), NetworkError);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+
+  // The CLI: --timeout bounds connect and audit together, exit 3 (a network failure).
+  start = std::chrono::steady_clock::now();
+  auto cli = testcli::verifull({"audit", stall.url("postgres", admin_password()), "--ca", servers::pki("ca.pem"),
+                                "--timeout", "3"});
+  CHECK_MESSAGE(cli.exit_code == 3, cli.err);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(6));
+}
+
+TEST_CASE("a server that stalls after login: the audit ends at the deadline as timeout (MySQL)") {
+  StallAfterLogin stall(true);
+  stall.calibrate([&] {
+    mysql::ApprovedCache cache;
+    auto c = mysql::connect(stall.url("verifull_admin", admin_password()), servers::trust(), Policy{}, cache);
+    REQUIRE_MESSAGE(c.report.ok(), c.report.message);
+    return stall.shared->seen.load();
+  });
+  Policy policy;
+  policy.timeout = std::chrono::seconds(3);
+  policy.refuse_admin_credentials = true;
+  mysql::ApprovedCache cache;
+  auto start = std::chrono::steady_clock::now();
+  auto c = mysql::connect(stall.url("verifull_admin", admin_password()), servers::trust(), policy, cache);
+  CHECK_MESSAGE(c.report.outcome == Outcome::timeout, outcome_name(c.report.outcome) << ": " << c.report.message);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  CHECK_FALSE(c.conn);
+  CHECK(stall.relay.received().find(admin_password()) == std::string::npos);
+
+  auto held = mysql::connect(stall.url("verifull_admin", admin_password()), servers::trust(), Policy{}, cache);
+  REQUIRE_MESSAGE(held.report.ok(), held.report.message);
+  start = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(mysql::audit(held.conn.get(), std::chrono::seconds(1)), NetworkError);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+
+  start = std::chrono::steady_clock::now();
+  auto cli = testcli::verifull({"audit", stall.url("verifull_admin", admin_password()), "--ca",
+                                servers::pki("ca.pem"), "--timeout", "3"});
+  CHECK_MESSAGE(cli.exit_code == 3, cli.err);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(6));
 }

@@ -15,6 +15,9 @@
 #include <iterator>
 #include <thread>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "interop_corpus.hpp"
 #include "servers_env.hpp"
 #include "test_pki.hpp"
@@ -265,4 +268,96 @@ TEST_CASE("drivers get only the anchor an endpoint's chain ended at; a rotation 
   CHECK(m2.report.anchor == "CN=verifull demo impostor CA");
   CHECK(cache.probes() == 2);  // one re-probe for the rotation
   serve_from_mariadb(first);
+}
+
+namespace {
+// A CRL issued by `ca` that lists `revoked` (a fresh one, valid for a day), as PEM.
+std::string crl_pem(const testpki::Cert& ca, const std::vector<const testpki::Cert*>& revoked) {
+  std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(X509_CRL_new(), X509_CRL_free);
+  REQUIRE(X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) == 1);
+  REQUIRE(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.cert.get())) == 1);
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> last(ASN1_TIME_adj(nullptr, std::time(nullptr), 0, -3600),
+                                                             ASN1_TIME_free);
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> next(ASN1_TIME_adj(nullptr, std::time(nullptr), 1, 0),
+                                                             ASN1_TIME_free);
+  REQUIRE(X509_CRL_set1_lastUpdate(crl.get(), last.get()) == 1);
+  REQUIRE(X509_CRL_set1_nextUpdate(crl.get(), next.get()) == 1);
+  for (const auto* cert : revoked) {
+    X509_REVOKED* entry = X509_REVOKED_new();
+    REQUIRE(X509_REVOKED_set_serialNumber(entry, X509_get_serialNumber(cert->cert.get())) == 1);
+    REQUIRE(X509_REVOKED_set_revocationDate(entry, last.get()) == 1);
+    REQUIRE(X509_CRL_add0_revoked(crl.get(), entry) == 1);
+  }
+  REQUIRE(X509_CRL_sort(crl.get()) == 1);
+  REQUIRE(X509_CRL_sign(crl.get(), ca.key.get(), EVP_sha256()) > 0);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  REQUIRE(PEM_write_bio_X509_CRL(bio.get(), crl.get()) == 1);
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(size));
+}
+
+struct TempFile {
+  std::string path;
+  explicit TempFile(const std::string& content) {
+    char tmpl[] = "/tmp/verifull-crl-XXXXXX";
+    const int fd = ::mkstemp(tmpl);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    path = tmpl;
+    testpki::write_file(path, content);
+  }
+  ~TempFile() { ::unlink(path.c_str()); }
+};
+}  // namespace
+
+TEST_CASE("a certificate revoked by a CRL given to libpq (sslcrl) or Connector/C (ssl-crl) is outcome revoked") {
+  // verifull's own verdict has no CRL and accepts the chain; the driver, given the CRL,
+  // refuses it. The outcome names the revocation, not a login failure or another certificate.
+  const auto ca = testpki::make_root(testpki::ca_spec("verifull CRL test CA"));
+  const auto leaf = testpki::issue(ca, testpki::leaf_spec("localhost", {"localhost"}));
+  const auto other = testpki::issue(ca, testpki::leaf_spec("localhost", {"localhost"}));
+  interop::Case c;
+  c.name = "crl-revoked-leaf";
+  c.chain_pem = leaf.pem();
+  c.key_pem = leaf.key_pem();
+  c.anchors_pem = ca.pem();
+  const Trust trust = Trust::from_pem(ca.pem(), "CRL test CA");
+  const TempFile revoking(crl_pem(ca, {&leaf}));
+  const TempFile clean(crl_pem(ca, {&other}));
+
+  serve_from_postgres(c);
+  const auto pg_revoked = postgres::connect(pg_url() + "?sslcrl=" + revoking.path, trust);
+  CHECK(pg_revoked.report.outcome == Outcome::revoked);
+  CHECK(pg_revoked.report.message.find("revoked") != std::string::npos);
+  CHECK(outcome_exit_code(pg_revoked.report.outcome) == 1);
+  const auto pg_clean = postgres::connect(pg_url() + "?sslcrl=" + clean.path, trust);
+  CHECK_MESSAGE(pg_clean.report.ok(), pg_clean.report.message);
+  // `check` reads the CRL the URL names too, so it refuses what the connect would.
+  CHECK(check(parse_url(pg_url() + "?sslcrl=" + revoking.path), trust, Policy{}).outcome == Outcome::revoked);
+  CHECK(check(parse_url(pg_url() + "?sslcrl=" + clean.path), trust, Policy{}).ok());
+  // A CRL of another CA only: libpq finds no CRL for the issuer and refuses a chain
+  // verifull accepted. That is a disagreement, named as one, not "verified, then failed".
+  const auto stranger = testpki::make_root(testpki::ca_spec("verifull unrelated CRL CA"));
+  const TempFile unrelated(crl_pem(stranger, {}));
+  const auto pg_other = postgres::connect(pg_url() + "?sslcrl=" + unrelated.path, trust);
+  CHECK(pg_other.report.outcome == Outcome::engines_disagree);
+  CHECK(pg_other.report.message.find("libpq's verify-full refused it") != std::string::npos);
+
+  serve_from_mariadb(c);
+  mysql::ApprovedCache cache;
+  const auto my_revoked = mysql::connect(mysql_url() + "?ssl-crl=" + revoking.path, trust, Policy{}, cache);
+  CHECK(my_revoked.report.outcome == Outcome::revoked);
+  CHECK(my_revoked.report.message.find("revoked") != std::string::npos);
+  CHECK(check(parse_url(mysql_url() + "?ssl_crl=" + revoking.path), trust, Policy{}).outcome == Outcome::revoked);
+  const auto my_clean = mysql::connect(mysql_url() + "?ssl-crl=" + clean.path, trust, Policy{}, cache);
+  CHECK_MESSAGE(my_clean.report.ok(), my_clean.report.message);
+  // A handle of the caller's own with the CRL set, after a cached approval: revoked,
+  // not "a different certificate" (and no re-probe).
+  MYSQL* own = mysql_init(nullptr);
+  REQUIRE(mysql_optionsv(own, MYSQL_OPT_SSL_CRL, revoking.path.c_str()) == 0);
+  const auto own_report = mysql::connect(own, parse_url(mysql_url()), trust, Policy{}, cache);
+  mysql_close(own);
+  CHECK(own_report.outcome == Outcome::revoked);
+  CHECK(own_report.message.find("different certificate") == std::string::npos);
 }

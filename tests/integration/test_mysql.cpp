@@ -395,3 +395,42 @@ TEST_CASE("CLI: MySQL rows are typed in JSON, and a wrong password exits 4") {
                                   servers::pki("ca.pem")});
   CHECK(login.exit_code == 4);
 }
+
+namespace {
+// A relay that forwards an honest probe to the real server and, on the connection
+// after it, drips the server's TLS records from `record` on: header at once, then one
+// byte every 0.5 s, so the reader is always inside one TLS record.
+fakes::FakeServer dripping_after_probe(int record) {
+  return honest_probe_then([record](fakes::Conn& c) {
+    fakes::TlsRelayPlan plan;
+    plan.drip_from_server_record = record;
+    c.relay_tls(static_cast<std::uint16_t>(std::stoi(servers::mysql_port())), plan);
+  });
+}
+}  // namespace
+
+TEST_CASE("the timeout bounds Connector/C inside a TLS record: one byte every 0.5 s after an honest probe") {
+  // Record 0 is the ServerHello (the handshake); a later one carries the login's answer.
+  for (const int record : {0, 4}) {
+    CAPTURE(record);
+    auto relay = dripping_after_probe(record);
+    Policy policy;
+    policy.timeout = std::chrono::seconds(3);
+    mysql::ApprovedCache cache;
+    const auto start = std::chrono::steady_clock::now();
+    auto c = mysql::connect(url("localhost", std::to_string(relay.port())), servers::trust(), policy, cache);
+    const auto took = std::chrono::steady_clock::now() - start;
+    CHECK_MESSAGE(c.report.outcome == Outcome::timeout, outcome_name(c.report.outcome) << ": " << c.report.message);
+    CHECK(took < std::chrono::seconds(3) + std::chrono::seconds(2));  // the deadline plus a margin
+    CHECK_FALSE(c.conn);
+    CHECK(relay.received().find(servers::password()) == std::string::npos);  // nothing in clear
+  }
+  // The CLI (a fresh relay: its probe must be honest too).
+  auto relay = dripping_after_probe(0);
+  const auto start = std::chrono::steady_clock::now();
+  auto cli = testcli::verifull({"connect", url("localhost", std::to_string(relay.port())), "--ca",
+                                servers::pki("ca.pem"), "--timeout", "3"});
+  CHECK_MESSAGE(cli.exit_code == 3, cli.err);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(6));
+  CHECK(relay.received().find(servers::password()) == std::string::npos);
+}

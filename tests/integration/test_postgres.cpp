@@ -450,3 +450,75 @@ TEST_CASE("CLI: show --json gives the chain as check does, and with --ca the anc
   CHECK(other.exit_code == 0);  // show trusts nothing: it reports, it does not refuse
   CHECK(nlohmann::json::parse(other.out)["verified"]["outcome"] == "untrusted_issuer");
 }
+
+TEST_CASE("PostgreSQL: a TLS record dripped one byte every 0.5 s ends at the deadline as timeout, naming the endpoint") {
+  fakes::FakeServer drip([](fakes::Conn& c) {
+    fakes::TlsRelayPlan plan;
+    plan.mysql = false;
+    plan.drip_from_server_record = 0;
+    c.relay_tls(static_cast<std::uint16_t>(std::stoi(servers::pg_port())), plan);
+  });
+  Policy policy;
+  policy.timeout = std::chrono::seconds(3);
+  const auto start = std::chrono::steady_clock::now();
+  auto c = postgres::connect(url("localhost", std::to_string(drip.port())), servers::trust(), policy);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3) + std::chrono::seconds(2));
+  CHECK_MESSAGE(c.report.outcome == Outcome::timeout, outcome_name(c.report.outcome) << ": " << c.report.message);
+  CHECK(c.report.endpoint == "localhost:" + std::to_string(drip.port()));
+  CHECK_FALSE(c.conn);
+  check_no_credentials(drip);
+  // The CLI's report names it too.
+  auto cli = testcli::verifull({"connect", url("localhost", std::to_string(drip.port())), "--ca",
+                                servers::pki("ca.pem"), "--timeout", "2", "--json"});
+  CHECK(cli.exit_code == 3);
+  CHECK(cli.out.find("\"endpoint\":\"localhost:" + std::to_string(drip.port()) + "\"") != std::string::npos);
+}
+
+TEST_CASE("an event loop that waits at most time_left() ends a stalled connect at the deadline (C++ and C ABI)") {
+  auto silent = fakes::FakeServer::silent();  // TCP connects, nothing ever answers the SSLRequest
+  const std::string target = url("localhost", std::to_string(silent.port()));
+  Policy policy;
+  policy.timeout = std::chrono::seconds(1);
+  auto start = std::chrono::steady_clock::now();
+  postgres::AsyncConnect async(target, servers::trust(), policy);
+  CHECK(async.time_left() <= std::chrono::seconds(1));
+  while (async.step() != postgres::AsyncConnect::Wait::done) {
+    pollfd p{async.socket(), static_cast<short>(async.wait() == postgres::AsyncConnect::Wait::read ? POLLIN : POLLOUT), 0};
+    poll(&p, 1, static_cast<int>(async.time_left().count()));
+  }
+  CHECK(async.time_left() == std::chrono::milliseconds(0));
+  auto c = async.finish();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1) + std::chrono::milliseconds(1500));
+  CHECK_MESSAGE(c.report.outcome == Outcome::timeout, outcome_name(c.report.outcome) << ": " << c.report.message);
+  CHECK(c.report.endpoint == "localhost:" + std::to_string(silent.port()));
+
+  vf_trust_t trust = nullptr;
+  REQUIRE(vf_trust_from_file(&trust, servers::pki("ca.pem").c_str()) == VF_OK);
+  vf_policy_options opts = VF_POLICY_OPTIONS_INIT;
+  opts.timeout_ms = 1000;
+  vf_pg_t pg = nullptr;
+  start = std::chrono::steady_clock::now();
+  REQUIRE(vf_pg_connect_start(&pg, target.c_str(), trust, &opts) == VF_OK);
+  int wait = 0, fd = -1;
+  unsigned int left = 0;
+  for (;;) {
+    REQUIRE(vf_pg_connect_poll(pg, &wait, &fd) == VF_OK);
+    if (wait == VF_WAIT_DONE) break;
+    REQUIRE(vf_pg_connect_time_left(pg, &left) == VF_OK);
+    CHECK(left <= 1000);
+    pollfd p{fd, static_cast<short>(wait == VF_WAIT_READ ? POLLIN : POLLOUT), 0};
+    poll(&p, 1, static_cast<int>(left));
+  }
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1) + std::chrono::milliseconds(1500));
+  REQUIRE(vf_pg_connect_time_left(pg, &left) == VF_OK);
+  CHECK(left == 0);
+  vf_report_t report = nullptr;
+  REQUIRE(vf_pg_report(pg, &report) == VF_OK);
+  int outcome = -1;
+  vf_report_outcome(report, &outcome);
+  CHECK(outcome == VF_OUTCOME_TIMEOUT);
+  CHECK(vf_pg_connect_time_left(pg, nullptr) == VF_ERROR_NULL_POINTER);
+  vf_report_destroy(report);
+  vf_pg_destroy(pg);
+  vf_trust_destroy(trust);
+}

@@ -2,6 +2,10 @@
 // tools/test) and against hostile fakes. Every hostile case asserts the refusal and
 // that no credential byte reached the fake.
 #include <doctest/doctest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <sstream>
@@ -10,6 +14,7 @@
 
 #include "fake_server.hpp"
 #include "run_cli.hpp"
+#include "scoped_env.hpp"
 #include "servers_env.hpp"
 #include "test_pki.hpp"
 #include "verifull/verifull.hpp"
@@ -311,4 +316,71 @@ TEST_CASE("fleet check from a file: real servers, a plaintext one and an imposto
   CHECK(text.out.find("5 endpoints: 2 ok, 2 refused, 1 unreachable; 0 with a certificate expiring within 30 days") !=
         std::string::npos);
   CHECK(fake.received().find("verifull") == std::string::npos);  // a probe sends no credential
+}
+
+namespace {
+
+// A DNS server on loopback that takes every query and never answers (nothing is read,
+// nothing sent back, so no ICMP "port unreachable" ends the wait early either).
+struct SilentDns {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  std::uint16_t port = 0;
+  SilentDns() {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+  }
+  ~SilentDns() { ::close(fd); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+};
+
+template <typename Call>
+std::chrono::steady_clock::duration timed(Call call) {
+  const auto start = std::chrono::steady_clock::now();
+  call();
+  return std::chrono::steady_clock::now() - start;
+}
+
+}  // namespace
+
+TEST_CASE("a DNS server that never answers: every entry point ends at the deadline with timeout") {
+  SilentDns dns;
+  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", dns.address()}};  // test-only, loopback only (src/probe/resolve.cpp)
+  const std::string host = "db.silent-dns.verifull.test";
+  const auto limit = std::chrono::seconds(2) + std::chrono::milliseconds(1500);  // the deadline plus a margin
+  for (const std::string scheme : {"postgres", "mysql"}) {
+    CAPTURE(scheme);
+    Report r;
+    CHECK(timed([&] { r = probe(scheme, host, "5432", "ca.pem", std::chrono::seconds(2)); }) < limit);
+    CHECK_MESSAGE(r.outcome == Outcome::timeout, outcome_name(r.outcome) << ": " << r.message);
+    CHECK(r.message.find("DNS") != std::string::npos);
+  }
+  Policy policy;
+  policy.timeout = std::chrono::seconds(2);
+  const Trust trust = Trust::from_file(servers::pki("ca.pem"));
+  postgres::Connected pg;
+  CHECK(timed([&] { pg = postgres::connect("postgres://" + kUser + ":" + kPassword + "@" + host + ":5432/db", trust, policy); }) < limit);
+  CHECK_MESSAGE(pg.report.outcome == Outcome::timeout, outcome_name(pg.report.outcome) << ": " << pg.report.message);
+  CHECK(pg.report.endpoint == host + ":5432");
+  mysql::Connected my;
+  mysql::ApprovedCache cache;
+  CHECK(timed([&] { my = mysql::connect("mysql://" + kUser + ":" + kPassword + "@" + host + ":3306/db", trust, policy, cache); }) < limit);
+  CHECK_MESSAGE(my.report.outcome == Outcome::timeout, outcome_name(my.report.outcome) << ": " << my.report.message);
+  // The CLI (the variable is inherited): check and connect exit 3.
+  testcli::Run check_run, connect_run;
+  CHECK(timed([&] { check_run = testcli::verifull({"check", "postgres://" + host + ":5432", "--ca", servers::pki("ca.pem"), "--timeout", "2"}); }) < limit + std::chrono::seconds(1));
+  CHECK_MESSAGE(check_run.exit_code == 3, check_run.out << check_run.err);
+  CHECK(timed([&] { connect_run = testcli::verifull({"connect", "mysql://u:p@" + host + ":3306/db", "--ca", servers::pki("ca.pem"), "--timeout", "2"}); }) < limit + std::chrono::seconds(1));
+  CHECK_MESSAGE(connect_run.exit_code == 3, connect_run.out << connect_run.err);
+}
+
+TEST_CASE("the test-only DNS server setting accepts loopback addresses only") {
+  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", "192.0.2.53:53"}};
+  const auto r = probe("postgres", "db.elsewhere.verifull.test", "5432", "ca.pem", std::chrono::seconds(2));
+  CHECK(r.outcome == Outcome::network_error);
+  CHECK(r.message.find("VERIFULL_TEST_DNS_SERVER") != std::string::npos);
 }

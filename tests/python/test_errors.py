@@ -61,3 +61,23 @@ def test_other_bad_arguments_are_input_errors(servers, trust):
         verifull.Trust.from_pem(None)
     with pytest.raises(verifull.InputError):
         verifull.ssl_context(trust, "")
+
+
+def test_a_tiny_timeout_is_honoured_not_read_as_the_default(trust):
+    # A listener that accepts and never answers: only the timeout ends the check.
+    import socket
+    import time
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        start = time.monotonic()
+        report = verifull.check(f"postgres://127.0.0.1:{port}/x", trust, timeout=0.0001)
+        assert time.monotonic() - start < 2  # the default would be 10 s
+        assert report.outcome == "timeout"
+
+
+@pytest.mark.parametrize("timeout", [0, -1, 0.0, float("nan"), float("inf"), -float("inf"), True, "3", None, 3601])
+def test_an_invalid_timeout_is_an_input_error(trust, timeout):
+    with pytest.raises(verifull.InputError, match="timeout"):
+        verifull.check("postgres://127.0.0.1:1/x", trust, timeout=timeout)

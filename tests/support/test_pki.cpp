@@ -37,7 +37,7 @@ void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
 
 Cert build(const Spec& spec, X509* issuer_cert, EVP_PKEY* issuer_key) {
   Cert out;
-  out.key = generate(spec.key);
+  out.key = spec.same_key ? spec.same_key : generate(spec.key);
   X509* cert = X509_new();
   out.cert = CertPtr(cert, CertFree{});
   X509_set_version(cert, 2);
@@ -80,14 +80,26 @@ Cert build(const Spec& spec, X509* issuer_cert, EVP_PKEY* issuer_key) {
     if (spec.ca && spec.path_len >= 0) bc += ",pathlen:" + std::to_string(spec.path_len);
     add_ext(cert, signer_cert, NID_basic_constraints, bc);
   }
-  add_ext(cert, signer_cert, NID_key_usage,
-          spec.ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,keyEncipherment");
-  add_ext(cert, signer_cert, NID_subject_key_identifier, "hash");
-  if (issuer_cert) add_ext(cert, signer_cert, NID_authority_key_identifier, "keyid:always");
+  if (spec.key_usage)
+    add_ext(cert, signer_cert, NID_key_usage,
+            spec.ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,keyEncipherment");
+  if (spec.key_identifiers) {
+    add_ext(cert, signer_cert, NID_subject_key_identifier, "hash");
+    if (issuer_cert) add_ext(cert, signer_cert, NID_authority_key_identifier, "keyid:always");
+  }
   if (!spec.eku.empty()) {
     std::string eku;
     for (const auto& e : spec.eku) eku += (eku.empty() ? "" : ",") + e;
     add_ext(cert, signer_cert, NID_ext_key_usage, eku);
+  }
+  for (const auto& raw : spec.raw_extensions) {
+    ASN1_OCTET_STRING* value = ASN1_OCTET_STRING_new();
+    ASN1_OCTET_STRING_set(value, reinterpret_cast<const unsigned char*>(raw.der.data()), static_cast<int>(raw.der.size()));
+    X509_EXTENSION* ext = X509_EXTENSION_create_by_NID(nullptr, raw.nid, raw.critical ? 1 : 0, value);
+    ASN1_OCTET_STRING_free(value);
+    if (!ext) throw std::runtime_error("bad raw extension");
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
   }
   if (!spec.name_constraints.empty()) add_ext(cert, signer_cert, NID_name_constraints, spec.name_constraints);
   std::string san;

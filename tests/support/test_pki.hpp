@@ -25,13 +25,22 @@ struct Spec {
   bool ca = false;
   bool basic_constraints = true;  // false: omit the extension entirely
   int path_len = -1;              // CA only; -1: unlimited
-  std::vector<std::string> eku = {"serverAuth"};  // leaf only; empty: no extension
+  std::vector<std::string> eku = {"serverAuth"};  // empty: no extension (ca_spec's default)
   long not_before = -3600;        // seconds relative to now
   long not_after = 365L * 86400;
   std::string digest = "SHA256";  // "SHA1" for a weak signature
   KeyKind key = KeyKind::ec_p256;
   std::string name_constraints;   // CA only, OpenSSL config form: "critical,excluded;DNS:bar.example.com"
   std::string subject_dn;         // instead of CN=cn: "/CN=a/O=b" (OpenSSL's one-line form)
+  bool key_usage = true;          // false: no keyUsage (as `openssl req -x509` makes)
+  bool key_identifiers = true;    // false: neither subjectKeyIdentifier nor authorityKeyIdentifier
+  KeyPtr same_key;                // use this key instead of a new one (a cross-signed CA, the same key re-issued)
+  struct RawExtension {
+    int nid;
+    std::string der;  // the extension's value as given, well-formed or not
+    bool critical = false;
+  };
+  std::vector<RawExtension> raw_extensions;
 };
 
 struct Cert {

@@ -99,3 +99,22 @@ TEST_CASE("the screen's shortcut only takes certificates OpenSSL calls a CA") {
   CHECK_THROWS_AS(detail::load_anchors(testpki::issue(ca, not_ca).pem(), "test"), InputError);
   CHECK_THROWS_AS(detail::load_anchors(testpki::issue(ca, no_bc).pem(), "test"), InputError);
 }
+
+TEST_CASE("a CA with a malformed or repeated extension is refused by the screen as by the full parse") {
+  const std::string asn1_null("\x05\x00", 2);
+  for (int nid : {NID_subject_key_identifier, NID_authority_key_identifier, NID_ext_key_usage, NID_subject_alt_name,
+                  NID_name_constraints, NID_crl_distribution_points, NID_key_usage, NID_basic_constraints,
+                  NID_netscape_cert_type, NID_proxyCertInfo, NID_sbgp_ipAddrBlock, NID_sbgp_autonomousSysNum}) {
+    auto spec = testpki::ca_spec("Malformed CA");
+    spec.key_identifiers = false;
+    spec.raw_extensions = {{nid, asn1_null, false}};
+    const auto pem = testpki::make_root(spec).pem();
+    CHECK_FALSE(full_parse_accepts(pem));
+    CHECK_THROWS_WITH_AS(detail::load_anchors(pem, "test"), doctest::Contains(OBJ_nid2ln(nid)), InputError);
+  }
+  auto twice = testpki::ca_spec("Twice CA");
+  twice.raw_extensions = {{NID_subject_key_identifier, std::string("\x04\x02\xab\xcd", 4), false}};
+  const auto pem = testpki::make_root(twice).pem();
+  CHECK_FALSE(full_parse_accepts(pem));
+  CHECK_THROWS_WITH_AS(detail::load_anchors(pem, "test"), doctest::Contains("more than once"), InputError);
+}

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <ctime>
 #include <fstream>
@@ -282,4 +283,35 @@ TEST_CASE("threads verifying with one freshly loaded bundle all get the same ans
     CHECK(good[t] == 20);
     CHECK(refused[t] == 20);
   }
+}
+
+TEST_CASE("a CA certificate with a malformed extension is an input error naming the certificate and the extension") {
+  // Each would load, and OpenSSL would then mark the certificate invalid: every chain to
+  // it refused as if it were another environment's CA.
+  struct Case {
+    int nid;
+    std::string der;
+    const char* named;
+  };
+  const std::string asn1_null("\x05\x00", 2);
+  const std::string sequence_of_integer("\x30\x03\x02\x01\x01", 5);
+  for (const auto& c : {Case{NID_subject_key_identifier, asn1_null, "X509v3 Subject Key Identifier"},
+                        Case{NID_ext_key_usage, sequence_of_integer, "X509v3 Extended Key Usage"},
+                        Case{NID_name_constraints, asn1_null, "X509v3 Name Constraints"},
+                        Case{NID_authority_key_identifier, asn1_null, "X509v3 Authority Key Identifier"}}) {
+    auto spec = testpki::ca_spec("Malformed CA");
+    spec.key_identifiers = false;  // so the raw one is the only one
+    spec.raw_extensions = {{c.nid, c.der, false}};
+    const auto bad = testpki::make_root(spec);
+    const std::string good = root().pem();
+    const int bad_line = static_cast<int>(std::count(good.begin(), good.end(), '\n')) + 1;
+    const auto error = error_of([&] { Trust::from_pem(good + bad.pem(), "bundle.pem"); });
+    CHECK_MESSAGE(contains(error, "bundle.pem line " + std::to_string(bad_line) + " (CN=Malformed CA)"), error);
+    CHECK_MESSAGE(contains(error, std::string("malformed ") + c.named + " extension"), error);
+  }
+  // The same extension twice is refused as such.
+  auto twice = testpki::ca_spec("Twice CA");
+  twice.raw_extensions = {{NID_subject_key_identifier, std::string("\x04\x02\xab\xcd", 4), false}};
+  const auto error = error_of([&] { Trust::from_pem(testpki::make_root(twice).pem(), "bundle.pem"); });
+  CHECK_MESSAGE(contains(error, "X509v3 Subject Key Identifier extension more than once"), error);
 }

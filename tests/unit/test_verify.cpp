@@ -197,21 +197,50 @@ TEST_CASE("name constraints also bind a name taken from the CN, and IP addresses
   CHECK(verify(nc.chain(leaf_spec("ip", {}, {"10.8.1.2"})), "10.8.1.2").ok());
 }
 
-TEST_CASE("a self-signed server certificate given as its own anchor verifies, CA:TRUE or not") {
+TEST_CASE("a self-signed non-CA server certificate given as its own anchor verifies that server and nothing else") {
   auto not_ca = leaf_spec("db.example.com", {"db.example.com"});
   const auto self = testpki::make_root(not_ca);
-  auto r = verify(self.pem(), "db.example.com", Trust::from_pem(self.pem()));
+  const auto trust = Trust::from_pem(self.pem());
+  auto r = verify(self.pem(), "db.example.com", trust);
   CHECK_MESSAGE(r.ok(), r.message);
   CHECK(r.warnings.empty());
-  auto ca = ca_spec("db");
-  ca.dns = {"db.example.com"};
-  ca.eku = {"serverAuth"};
-  const auto self_ca = testpki::make_root(ca);
-  Policy standard = policy_for("db.example.com");
+  // It is only an anchor for itself: the wrong name is refused, and so is any other
+  // certificate its key signs (with its keyUsage, or with none).
+  CHECK(verify(self.pem(), "other.example.com", trust).outcome == Outcome::name_mismatch);
+  CHECK_FALSE(verify(testpki::issue(self, leaf_spec("evil", {"evil.example.com"})).pem(), "evil.example.com", trust).ok());
+  auto no_usage = not_ca;
+  no_usage.key_usage = false;
+  const auto self_no_usage = testpki::make_root(no_usage);
+  const auto trust_no_usage = Trust::from_pem(self_no_usage.pem());
+  CHECK(verify(self_no_usage.pem(), "db.example.com", trust_no_usage).ok());
+  CHECK_FALSE(verify(testpki::issue(self_no_usage, leaf_spec("evil", {"evil.example.com"})).pem(), "evil.example.com",
+                     trust_no_usage)
+                  .ok());
+}
+
+TEST_CASE("a self-signed CA:TRUE server certificate as its own anchor is a CA, and the report says so") {
+  // What `openssl req -x509` makes by default: CA:TRUE, no keyUsage. libpq trusts it as
+  // a CA; so does verifull, with a warning naming what that means.
+  auto spec = ca_spec("db");
+  spec.dns = {"db.example.com"};
+  spec.key_usage = false;
+  const auto self_ca = testpki::make_root(spec);
+  const auto trust = Trust::from_pem(self_ca.pem());
+  const auto r = verify(self_ca.pem(), "db.example.com", trust);
+  REQUIRE_MESSAGE(r.ok(), r.message);
+  bool warned = false;
+  for (const auto& w : r.warnings) warned = warned || contains(w, "is its own anchor and a CA");
+  CHECK(warned);
+  // The same key signs a certificate for another name: it verifies, as with libpq.
+  const auto other = testpki::issue(self_ca, leaf_spec("evil", {"evil.example.com"}));
+  const auto other_report = verify(other.pem(), "evil.example.com", trust);
+  CHECK_MESSAGE(other_report.ok(), other_report.message);
   // ca_spec's keyUsage (keyCertSign, cRLSign) does not allow TLS: as libpq, refused.
-  CHECK(verify_pem(self_ca.pem(), "", Trust::from_pem(self_ca.pem()), standard).outcome == Outcome::bad_usage);
-  // It is still only an anchor for itself: the wrong name is refused.
-  CHECK(verify(self.pem(), "other.example.com", Trust::from_pem(self.pem())).outcome == Outcome::name_mismatch);
+  auto with_usage = ca_spec("db");
+  with_usage.dns = {"db.example.com"};
+  with_usage.eku = {"serverAuth"};
+  const auto ca_with_usage = testpki::make_root(with_usage);
+  CHECK(verify(ca_with_usage.pem(), "db.example.com", Trust::from_pem(ca_with_usage.pem())).outcome == Outcome::bad_usage);
 }
 
 TEST_CASE("an anchor with the issuer's name but another key: the refusal says the keys differ") {
@@ -438,4 +467,169 @@ TEST_CASE("a CA certificate presented as the server's certificate is refused") {
   spec.dns = {"db.example.com"};
   auto r = verify_leaf(spec, "db.example.com");
   CHECK_FALSE(r.ok());
+}
+
+// ---- several paths: verifull builds the candidates and each engine judges them -------
+
+namespace {
+
+// A CA that exists twice with one key and one name ("Rotation CA"): `bad` as the
+// server sends it first, `good` after it. The leaf verifies through `good` only.
+struct TwoPaths {
+  testpki::Cert good;
+  testpki::Cert bad;
+  std::string chain() const {
+    return testpki::issue(good, leaf_spec("db", {"db.example.com"})).pem() + bad.pem() + good.pem();
+  }
+};
+
+TwoPaths two_paths(const testpki::Cert& bad_issuer, testpki::Spec bad_spec) {
+  TwoPaths p;
+  p.good = testpki::issue(pki().root, ca_spec("Rotation CA"));
+  bad_spec.cn = "Rotation CA";
+  bad_spec.same_key = p.good.key;
+  p.bad = testpki::issue(bad_issuer, bad_spec);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("an intermediate whose extendedKeyUsage is emailProtection only is bad_usage in every engine") {
+  auto spec = ca_spec("Mail CA");
+  spec.eku = {"emailProtection"};
+  const auto mail_ca = testpki::issue(pki().root, spec);
+  const auto leaf = testpki::issue(mail_ca, leaf_spec("db", {"db.example.com"}));
+  const auto r = verify(leaf.pem() + mail_ca.pem(), "db.example.com");
+  CHECK(r.outcome == Outcome::bad_usage);
+  CHECK(contains(r.message, "the CA certificate CN=Mail CA is not allowed for TLS server authentication"));
+  CHECK(contains(r.message, "E-mail Protection"));
+  // With serverAuth beside it, the CA may vouch for servers.
+  spec.eku = {"emailProtection", "serverAuth"};
+  const auto mixed_ca = testpki::issue(pki().root, spec);
+  CHECK(verify(testpki::issue(mixed_ca, leaf_spec("db", {"db.example.com"})).pem() + mixed_ca.pem(), "db.example.com").ok());
+}
+
+TEST_CASE("a root anchor whose extendedKeyUsage is emailProtection only is bad_usage, as OpenSSL (and libpq) decide") {
+  auto spec = ca_spec("Mail Root");
+  spec.eku = {"emailProtection"};
+  const auto mail_root = testpki::make_root(spec);
+  const auto r = verify(testpki::issue(mail_root, leaf_spec("db", {"db.example.com"})).pem(), "db.example.com",
+                        Trust::from_pem(mail_root.pem()));
+  CHECK(r.outcome == Outcome::bad_usage);
+  CHECK(contains(r.message, "the CA certificate CN=Mail Root is not allowed for TLS server authentication"));
+  // OpenSSL refuses it by itself (so libpq does), not by verifull's rule on top.
+  REQUIRE_FALSE(r.engines.empty());
+  if (r.engines.front().engine == "openssl") CHECK(r.engines.front().detail == "unsuitable certificate purpose");
+}
+
+TEST_CASE("an intermediate whose extendedKeyUsage is anyExtendedKeyUsage only is refused, as OpenSSL refuses it") {
+  auto spec = ca_spec("Any CA");
+  spec.eku = {"anyExtendedKeyUsage"};
+  const auto any_ca = testpki::issue(pki().root, spec);
+  const auto r = verify(testpki::issue(any_ca, leaf_spec("db", {"db.example.com"})).pem() + any_ca.pem(), "db.example.com");
+  CHECK(r.outcome == Outcome::bad_usage);
+  CHECK(contains(r.message, "CN=Any CA"));
+  // The same rule for the server certificate itself, in every engine.
+  auto any_leaf = leaf_spec("db", {"db.example.com"});
+  any_leaf.eku = {"anyExtendedKeyUsage"};
+  CHECK(verify_leaf(any_leaf, "db.example.com").outcome == Outcome::bad_usage);
+}
+
+TEST_CASE("a CA rotation: the server sends the old cross-signed CA first, only the new root is an anchor") {
+  const auto old_root = testpki::make_root(ca_spec("Old Root CA"));
+  const auto p = two_paths(old_root, ca_spec(""));
+  const auto r = verify(p.chain(), "db.example.com");
+  CHECK_MESSAGE(r.ok(), r.message);
+  CHECK(r.anchor == "CN=Test Root CA");
+  // With the old root as the only anchor, the old path is the valid one.
+  CHECK(verify(p.chain(), "db.example.com", Trust::from_pem(old_root.pem())).ok());
+}
+
+TEST_CASE("an expired cross-sign next to a valid path to a root is accepted") {
+  const auto old_root = testpki::make_root(ca_spec("Old Root CA"));
+  auto expired = ca_spec("");
+  expired.not_before = -100L * 86400;
+  expired.not_after = -10L * 86400;
+  const auto p = two_paths(old_root, expired);
+  const auto both_roots = Trust::from_pem(old_root.pem() + pki().root.pem());
+  const auto r = verify(p.chain(), "db.example.com", both_roots);
+  CHECK_MESSAGE(r.ok(), r.message);
+  // The expired path alone: refused as expired, naming the cross-sign.
+  const auto leaf = testpki::issue(p.good, leaf_spec("db", {"db.example.com"}));
+  const auto alone = verify(leaf.pem() + p.bad.pem(), "db.example.com", Trust::from_pem(old_root.pem()));
+  CHECK(alone.outcome == Outcome::expired);
+  CHECK(contains(alone.message, "the CA certificate CN=Rotation CA expired"));
+}
+
+TEST_CASE("a path refused for its CA's extendedKeyUsage next to a clean one is accepted") {
+  auto mail = ca_spec("");
+  mail.eku = {"emailProtection"};
+  const auto p = two_paths(pki().root, mail);
+  const auto r = verify(p.chain(), "db.example.com");
+  CHECK_MESSAGE(r.ok(), r.message);
+}
+
+TEST_CASE("a path refused by a name constraint next to a clean one is accepted") {
+  auto constrained = ca_spec("");
+  constrained.name_constraints = "critical,excluded;DNS:db.example.com";
+  const auto p = two_paths(pki().root, constrained);
+  const auto r = verify(p.chain(), "db.example.com");
+  CHECK_MESSAGE(r.ok(), r.message);
+}
+
+TEST_CASE("when no candidate path is valid the chain is refused with the first path's reason") {
+  auto mail = ca_spec("Rotation CA");
+  mail.eku = {"emailProtection"};
+  auto constrained = ca_spec("Rotation CA");
+  constrained.name_constraints = "critical,excluded;DNS:db.example.com";
+  const auto first = testpki::issue(pki().root, mail);
+  constrained.same_key = first.key;
+  const auto second = testpki::issue(pki().root, constrained);
+  const auto leaf = testpki::issue(first, leaf_spec("db", {"db.example.com"}));
+  const auto r = verify(leaf.pem() + first.pem() + second.pem(), "db.example.com");
+  CHECK(r.outcome == Outcome::bad_usage);
+  CHECK(contains(r.message, "CN=Rotation CA"));
+}
+
+TEST_CASE("many CAs of two names without key identifiers: the path search stops at its budget, fast, and says so") {
+  // "Loop CA A" and "Loop CA B" issue each other, 7 of each with distinct keys: by
+  // names alone any B may have issued any A and the other way round, so the candidate
+  // paths grow as the orderings do; none leads to the anchor.
+  auto loop = ca_spec("Loop CA A");
+  loop.key_identifiers = false;
+  std::vector<testpki::Cert> cas = {testpki::make_root(loop)};
+  for (int i = 1; i < 14; ++i) {
+    loop.cn = i % 2 ? "Loop CA B" : "Loop CA A";
+    cas.push_back(testpki::issue(cas.back(), loop));
+  }
+  auto leaf_of_loop = leaf_spec("db", {"db.example.com"});
+  leaf_of_loop.key_identifiers = false;
+  std::string chain = testpki::issue(cas.back(), leaf_of_loop).pem();
+  for (std::size_t i = 1; i < cas.size(); ++i) chain += cas[i].pem();
+  const auto start = std::clock();
+  const auto r = verify(chain, "db.example.com");
+  const double seconds = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
+  CHECK(r.outcome == Outcome::invalid_chain);
+  CHECK_MESSAGE(contains(r.message, "verifull stopped building certificate paths"), r.message);
+  CHECK(seconds < 5.0);
+}
+
+TEST_CASE("a pin on the anchor of the second valid path: that path is the verified one") {
+  // The CA cross-signed by two trusted roots: both paths are valid; only the second
+  // holds the pinned key, and the report names its anchor.
+  const auto second_root = testpki::make_root(ca_spec("Second Root CA"));
+  const auto p = two_paths(pki().root, ca_spec(""));
+  auto cross = ca_spec("Rotation CA");
+  cross.same_key = p.good.key;
+  const auto by_second = testpki::issue(second_root, cross);
+  const auto leaf = testpki::issue(p.good, leaf_spec("db", {"db.example.com"}));
+  const auto both_roots = Trust::from_pem(pki().root.pem() + second_root.pem());
+  const auto second_pin = Trust::from_pem(second_root.pem()).anchors()[0].spki_sha256;
+  const auto r = verify(leaf.pem() + p.good.pem() + by_second.pem(), "db.example.com", both_roots, {second_pin});
+  CHECK_MESSAGE(r.ok(), r.message);
+  CHECK(r.anchor == "CN=Second Root CA");
+  // A pin that no path holds is still pin_mismatch.
+  const auto other_pin = Trust::from_pem(pki().other_root.pem()).anchors()[0].spki_sha256;
+  CHECK(verify(leaf.pem() + p.good.pem() + by_second.pem(), "db.example.com", both_roots, {other_pin}).outcome ==
+        Outcome::pin_mismatch);
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -160,6 +161,12 @@ def string_out(fn, *args) -> str:
         return buf.value.decode("utf-8", "replace")
 
 
+def _milliseconds(timeout: float) -> int:
+    """timeout_ms for the C ABI, where 0 means the default (10 s): a positive timeout under
+    1 ms is 1 ms, never 0, and a fraction of a millisecond rounds up, never down."""
+    return max(1, math.ceil(timeout * 1000))
+
+
 def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optional[str] = None,
            timeout: float = 10, at: Optional[int] = None, profile: Optional[str] = None,
            allow_cn_fallback: bool = False) -> tuple[_PolicyOptions, Any]:
@@ -171,7 +178,7 @@ def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optiona
     if not isinstance(allow_cn_fallback, bool):
         raise ValueError("allow_cn_fallback must be True or False")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (0 < timeout <= 3600):
-        raise ValueError("timeout must be a number of seconds between 0 and 3600")
+        raise ValueError(f"timeout must be a number of seconds above 0 and at most 3600, not {timeout!r}")
     if isinstance(pins, (str, bytes)):
         pins = (pins,)
     try:
@@ -185,7 +192,7 @@ def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optiona
     pin_array = (ctypes.c_char_p * max(1, len(encoded)))(*encoded)
     opts = _PolicyOptions(POLICY_OPTIONS_VERSION, text(host, "host") if host else None,
                           ctypes.cast(pin_array, ctypes.POINTER(ctypes.c_char_p)), len(encoded),
-                          ENGINES[engine], 1 if at is not None else 0, at or 0, -1, int(timeout * 1000), 0,
+                          ENGINES[engine], 1 if at is not None else 0, at or 0, -1, _milliseconds(timeout), 0,
                           PROFILES[profile], 1 if allow_cn_fallback else 0)
     return opts, (pin_array, encoded)
 

@@ -11,8 +11,9 @@ correct after the Trust is gone and in child processes.
 
 What it cannot enforce, because libpq connects without verifull: pins, the second
 engine, the strict profile, verifull's own name rules (SAN-only unless allowed), the key
-floor and the TLS 1.2 cipher check. conninfo() refuses pins, engine and profile
-(InputError) rather than check them once and lose them on every reconnect; psycopg 3
+floor and the TLS 1.2 cipher check. The library refuses pins, engine, profile and CN
+fallback for a connection string (InputError, the same rule for C, C++ and Python)
+rather than check them once and lose them on every reconnect; psycopg 3
 users get all of them with verifull.psycopg.connect(), which hands psycopg a connection
 verifull checked in-band.
 """
@@ -26,11 +27,8 @@ from . import AuditReport, InputError, Trust, _audit, _native, _policy, _raise_f
 def conninfo(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
              timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False) -> str:
     """The hardened conninfo for a postgres:// URL (postgresql+psycopg2:// too) or a
-    "key=value" string. InputError for anything it cannot keep (see the module docs)."""
-    if pins or engine not in (None, "openssl") or profile == "strict" or allow_cn_fallback:
-        raise InputError("pins, a second engine, the strict profile and verifull's name rules cannot be enforced "
-                         "on a connection libpq opens by itself, so conninfo() does not take them; use "
-                         "verifull.psycopg.connect() (psycopg 3), which checks them in-band on every connection")
+    "key=value" string. InputError (from the library) for anything it cannot keep (see the
+    module docs)."""
     opts, keep = _policy(None, pins, engine, timeout, None, profile, allow_cn_fallback)
     target = _url(url, "postgres") if "://" in str(url) else url
     try:

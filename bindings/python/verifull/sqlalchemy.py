@@ -30,8 +30,13 @@ def create_engine(url: str, trust: Trust, pins: Sequence[str] = (), engine: Opti
     policy = dict(pins=pins, engine=engine, timeout=timeout, profile=profile, allow_cn_fallback=allow_cn_fallback)
     if base in ("postgres", "postgresql") and driver in ("", "psycopg2"):
         import psycopg2
-        strict = bool(pins) or engine not in (None, "openssl") or profile == "strict" or allow_cn_fallback
         hardened = postgres.conninfo(url, trust, timeout=timeout)  # checks the URL now
+        # What a libpq string cannot carry is the library's rule: conninfo() refuses it.
+        try:
+            postgres.conninfo(url, trust, **policy)
+            strict = False
+        except InputError:
+            strict = True
 
         def creator():
             if strict:  # what libpq cannot check itself: probe and verify first, every time

@@ -1,0 +1,185 @@
+// The deadline's building blocks on their own: the socket watchdog (ends a blocking read
+// at the deadline, and never touches a descriptor number reused after it was watched)
+// and the bounded resolver. Internal units, so linked with the library's internals.
+#include <doctest/doctest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "probe/failure.hpp"
+#include "probe/resolve.hpp"
+#include "probe/socket.hpp"
+#include "scoped_env.hpp"
+
+using namespace std::chrono_literals;
+using verifull::detail::Clock;
+
+namespace {
+
+struct Pair {
+  int fd[2] = {-1, -1};
+  Pair() { REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fd) == 0); }
+  ~Pair() {
+    for (int f : fd)
+      if (f >= 0) ::close(f);
+  }
+};
+
+// True when fd's peer has shut it: a read returns at once with 0 (end of stream).
+bool shut(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 0) != 1) return false;
+  char c;
+  return ::recv(fd, &c, 1, MSG_DONTWAIT) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("the watchdog ends a blocking read at the deadline") {
+  Pair pair;
+  const auto start = Clock::now();
+  verifull::detail::SocketWatchdog watchdog(start + 300ms);
+  watchdog.watch(pair.fd[0]);
+  char c;
+  const ssize_t n = ::recv(pair.fd[0], &c, 1, 0);  // blocking: nothing is ever sent
+  const auto took = Clock::now() - start;
+  CHECK(n == 0);
+  CHECK(took >= 290ms);
+  CHECK(took < 3s);
+  CHECK(watchdog.fired());
+}
+
+TEST_CASE("a disarmed watchdog shuts nothing, and reports whether it had fired") {
+  Pair pair;
+  {
+    verifull::detail::SocketWatchdog watchdog(Clock::now() + 100ms);
+    watchdog.watch(pair.fd[0]);
+    CHECK_FALSE(watchdog.disarm());
+    std::this_thread::sleep_for(250ms);
+    CHECK_FALSE(watchdog.fired());
+  }
+  CHECK_FALSE(shut(pair.fd[0]));
+  verifull::detail::SocketWatchdog late(Clock::now() + 50ms);
+  late.watch(pair.fd[0]);
+  std::this_thread::sleep_for(200ms);
+  CHECK(late.disarm());
+}
+
+TEST_CASE("the watchdog never shuts a descriptor number reused after the watched socket was closed") {
+  Pair first;
+  verifull::detail::SocketWatchdog watchdog(Clock::now() + 300ms);
+  watchdog.watch(first.fd[0]);
+  const int number = first.fd[0];
+  ::close(first.fd[0]);  // the library closes its socket...
+  first.fd[0] = -1;
+  Pair second;           // ...and the lowest free number goes to someone else's
+  REQUIRE((second.fd[0] == number || second.fd[1] == number));
+  std::this_thread::sleep_for(600ms);
+  CHECK(watchdog.fired());
+  CHECK_FALSE(shut(second.fd[0]));
+  CHECK_FALSE(shut(second.fd[1]));
+  CHECK(::send(second.fd[1], "x", 1, MSG_NOSIGNAL) == 1);  // still open both ways
+  char c;
+  CHECK(::recv(second.fd[0], &c, 1, 0) == 1);
+}
+
+TEST_CASE("resolving: an IP literal needs no resolver, a silent DNS server is a timeout by the deadline") {
+  // A loopback DNS server that never answers.
+  const int dns = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(dns, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+  ::getsockname(dns, reinterpret_cast<sockaddr*>(&addr), &len);
+  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", "127.0.0.1:" + std::to_string(ntohs(addr.sin_port))}};
+
+  const auto literal = verifull::detail::resolve("127.0.0.1", 5432, Clock::now() + 1s);
+  REQUIRE(literal.size() == 1);
+  CHECK(literal[0].text() == "127.0.0.1");
+  CHECK(verifull::detail::resolve("::1", 5432, Clock::now() + 1s).at(0).text() == "::1");
+
+  const auto start = Clock::now();
+  try {
+    verifull::detail::resolve("db.silent.verifull.test", 5432, start + 700ms);
+    FAIL("a silent resolver cannot resolve anything");
+  } catch (const verifull::detail::ProbeFailure& e) {
+    CHECK(e.outcome == verifull::Outcome::timeout);
+    CHECK(std::string(e.what()).find("DNS") != std::string::npos);
+  }
+  CHECK(Clock::now() - start < 700ms + 1s);
+  ::close(dns);
+}
+
+namespace {
+
+// A loopback DNS server that answers every query "no such name" (NXDOMAIN).
+struct NxdomainDns {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  std::uint16_t port = 0;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+  NxdomainDns() {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+    thread = std::thread([this] {
+      while (!stop) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 50) != 1) continue;
+        unsigned char query[512];
+        sockaddr_in from{};
+        socklen_t from_len = sizeof from;
+        const ssize_t n = ::recvfrom(fd, query, sizeof query, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+        if (n < 12) continue;
+        query[2] = static_cast<unsigned char>(0x80 | (query[2] & 0x01));  // a response, RD as asked
+        query[3] = 0x83;                                                   // RA, RCODE 3: no such name
+        ::sendto(fd, query, static_cast<std::size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), from_len);
+      }
+    });
+  }
+  ~NxdomainDns() {
+    stop = true;
+    thread.join();
+    ::close(fd);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("resolving: no such name is name_not_resolved at once; localhost is loopback even without /etc/hosts") {
+  NxdomainDns dns;
+  char hosts[] = "/tmp/verifull-empty-hosts-XXXXXX";
+  const int hosts_fd = ::mkstemp(hosts);
+  REQUIRE(hosts_fd >= 0);
+  ::close(hosts_fd);
+  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", "127.0.0.1:" + std::to_string(dns.port)},
+                {"CARES_HOSTS", hosts}};  // c-ares's hosts file: an empty one
+  const auto start = Clock::now();
+  try {
+    verifull::detail::resolve("db.nowhere.verifull.test", 5432, start + 5s);
+    FAIL("an NXDOMAIN answer cannot resolve");
+  } catch (const verifull::detail::ProbeFailure& e) {
+    CHECK(e.outcome == verifull::Outcome::name_not_resolved);
+  }
+  CHECK(Clock::now() - start < 2s);  // the answer ends it, not the deadline
+  std::vector<std::string> texts;
+  for (const auto& a : verifull::detail::resolve("localhost", 5432, Clock::now() + 5s)) texts.push_back(a.text());
+  CHECK(std::find(texts.begin(), texts.end(), "127.0.0.1") != texts.end());
+  CHECK(verifull::detail::resolve("db.LOCALHOST.", 5432, Clock::now() + 5s).size() >= 1);
+  ::unlink(hosts);
+}
