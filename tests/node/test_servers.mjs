@@ -56,6 +56,15 @@ test('real servers are refused with another CA or a pin mismatch, before any cre
   await assert.rejects(verifull.mysql2.promise.createConnection(myUrl(), trust(), pin), refused('pin_mismatch'));
 });
 
+test('a pin on the anchor is kept in-band (the anchor Node appends to the chain is the core\'s)', { skip }, async () => {
+  const anchorPin = { pins: [trust().anchors[0].spki_sha256] };
+  const pg = await verifull.pg.connect(pgUrl(), trust(), anchorPin);
+  assert.equal(pg.connection.stream.verifullReport.outcome, 'ok');
+  await pg.end();
+  const my = await verifull.mysql2.promise.createConnection(myUrl(), trust(), anchorPin);
+  await my.end();
+});
+
 test('servers without TLS are refused: tls_unavailable', { skip }, async () => {
   const refused = (e) => e instanceof verifull.VerificationError && e.outcome === 'tls_unavailable';
   await assert.rejects(verifull.pg.connect(url('pg', env.VERIFULL_PG_PLAIN_PORT), trust()), refused);

@@ -25,16 +25,27 @@ function settingsFor(trust, policy, host) {
   };
 }
 
+// The SHA-256 fingerprints of a Trust's anchors ("AB:CD:..."), made once per Trust.
+const anchorFingerprints = new WeakMap();
+function fingerprintsOf(trust) {
+  if (!anchorFingerprints.has(trust)) anchorFingerprints.set(trust, new Set(trust.anchors.map((a) => a.sha256)));
+  return anchorFingerprints.get(trust);
+}
+
 // The certificates as Node shows them (getPeerCertificate(true)): the leaf, then each
-// issuer. Node completes what the server sent with the anchor it reached, which the core
-// accepts as the chain's end.
-function chainOf(cert) {
+// issuer. Node completes what the server sent with the self-signed anchor it reached;
+// a last certificate that is exactly one of the trust's anchors is left out (the core
+// has it already), so the verdict does not parse and check it again on every connect.
+function chainOf(cert, trust) {
   const chain = [];
   const seen = new Set();
+  let last = null;
   for (let c = cert; c && c.raw && !seen.has(c); c = c.issuerCertificate) {
     seen.add(c);
     chain.push(c.raw);
+    last = c;
   }
+  if (chain.length > 1 && last.issuerCertificate === last && fingerprintsOf(trust).has(last.fingerprint256)) chain.pop();
   return chain;
 }
 
@@ -52,7 +63,7 @@ function checkSession(socket, settings, shownCert = null) {
     if (weak) return core.refusal('weak_tls', weak, settings.policy.host);
     const cert = shownCert || socket.getPeerCertificate(true);
     if (!cert || !cert.raw) return core.refusal('invalid_chain', 'the server presented no certificate', settings.policy.host);
-    const verdict = core.verifyChainVerdict(chainOf(cert), settings.trust, settings.policy);
+    const verdict = core.verifyChainVerdict(chainOf(cert, settings.trust), settings.trust, settings.policy);
     if (!verdict.ok) return new core.VerificationError(verdict.report());
     // The accepted verdict, for the curious: socket.verifullReport (made on first read).
     Object.defineProperty(socket, 'verifullReport', { get: verdict.report, configurable: true });
