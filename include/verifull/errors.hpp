@@ -3,7 +3,9 @@
 #pragma once
 
 #include <stdexcept>
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "verifull/export.hpp"
 
@@ -23,6 +25,13 @@ class VERIFULL_API NetworkError : public std::runtime_error {
  public:
   explicit NetworkError(const std::string& what);
 };
+
+// How a message quotes the input it refuses: in double quotes, any password replaced by
+// ***, controls and invalid UTF-8 escaped as \XX, and at most the first
+// max_excerpt_bytes bytes of it, then `..." (N bytes)`, so a message stays one short
+// line whatever was given (a whole file line, a megabyte of garbage).
+constexpr std::size_t max_excerpt_bytes = 100;
+VERIFULL_API std::string quote_input(std::string_view input);
 
 }  // namespace v0
 }  // namespace verifull

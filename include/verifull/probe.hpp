@@ -24,7 +24,8 @@ struct ProbeResult {
   std::vector<CertInfo> chain;  // as presented: leaf first
 };
 
-// Captures the presented chain, trusting nothing (`verifull show`).
+// Captures the presented chain, trusting nothing (`verifull show`). InputError for a host
+// that is not a valid name or address (before any traffic).
 VERIFULL_API ProbeResult fetch_chain(const Endpoint& endpoint, std::chrono::milliseconds timeout);
 
 // Probes the endpoint and verifies what it presents. The name verified is

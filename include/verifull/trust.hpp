@@ -62,10 +62,13 @@ class VERIFULL_API Trust {
   // kept: the path stays valid after this Trust is gone, in other threads and in child
   // processes, and never names other anchors (CA certificates are not secret).
   std::string anchors_file() const;
-  // The anchors with these fingerprints (AnchorInfo::sha256) alone, for a driver that
-  // only has to reach an endpoint whose chain verifull saw end there: it reads one
-  // certificate instead of the whole bundle. Never more than this Trust holds; the whole
-  // set when none of them is here.
+  // The anchors with these fingerprints (AnchorInfo::sha256), for a driver that only has
+  // to reach an endpoint whose chain verifull saw end there: it reads a few certificates
+  // instead of the whole bundle. With them come the anchors of this set a driver without
+  // partial chains needs to build the same path: their issuers up to a self-signed root,
+  // and the anchors issued under them (an intermediate kept in the bundle, for a server
+  // that sends only its leaf). Never more than this Trust holds; the whole set when none
+  // of them is here or one of them leads to no root here.
   Trust narrowed(const std::vector<std::string>& anchor_sha256s) const;
   // Expired anchors, anchors expiring within 30 days of `now_unix`, and anchors that are
   // not self-signed (a chain can only end at a root).
@@ -82,6 +85,9 @@ class VERIFULL_API Trust {
 // InputError at once, never a wait), at most Trust::max_input_bytes. `what` names it in
 // messages ("CA file").
 VERIFULL_API std::string read_input_file(const std::string& path, const std::string& what);
+// Standard input, read the same way: refused as soon as more than Trust::max_input_bytes
+// arrive (never read to its end first, so an endless pipe costs 4 MiB, not all memory).
+VERIFULL_API std::string read_standard_input(const std::string& what);
 
 }  // namespace v0
 }  // namespace verifull

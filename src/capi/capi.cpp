@@ -6,6 +6,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -22,6 +23,9 @@ constexpr std::uint32_t kPgMagic = 0x76665047;      // "vfPG"
 constexpr std::uint32_t kMysqlMagic = 0x76664d59;   // "vfMY"
 
 thread_local std::string g_last_error;
+// Set when even the message of a failure could not be stored (out of memory):
+// vf_last_error_message then returns a fixed sentence instead of a stale one.
+thread_local bool g_last_error_lost = false;
 
 // A failure with its own C code, thrown from helpers shared by several entry points
 // (a bad options version, a missing argument) and turned into that code by guard().
@@ -30,27 +34,46 @@ struct CallError : std::runtime_error {
   CallError(int c, const std::string& message) : std::runtime_error(message), code(c) {}
 };
 
-int fail(int code, const std::string& message) {
-  g_last_error = message;
+int fail(int code, std::string_view message) noexcept {
+  try {
+    g_last_error.assign(message);
+    g_last_error_lost = false;
+  } catch (...) {
+    g_last_error_lost = true;
+  }
   return code;
 }
 
+// The C code and message of the exception being handled. Building the message may
+// itself throw (out of memory): that too ends here, as VF_ERROR_INTERNAL, so nothing
+// escapes a noexcept entry point (which would be std::terminate in the caller's process).
+int fail_with_current_exception() noexcept {
+  try {
+    try {
+      throw;
+    } catch (const CallError& e) {
+      return fail(e.code, e.what());
+    } catch (const InputError& e) {
+      return fail(VF_ERROR_INPUT, e.what());
+    } catch (const NetworkError& e) {
+      return fail(VF_ERROR_NETWORK, e.what());
+    } catch (const std::bad_alloc&) {
+      return fail(VF_ERROR_INTERNAL, "out of memory");
+    } catch (const std::exception& e) {
+      return fail(VF_ERROR_INTERNAL, std::string("internal error: ") + e.what());
+    }
+  } catch (...) {
+  }
+  return fail(VF_ERROR_INTERNAL, "internal error: unknown exception");
+}
+
+// Every entry point runs its body through here: no exception crosses the C ABI.
 template <typename F>
 int guard(F&& body) noexcept {
   try {
     return body();
-  } catch (const CallError& e) {
-    return fail(e.code, e.what());
-  } catch (const InputError& e) {
-    return fail(VF_ERROR_INPUT, e.what());
-  } catch (const NetworkError& e) {
-    return fail(VF_ERROR_NETWORK, e.what());
-  } catch (const std::bad_alloc&) {
-    return fail(VF_ERROR_INTERNAL, "out of memory");
-  } catch (const std::exception& e) {
-    return fail(VF_ERROR_INTERNAL, std::string("internal error: ") + e.what());
   } catch (...) {
-    return fail(VF_ERROR_INTERNAL, "internal error: unknown exception");
+    return fail_with_current_exception();
   }
 }
 
@@ -193,7 +216,9 @@ extern "C" {
 
 int vf_abi_version(void) { return VERIFULL_ABI_VERSION; }
 const char* vf_version_string(void) { return VERIFULL_VERSION_STRING; }
-const char* vf_last_error_message(void) { return g_last_error.c_str(); }
+const char* vf_last_error_message(void) {
+  return g_last_error_lost ? "out of memory while recording the error" : g_last_error.c_str();
+}
 
 const char* vf_outcome_name(int outcome) {
   if (outcome < VF_OUTCOME_OK || outcome > VF_OUTCOME_LAST) return "unknown";

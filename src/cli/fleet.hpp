@@ -1,8 +1,10 @@
-// `verifull check` over many endpoints: a bounded pool of probes (never more than
+// `verifull check` over many endpoints: each URL (an argument or a line of a list)
+// becomes one row, a bounded pool of probes checks the rows that parsed (never more than
 // `parallel` connections at once), a progress line on a terminal, and a summary.
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,26 +12,66 @@
 
 namespace verifull::cli {
 
+// The longest line a URL list may hold. A database URL is a few hundred bytes at most;
+// a longer line is that line's input error (quoted by an excerpt), not a reason to stop.
+// The whole list is bounded by Trust::max_input_bytes (4 MiB), from a file or a pipe.
+constexpr std::size_t max_url_bytes = 4096;
+
+// One endpoint as given: a URL argument (line 0) or a line of a URL list.
+struct FleetInput {
+  std::size_t line = 0;  // 1-based line of --from; 0 for a command-line argument
+  std::string url;
+};
+
+// What `check` says about one input. Most rows are checked: a Report, whose outcome says
+// whether the endpoint verified, was refused or was unreachable. A row whose URL, host,
+// port or parameters are bad input never reaches the network and has no certificate
+// outcome: it is its own kind of row, `input_error` (exit code 2), and so is a fault of
+// verifull itself while checking one endpoint (`internal_error`, exit code 2). Neither
+// stops the other rows.
+struct FleetRow {
+  enum class Kind { checked, input_error, internal_error };
+  Kind kind = Kind::checked;
+  FleetInput input;
+  std::optional<Endpoint> endpoint;  // once the URL parsed
+  Report report;                     // kind checked
+  std::string error;                 // the other kinds: the sentence that says why
+
+  bool ok() const { return kind == Kind::checked && report.ok(); }
+  int exit_code() const { return kind == Kind::checked ? outcome_exit_code(report.outcome) : 2; }
+  // "ok", "untrusted_issuer", ... for checked rows; "input_error" or "internal_error".
+  const char* outcome() const;
+  // The endpoint as host:port, or for a row not checked its input, quoted (short, escaped).
+  std::string label() const;
+};
+
+// One row per input, in order. Everything that can be bad input in a URL (its scheme,
+// host, port, parameters that connect would refuse, its length) is decided here, before
+// any connection; a bad one becomes that row's input_error.
+std::vector<FleetRow> parse_rows(const std::vector<FleetInput>& inputs);
+
 struct FleetOptions {
   std::size_t parallel = 16;  // connections at once
   bool progress = false;      // a progress line on standard error (a terminal)
 };
 
-// One Report per endpoint, in the order given.
-std::vector<Report> check_all(const std::vector<Endpoint>& endpoints, const Trust& trust, const Policy& policy,
-                              const FleetOptions& options);
+// Checks every row that parsed. Whatever one endpoint raises becomes that row's
+// input_error (bad input the library found, such as an invalid host name),
+// network_error Report or internal_error: no exception leaves a worker thread.
+void check_all(std::vector<FleetRow>& rows, const Trust& trust, const Policy& policy, const FleetOptions& options);
 
 struct FleetSummary {
-  std::size_t ok = 0, refused = 0, unreachable = 0;
+  std::size_t ok = 0, refused = 0, unreachable = 0, bad_input = 0;
   std::vector<std::string> expiring;  // "endpoint: subject expires on date"
 };
 
 // Counts, and the endpoints whose presented chain holds a certificate that expires
 // within `warn_days` of now (or has expired).
-FleetSummary summarize(const std::vector<Report>& reports, int warn_days);
+FleetSummary summarize(const std::vector<FleetRow>& rows, int warn_days);
 
-// URLs from a file (or "-" for standard input): one per line; blank lines and lines
-// starting with # are skipped. InputError for an unreadable file.
-std::vector<std::string> read_url_list(const std::string& path);
+// URLs from a file (or "-" for standard input), at most Trust::max_input_bytes: one per
+// line, with its line number; blank lines and lines starting with # are skipped.
+// InputError for an unreadable or oversized list, or one without any URL.
+std::vector<FleetInput> read_url_list(const std::string& path);
 
 }  // namespace verifull::cli

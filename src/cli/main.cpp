@@ -140,64 +140,94 @@ struct CheckArgs {
 
 const char* protocol_name(Protocol p) { return p == Protocol::postgres ? "postgres" : "mysql"; }
 
-void print_table(const std::vector<Endpoint>& endpoints, const std::vector<Report>& reports) {
+const char* row_result(const cli::FleetRow& row) {
+  if (row.kind != cli::FleetRow::Kind::checked) return "BAD INPUT";
+  return row.ok() ? "OK" : "REFUSED";
+}
+
+// Where a row came from, for messages: "line 7" of --from, or the endpoint.
+std::string row_origin(const cli::FleetRow& row) {
+  return row.input.line ? "line " + std::to_string(row.input.line) : row.label();
+}
+
+// One JSON object per row (JSON Lines). A checked row is the Report's JSON; a row that
+// could not be checked has "endpoint": null, "ok": false, "outcome" "input_error" or
+// "internal_error", the "message" and the "input" it came from (quoted: short and
+// escaped). Rows from --from carry their "line".
+void print_json_row(const cli::FleetRow& row) {
+  nlohmann::ordered_json j;
+  if (row.kind == cli::FleetRow::Kind::checked) {
+    j = nlohmann::ordered_json::parse(row.report.to_json());
+  } else {
+    j = {{"endpoint", nullptr}, {"ok", false}, {"outcome", row.outcome()}, {"message", row.error},
+         {"input", quote_input(row.input.url)}};
+  }
+  if (row.input.line) j["line"] = row.input.line;
+  std::cout << j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+}
+
+void print_table(const std::vector<cli::FleetRow>& rows) {
   std::size_t width = 8;
-  for (const auto& r : reports) width = std::max(width, r.endpoint.size());
+  for (const auto& row : rows) width = std::max(width, row.label().size());
   std::cout << std::left << std::setw(static_cast<int>(width) + 2) << "ENDPOINT" << std::setw(10) << "PROTOCOL"
-            << std::setw(9) << "RESULT" << std::setw(20) << "OUTCOME" << "TLS\n";
-  for (std::size_t i = 0; i < reports.size(); ++i) {
-    const auto& r = reports[i];
-    std::cout << std::left << std::setw(static_cast<int>(width) + 2) << r.endpoint << std::setw(10)
-              << protocol_name(endpoints[i].protocol) << std::setw(9) << (r.ok() ? "OK" : "REFUSED") << std::setw(20)
-              << outcome_name(r.outcome) << (r.tls_version.empty() ? "-" : r.tls_version) << "\n";
+            << std::setw(11) << "RESULT" << std::setw(20) << "OUTCOME" << "TLS\n";
+  for (const auto& row : rows) {
+    std::cout << std::left << std::setw(static_cast<int>(width) + 2) << row.label() << std::setw(10)
+              << (row.endpoint ? protocol_name(row.endpoint->protocol) : "-") << std::setw(11) << row_result(row)
+              << std::setw(20) << row.outcome()
+              << (row.report.tls_version.empty() ? "-" : row.report.tls_version) << "\n";
   }
   std::cout << "\n";
-  for (const auto& r : reports) std::cout << r.endpoint << ": " << r.message << "\n";
+  for (const auto& row : rows) {
+    if (row.kind == cli::FleetRow::Kind::checked) std::cout << row.report.endpoint << ": " << row.report.message << "\n";
+    else std::cout << row_origin(row) << ": " << row.error << "\n";
+  }
 }
 
 void print_summary(const cli::FleetSummary& s, std::size_t total, int warn_days, std::ostream& out) {
-  out << total << " endpoints: " << s.ok << " ok, " << s.refused << " refused, " << s.unreachable << " unreachable; "
-      << s.expiring.size() << " with a certificate expiring within " << warn_days << " days\n";
+  out << total << " endpoints: " << s.ok << " ok, " << s.refused << " refused, " << s.unreachable << " unreachable";
+  if (s.bad_input) out << ", " << s.bad_input << " not checked (bad input)";
+  out << "; " << s.expiring.size() << " with a certificate expiring within " << warn_days << " days\n";
   for (const auto& e : s.expiring) out << "  expiring: " << e << "\n";
 }
 
 int run_check(const CheckArgs& a) {
-  // Everything that can be bad input is checked before any connection is made.
-  std::vector<std::string> urls = a.urls;
+  // Bad options and an unreadable list stop the whole run before any connection; a bad
+  // URL stops only its own row (cli::parse_rows).
+  std::vector<cli::FleetInput> inputs;
+  for (const auto& url : a.urls) inputs.push_back({0, url});
   if (!a.from.empty()) {
     const auto listed = cli::read_url_list(a.from);
-    urls.insert(urls.end(), listed.begin(), listed.end());
+    inputs.insert(inputs.end(), listed.begin(), listed.end());
   }
-  if (urls.empty()) throw InputError("no endpoint given: pass URLs, or --from FILE with one URL a line");
+  if (inputs.empty()) throw InputError("no endpoint given: pass URLs, or --from FILE with one URL a line");
   if (a.parallel < 1 || a.parallel > 1024) throw InputError("--parallel must be between 1 and 1024");
   if (a.warn_days < 0 || a.warn_days > 3650) throw InputError("--warn-days must be between 0 and 3650");
-  std::vector<Endpoint> endpoints;
-  for (const auto& url : urls) {
-    endpoints.push_back(parse_url(url));
-    // check refuses what connect would: a URL that asks for weaker TLS is bad input.
-    if (endpoints.back().protocol == Protocol::postgres) postgres::validate(url);
-    else mysql::validate(endpoints.back());
-  }
   const Policy policy = a.options.policy();
   const Trust trust = a.options.trust();
+  std::vector<cli::FleetRow> rows = cli::parse_rows(inputs);
 
   cli::FleetOptions fleet;
   fleet.parallel = a.parallel;
-  fleet.progress = endpoints.size() > 1 && ::isatty(STDERR_FILENO);
-  const std::vector<Report> reports = cli::check_all(endpoints, trust, policy, fleet);
+  fleet.progress = rows.size() > 1 && ::isatty(STDERR_FILENO);
+  cli::check_all(rows, trust, policy, fleet);
 
   int worst = kOk;
-  for (const auto& r : reports) worst = std::max(worst, outcome_exit_code(r.outcome));
-  const auto summary = cli::summarize(reports, a.warn_days);
+  for (const auto& row : rows) worst = std::max(worst, row.exit_code());
+  const auto summary = cli::summarize(rows, a.warn_days);
   if (a.options.json) {
-    for (const auto& r : reports) std::cout << r.to_json() << "\n";  // JSON Lines: one object per endpoint
-    if (reports.size() > 1) print_summary(summary, reports.size(), a.warn_days, std::cerr);
-  } else if (reports.size() == 1) {
-    print_report(reports.front(), false);
+    for (const auto& row : rows) print_json_row(row);
+    if (rows.size() > 1) print_summary(summary, rows.size(), a.warn_days, std::cerr);
+  } else if (rows.size() == 1 && rows.front().kind == cli::FleetRow::Kind::checked) {
+    print_report(rows.front().report, false);
+  } else if (rows.size() == 1) {
+    // One endpoint that could not be checked reads like verify's and connect's bad input.
+    const auto& row = rows.front();
+    std::cerr << "verifull: " << (row.input.line ? row_origin(row) + ": " : "") << row.error << "\n";
   } else {
-    print_table(endpoints, reports);
+    print_table(rows);
     std::cout << "\n";
-    print_summary(summary, reports.size(), a.warn_days, std::cout);
+    print_summary(summary, rows.size(), a.warn_days, std::cout);
   }
   return worst;
 }
@@ -576,7 +606,8 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand("check", "probe endpoints and verify them; never sends credentials");
   check_cmd->footer("Examples:\n  verifull check postgres://db.example.com:5432 mysql://db2.example.com:3306 --ca ca.pem\n  verifull check --from endpoints.txt --ca ca.pem --parallel 32 --json\n" + exit_codes);
   check_cmd->add_option("URL", check_args.urls, "postgres://, postgresql://, mysql:// or mariadb:// URLs");
-  check_cmd->add_option("--from", check_args.from, "a file of URLs, one a line (# comments; - for standard input)");
+  check_cmd->add_option("--from", check_args.from,
+                        "a file of URLs, one a line (# comments; - for standard input; at most 4 MiB)");
   check_cmd->add_option("--parallel", check_args.parallel, "probes at once, at most (default 16)");
   check_cmd->add_option("--warn-days", check_args.warn_days,
                         "count certificates that expire within this many days in the summary (default 30)");
@@ -638,6 +669,9 @@ int main(int argc, char** argv) {
     return kNetwork;
   } catch (const std::exception& e) {
     std::cerr << "verifull: internal error: " << e.what() << "\n";
+    return kInput;
+  } catch (...) {
+    std::cerr << "verifull: internal error: unknown exception\n";
     return kInput;
   }
   return kInput;

@@ -1,4 +1,5 @@
 #include "core/cert_facts.hpp"
+#include "core/fork_safe.hpp"
 
 #include <arpa/inet.h>
 #include <openssl/pem.h>
@@ -14,11 +15,13 @@ namespace verifull::detail {
 namespace {
 
 // Code points that change how a terminal shows the text around them: C1 controls (U+009B
-// is CSI, an escape sequence on its own), bidirectional overrides and isolates (the
-// "Trojan Source" trick), zero-width and other invisible format characters.
+// is CSI, an escape sequence on its own; U+0085 is NEL), the line and paragraph separators
+// U+2028 / U+2029 (a new line in editors, log viewers and JSON-reading tools, so one
+// message could pose as two), bidirectional overrides and isolates (the "Trojan Source"
+// trick), zero-width and other invisible format characters.
 bool hides_or_reorders(std::uint32_t cp) {
-  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || (cp >= 0x200B && cp <= 0x200F) ||
-         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF ||
+  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x180E || (cp >= 0x200B && cp <= 0x200F) ||
+         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF ||
          (cp >= 0xFFF9 && cp <= 0xFFFB);
 }
 
@@ -247,13 +250,13 @@ CertInfo describe(const X509* cert) {
 class DescriptionCache {
  public:
   std::optional<CertInfo> find(const std::string& key, const X509* cert) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ForkSafeMutex> lock(mutex_);
     const auto it = entries_.find(key);
     if (it == entries_.end() || X509_cmp(it->second.cert.get(), cert) != 0) return std::nullopt;
     return it->second.info;
   }
   void store(const std::string& key, const X509* cert, const CertInfo& info) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ForkSafeMutex> lock(mutex_);
     if (entries_.size() >= kCapacity) entries_.clear();  // simple and bounded
     entries_[key] = Entry{share(const_cast<X509*>(cert)), info};
   }
@@ -264,7 +267,7 @@ class DescriptionCache {
     X509Ptr cert;
     CertInfo info;
   };
-  std::mutex mutex_;
+  ForkSafeMutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
 };
 

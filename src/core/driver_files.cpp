@@ -4,10 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
+#include <optional>
 
 #include "core/cert_facts.hpp"
 #include "verifull/errors.hpp"
@@ -22,33 +23,84 @@ struct Fd {
   }
 };
 
-// A directory of ours, reachable by us alone, not a symlink; created when missing.
-bool usable_private_dir(const std::string& dir, bool create) {
-  if (create && ::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return false;
+// A directory of ours, reachable by us alone, not a symlink.
+bool private_dir_of_ours(const std::string& dir) {
   struct stat st {};
-  if (::lstat(dir.c_str(), &st) != 0) return false;
-  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0) {
-    if (create)
-      throw InputError("refusing to keep verifull's driver files in " + dir +
-                       ": it is not a private directory of this user (mode 0700); remove it or fix its owner and mode");
-    return false;
-  }
-  return true;
+  return ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() && (st.st_mode & 077) == 0;
 }
 
-const std::string& private_dir() {
-  static std::once_flag once;
-  static std::string dir;
-  std::call_once(once, [] {
-    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-    if (runtime && *runtime && usable_private_dir(runtime, false)) {
-      dir = std::string(runtime) + "/verifull";
-    } else {
-      dir = "/tmp/verifull-" + std::to_string(::geteuid());
-    }
-  });
-  usable_private_dir(dir, true);  // every time: a directory removed meanwhile is made again
+// A folder in which no other user can remove, rename or replace what this user made:
+// owned by this user or root and writable by nobody else, or (when `shared` is allowed)
+// a world-writable folder with the sticky bit, such as /tmp.
+bool safe_parent(const std::string& dir, bool shared) {
+  struct stat st {};
+  if (dir.empty() || dir[0] != '/' || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
+  if (st.st_uid != ::geteuid() && st.st_uid != 0) return false;
+  return (st.st_mode & 022) == 0 || (shared && (st.st_mode & S_ISVTX));
+}
+
+// `dir`, made 0700 when missing, when it then is a private directory of ours; nothing
+// when it is not (another user made it first, or it is a symlink).
+std::optional<std::string> private_dir_at(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return std::nullopt;
+  if (!private_dir_of_ours(dir)) return std::nullopt;
   return dir;
+}
+
+std::string absolute_env(const char* name) {
+  const char* value = std::getenv(name);
+  return value && value[0] == '/' ? value : "";
+}
+
+// The user's cache folder ($XDG_CACHE_HOME, else ~/.cache), made 0700 when missing in a
+// home folder of ours; empty when there is none that is safe.
+std::string cache_home() {
+  std::string cache = absolute_env("XDG_CACHE_HOME");
+  if (cache.empty()) {
+    const std::string home = absolute_env("HOME");
+    if (home.empty() || !safe_parent(home, false)) return "";
+    cache = home + "/.cache";
+    ::mkdir(cache.c_str(), 0700);
+  }
+  return safe_parent(cache, false) ? cache : "";
+}
+
+std::string temp_root() {
+  const std::string tmpdir = absolute_env("TMPDIR");
+  return !tmpdir.empty() && safe_parent(tmpdir, true) ? tmpdir : "/tmp";
+}
+
+// This process's own folder when the usual one in the temp folder is not ours: made
+// once by mkdtemp (nobody else can make or take it), again if it went away. Kept for the
+// life of the process, as every path handed out names it.
+std::atomic<const std::string*> fresh_dir{nullptr};
+
+std::string fresh_private_dir(const std::string& tmp) {
+  const std::string* current = fresh_dir.load();
+  if (current && private_dir_of_ours(*current)) return *current;
+  std::string made = tmp + "/verifull-" + std::to_string(::geteuid()) + "-XXXXXX";
+  if (!::mkdtemp(made.data()))
+    throw InputError("cannot create a private folder for verifull's driver files in " + tmp + ": " +
+                     std::strerror(errno));
+  const auto* kept = new std::string(made);  // never freed: see above
+  if (fresh_dir.compare_exchange_strong(current, kept)) return *kept;
+  ::rmdir(made.c_str());  // another thread made one at the same moment: use that one
+  delete kept;
+  return *current;
+}
+
+// Chosen on every call (a few system calls; see driver_files.hpp for the order), so a
+// folder removed or taken meanwhile never makes a permanent failure.
+std::string private_dir() {
+  const std::string runtime = absolute_env("XDG_RUNTIME_DIR");
+  if (!runtime.empty() && private_dir_of_ours(runtime))
+    if (auto dir = private_dir_at(runtime + "/verifull")) return *dir;
+  const std::string cache = cache_home();
+  if (!cache.empty())
+    if (auto dir = private_dir_at(cache + "/verifull")) return *dir;
+  const std::string tmp = temp_root();
+  if (auto dir = private_dir_at(tmp + "/verifull-" + std::to_string(::geteuid()))) return *dir;
+  return fresh_private_dir(tmp);
 }
 
 // True when `path` is a regular file of ours holding exactly `content`.
@@ -68,6 +120,14 @@ bool holds(const std::string& path, const std::string& content) {
     got += static_cast<std::size_t>(n);
   }
   return existing == content;
+}
+
+// The cheap check: a regular file of ours of `size` bytes (only this user can write in
+// the private folder, and files there are only ever renamed into place whole).
+bool present(const std::string& path, std::size_t size) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
+         static_cast<std::size_t>(st.st_size) == size;
 }
 
 void write_atomically(const std::string& dir, const std::string& path, const std::string& content) {
@@ -93,18 +153,17 @@ void write_atomically(const std::string& dir, const std::string& path, const std
 
 }  // namespace
 
-bool driver_file_intact(const std::string& path, std::size_t size) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
-         static_cast<std::size_t>(st.st_size) == size;
-}
-
 std::string driver_file(const std::string& content, const std::string& suffix) {
-  static std::mutex mutex;
-  std::lock_guard<std::mutex> lock(mutex);
-  const std::string& dir = private_dir();
+  const std::string dir = private_dir();
   const std::string path = dir + "/" + hex_lower(sha256(content)) + suffix;
   if (!holds(path, content)) write_atomically(dir, path, content);
+  return path;
+}
+
+std::string driver_file(const std::string& content, const std::string& sha256_hex, const std::string& suffix) {
+  const std::string dir = private_dir();
+  const std::string path = dir + "/" + sha256_hex + suffix;
+  if (!present(path, content.size())) write_atomically(dir, path, content);
   return path;
 }
 

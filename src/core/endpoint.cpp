@@ -38,9 +38,9 @@ std::string percent_decode(const std::string& text, const std::string& what) {
 }  // namespace
 
 Endpoint parse_url(const std::string& url) {
-  // InputError replaces the password in the quoted URL (errors.cpp).
+  // The URL is quoted redacted, escaped and cut short (quote_input in errors.cpp).
   const auto bad = [&](const std::string& why) {
-    return InputError("invalid database URL \"" + url + "\": " + why +
+    return InputError("invalid database URL " + quote_input(url) + ": " + why +
                       " (expected postgres://user:password@host:port/db or mysql://...)");
   };
   Endpoint ep;
@@ -54,7 +54,7 @@ Endpoint parse_url(const std::string& url) {
     ep.protocol = Protocol::mysql;
     ep.port = 3306;
   } else {
-    throw bad("unknown scheme \"" + scheme + "\"");
+    throw bad("unknown scheme " + quote_input(scheme));
   }
   std::string rest = url.substr(scheme_end + 3);
   std::string query;
@@ -79,7 +79,7 @@ Endpoint parse_url(const std::string& url) {
     const auto close = authority.find(']');
     if (close == std::string::npos) throw bad("unterminated [IPv6] host");
     ep.host = authority.substr(1, close - 1);
-    if (!is_ip_literal(ep.host)) throw bad("\"" + ep.host + "\" in brackets is not an IPv6 address");
+    if (!is_ip_literal(ep.host)) throw bad(quote_input(ep.host) + " in brackets is not an IPv6 address");
     const auto after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':') throw bad("unexpected text after the IPv6 host");
@@ -109,7 +109,7 @@ Endpoint parse_url(const std::string& url) {
     const auto pair = query.substr(start, amp - start);
     if (!pair.empty()) {
       const auto eq = pair.find('=');
-      if (eq == std::string::npos || eq == 0) throw bad("query parameter \"" + pair + "\" is not key=value");
+      if (eq == std::string::npos || eq == 0) throw bad("query parameter " + quote_input(pair) + " is not key=value");
       ep.params.emplace_back(percent_decode(pair.substr(0, eq), "query"), percent_decode(pair.substr(eq + 1), "query"));
       if (ep.protocol == Protocol::postgres && ep.params.back().first == "host")
         throw detail::postgres_url_host_parameter_refused();

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/fork_safe.hpp"
 #include "verifull/errors.hpp"
 
 namespace verifull::detail {
@@ -94,13 +95,13 @@ std::vector<PemBlock> scan_pem(std::string_view text, const std::string& source)
     if (line.substr(0, kEnd.size()) == kEnd) {
       const auto end_label = marker_label(line, kEnd);
       if (end_label != current.label) {
-        throw InputError("PEM block \"" + (is_key_label(current.label) ? "PRIVATE KEY" : current.label) +
-                         "\" starting at " + where(source, current.line) +
+        throw InputError("PEM block " + quote_input(is_key_label(current.label) ? "PRIVATE KEY" : current.label) +
+                         " starting at " + where(source, current.line) +
                          " ends with a different END line at line " + std::to_string(line_no));
       }
       // A private key is refused by the caller with its own message; no need to decode.
       if (!is_key_label(current.label) && !decode_base64(body, current.der)) {
-        throw InputError("PEM block \"" + current.label + "\" starting at " +
+        throw InputError("PEM block " + quote_input(current.label) + " starting at " +
                          where(source, current.line) +
                          " has invalid base64 (garbled or truncated)");
       }
@@ -116,14 +117,14 @@ std::vector<PemBlock> scan_pem(std::string_view text, const std::string& source)
     if (line.find(':') != std::string_view::npos) {
       // RFC 1421 headers ("Proc-Type: 4,ENCRYPTED") only occur in legacy encrypted keys.
       if (is_key_label(current.label)) continue;
-      throw InputError("PEM block \"" + current.label + "\" starting at " +
+      throw InputError("PEM block " + quote_input(current.label) + " starting at " +
                        where(source, current.line) + " has a header line; expected base64");
     }
     body.append(line);
   }
   if (inside) {
-    throw InputError("PEM block \"" + (is_key_label(current.label) ? "PRIVATE KEY" : current.label) +
-                     "\" starting at " + where(source, current.line) +
+    throw InputError("PEM block " + quote_input(is_key_label(current.label) ? "PRIVATE KEY" : current.label) +
+                     " starting at " + where(source, current.line) +
                      " has no END line (truncated file?)");
   }
   return blocks;
@@ -135,7 +136,7 @@ std::vector<PemBlock> certificate_blocks(std::string_view text, const std::strin
   // Refuse key material before anything else, so the message is about the key.
   for (const auto& block : blocks) {
     if (is_key_label(block.label)) {
-      throw InputError(source + " contains a private key (\"" + block.label + "\" PEM block at line " +
+      throw InputError(source + " contains a private key (" + quote_input(block.label) + " PEM block at line " +
                        std::to_string(block.line) + "); " + what +
                        " must be certificates only. The key is not shown; remove it from this "
                        "file and treat it as exposed if this file was shared");
@@ -147,7 +148,7 @@ std::vector<PemBlock> certificate_blocks(std::string_view text, const std::strin
   }
   for (const auto& block : blocks) {
     if (block.label != "CERTIFICATE") {
-      throw InputError(source + " has a \"" + block.label + "\" PEM block at line " +
+      throw InputError(source + " has a " + quote_input(block.label) + " PEM block at line " +
                        std::to_string(block.line) + "; " + what + " must be CERTIFICATE blocks");
     }
   }
@@ -160,6 +161,7 @@ std::string not_a_certificate(const std::string& source, int line) {
 }
 
 X509Ptr certificate_from_der(std::string_view der) {
+  const NoForkHere no_fork;  // d2i_X509 takes OpenSSL's decoder locks (core/fork_safe.hpp)
   const auto* begin = reinterpret_cast<const unsigned char*>(der.data());
   const unsigned char* p = begin;
   X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));

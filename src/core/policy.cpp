@@ -40,7 +40,7 @@ bool is_ip_literal(const std::string& host) {
 
 std::int64_t parse_rfc3339(const std::string& text) {
   const auto bad = [&](const std::string& why) {
-    return InputError("invalid time \"" + text + "\": " + why +
+    return InputError("invalid time " + quote_input(text) + ": " + why +
                       " (expected RFC 3339, e.g. 2025-01-31T12:00:00Z)");
   };
   // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
@@ -92,7 +92,7 @@ std::int64_t parse_rfc3339(const std::string& text) {
 std::string decode_pin(const std::string& pin) {
   const std::string prefix = "sha256/";
   const auto bad = [&](const std::string& why) {
-    return InputError("invalid pin \"" + pin + "\": " + why +
+    return InputError("invalid pin " + quote_input(pin) + ": " + why +
                       " (expected sha256/ followed by the base64 SHA-256 of the public key, "
                       "as `verifull ca-info` and `verifull check` print)");
   };
@@ -126,7 +126,7 @@ Engine parse_engine(const std::string& name) {
   if (name == "openssl") return Engine::openssl;
   if (name == "botan") return Engine::botan;
   if (name == "both") return Engine::both;
-  throw InputError("unknown engine \"" + name + "\" (expected openssl, botan or both)");
+  throw InputError("unknown engine " + quote_input(name) + " (expected openssl, botan or both)");
 }
 
 const char* profile_name(Profile profile) {
@@ -140,7 +140,7 @@ const char* profile_name(Profile profile) {
 Profile parse_profile(const std::string& name) {
   if (name == "standard") return Profile::standard;
   if (name == "strict") return Profile::strict;
-  throw InputError("unknown profile \"" + name + "\" (expected standard or strict)");
+  throw InputError("unknown profile " + quote_input(name) + " (expected standard or strict)");
 }
 
 }  // namespace v0
@@ -171,7 +171,7 @@ PeerName parse_peer_name(const std::string& host) {
   std::string dns = host;
   if (dns.back() == '.') dns.pop_back();
   const auto bad = [&](const std::string& why) {
-    return InputError("invalid host name \"" + host + "\": " + why);
+    return InputError("invalid host name " + quote_input(host) + ": " + why);
   };
   if (dns.empty() || dns.size() > 253) throw bad("length must be 1 to 253 characters");
   std::size_t label_start = 0;

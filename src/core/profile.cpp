@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/cert_facts.hpp"
+#include "core/fork_safe.hpp"
 
 namespace verifull::detail {
 namespace {
@@ -284,7 +285,7 @@ class FindingsCache {
  public:
   std::optional<std::vector<ProfileFinding>> find(const std::vector<X509Ptr>& chain) {
     const std::string k = key(chain);
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ForkSafeMutex> lock(mutex_);
     const auto it = entries_.find(k);
     if (it == entries_.end() || !same(it->second.chain, chain)) return std::nullopt;
     return it->second.findings;
@@ -294,7 +295,7 @@ class FindingsCache {
     for (const auto& cert : chain) entry.chain.push_back(share(cert.get()));
     entry.findings = findings;
     const std::string k = key(chain);
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ForkSafeMutex> lock(mutex_);
     if (entries_.size() >= 256) entries_.clear();  // simple and bounded
     entries_[k] = std::move(entry);
   }
@@ -320,7 +321,7 @@ class FindingsCache {
       if (X509_cmp(a[i].get(), b[i].get()) != 0) return false;
     return true;
   }
-  std::mutex mutex_;
+  ForkSafeMutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
 };
 

@@ -58,16 +58,6 @@ InputError too_large(const std::string& source, const std::string& tail) {
                     tail);
 }
 
-std::string read_bounded(std::istream& in, const std::string& source) {
-  std::string text;
-  char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    text.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > Trust::max_input_bytes) throw too_large(source, "; that is not a CA bundle");
-  }
-  return text;
-}
-
 }  // namespace
 
 Trust Trust::from_pem(std::string_view pem, const std::string& source_name) {
@@ -92,8 +82,7 @@ std::string read_input_file(const std::string& path, const std::string& what) {
   if (!S_ISREG(st.st_mode))
     throw InputError(source + " is not a regular file (a FIFO, socket or device); pass a PEM file, or - for "
                      "standard input");
-  if (static_cast<std::uint64_t>(st.st_size) > Trust::max_input_bytes)
-    throw too_large(source, "; that is not a PEM file of certificates");
+  if (static_cast<std::uint64_t>(st.st_size) > Trust::max_input_bytes) throw too_large(source, "");
   std::string text;
   char buf[65536];
   for (;;) {
@@ -117,7 +106,18 @@ Trust Trust::from_env(const std::string& variable) {
   return from_pem(value, "environment variable " + variable);
 }
 
-Trust Trust::from_stdin() { return from_pem(read_bounded(std::cin, "standard input"), "standard input"); }
+std::string read_standard_input(const std::string& what) {
+  const std::string source = what + " from standard input";
+  std::string text;
+  char buf[65536];
+  while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(std::cin.gcount()));
+    if (text.size() > Trust::max_input_bytes) throw too_large(source, "");
+  }
+  return text;
+}
+
+Trust Trust::from_stdin() { return from_pem(read_standard_input("CA bundle"), "standard input"); }
 
 Trust Trust::from_spec(const std::string& spec) {
   if (spec == "-") return from_stdin();
@@ -138,12 +138,9 @@ Trust Trust::combine(const std::vector<Trust>& parts) {
 }
 
 std::string Trust::anchors_file() const {
-  // Checked on every call (the path is what a driver opens next), cheaply once made.
-  const std::string& content = data_->pem();
-  std::lock_guard<std::mutex> lock(data_->file_mutex);
-  if (data_->file_path.empty() || !detail::driver_file_intact(data_->file_path, content.size()))
-    data_->file_path = detail::driver_file(content, ".pem");
-  return data_->file_path;
+  // Checked on every call (the path is what a driver opens next), cheaply: the name is
+  // the trust's identity, the SHA-256 of pem().
+  return detail::driver_file(data_->pem(), detail::trust_identity(*this), ".pem");
 }
 
 const std::vector<AnchorInfo>& Trust::anchors() const { return data_->info(); }
@@ -151,12 +148,46 @@ const std::string& Trust::source() const { return data_->source; }
 
 std::string Trust::pem() const { return data_->pem(); }
 
+// The drivers verify with OpenSSL without partial chains: a path must run through the
+// anchors they are given up to a self-signed root. So the anchors asked for come with
+// what such a path may need from this set, found by name (no anchor is parsed): the
+// anchors they were issued by, up to a root, and the anchors issued under them (an
+// intermediate in the bundle, which a server that sends only its leaf relies on).
 Trust Trust::narrowed(const std::vector<std::string>& anchor_sha256s) const {
-  std::vector<AnchorPtr> kept;
-  for (const auto& anchor : data_->anchors)
+  const auto& all = data_->anchors;
+  std::vector<bool> keep(all.size(), false);
+  for (std::size_t i = 0; i < all.size(); ++i)
     for (const auto& wanted : anchor_sha256s)
-      if (anchor->sha256() == wanted) kept.push_back(anchor);
-  if (kept.empty() || kept.size() == data_->anchors.size()) return *this;
+      if (all[i]->sha256() == wanted) keep[i] = true;
+  const auto issued_by = [&all](std::size_t cert, std::size_t issuer) {
+    return cert != issuer && X509_NAME_cmp(all[cert]->issuer(), all[issuer]->subject()) == 0;
+  };
+  // Down: anchors issued under a kept one (not roots: a root is issued by nothing else).
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (std::size_t i = 0; i < all.size(); ++i)
+      for (std::size_t j = 0; j < all.size() && !keep[i] && !all[i]->self_issued(); ++j)
+        if (keep[j] && issued_by(i, j)) keep[i] = grew = true;
+  }
+  // Up: the issuers of every kept anchor. One that has none here leads to no root: the
+  // driver could not verify with a subset, so it gets the whole set.
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (!keep[i] || all[i]->self_issued()) continue;
+      bool has_issuer = false;
+      for (std::size_t j = 0; j < all.size(); ++j) {
+        if (!issued_by(i, j)) continue;
+        has_issuer = true;
+        if (!keep[j]) keep[j] = grew = true;
+      }
+      if (!has_issuer) return *this;
+    }
+  }
+  std::vector<AnchorPtr> kept;
+  for (std::size_t i = 0; i < all.size(); ++i)
+    if (keep[i]) kept.push_back(all[i]);
+  if (kept.empty() || kept.size() == all.size()) return *this;
   return Trust(build(kept, data_->source + " (narrowed)"));
 }
 
@@ -198,7 +229,9 @@ std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
 namespace detail {
 const std::string& TrustData::pem() const {
   std::call_once(pem_once, [this] {
-    for (const auto& anchor : anchors) pem_ += pem_from_der(anchor->der());
+    std::string pem;  // assigned whole: an initialisation cut short by fork() starts over (core/fork_safe.hpp)
+    for (const auto& anchor : anchors) pem += pem_from_der(anchor->der());
+    pem_ = std::move(pem);
   });
   return pem_;
 }

@@ -29,15 +29,13 @@ struct TrustData {
   X509_STORE* store_for(const X509* leaf, const STACK_OF(X509) * untrusted) const;
   std::string source;
 
-  // The anchors as one PEM text and its driver file (driver_files.hpp), made once; the
-  // file is checked cheaply on each use and made again if it went away.
+  // The anchors as one PEM text, made once (its driver file: driver_files.hpp).
   const std::string& pem() const;
   mutable std::once_flag pem_once;
   mutable std::string pem_;
-  mutable std::mutex file_mutex;
-  mutable std::string file_path;
 
-  // A fingerprint of the whole set (the SHA-256 of pem()), for caches keyed by trust.
+  // A fingerprint of the whole set (the SHA-256 of pem()), for caches keyed by trust
+  // and as the name of the driver file.
   mutable std::once_flag identity_once;
   mutable std::string identity;
 

@@ -7,6 +7,7 @@
 
 #include "core/cert_facts.hpp"
 #include "core/engine.hpp"
+#include "core/fork_safe.hpp"
 #include "core/names.hpp"
 #include "core/paths.hpp"
 #include "core/peer_name.hpp"
@@ -428,6 +429,7 @@ std::optional<std::string> exceeds_caps(STACK_OF(X509) * presented, STACK_OF(X50
 Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted,
                     const Trust& trust, const Policy& policy) {
   if (!presented || sk_X509_num(presented) < 1) throw InputError("no certificate to verify");
+  const NoForkHere no_fork;  // the engines take OpenSSL's and the trust's locks (core/fork_safe.hpp)
   ChainInput input;
   input.peer = parse_peer_name(policy.host);
   // Engines turn the time into nanosecond time points (Botan) and time_t: keep it in the

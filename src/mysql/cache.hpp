@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "core/fork_safe.hpp"
 #include "verifull/mysql.hpp"
 
 namespace verifull {
@@ -18,21 +19,22 @@ struct Approval {
   std::string sha1_hex;  // the certificate Connector/C will be pinned to
   std::chrono::system_clock::time_point valid_until;
   Report report;         // the verdict that approved it
-  // What Connector/C is given as its CA: only the anchor the approved chain ended at (a
-  // subset of the Trust: Connector/C reads one certificate, not the whole bundle, on
-  // every connect). A rotation to another anchor fails the pin and re-probes with the
-  // whole Trust.
+  // What Connector/C is given as its CA: the anchor the approved chain ended at and what
+  // a path through it needs (Trust::narrowed; a subset of the Trust: Connector/C reads a
+  // few certificates, not the whole bundle, on every connect). When Connector/C refuses
+  // the chain with it, the connect is tried again with the whole Trust; a rotation to
+  // another certificate fails the pin and re-probes.
   std::optional<Trust> driver_anchors;
 };
 
 struct ApprovedCache::Impl {
   std::chrono::seconds ttl;
-  mutable std::mutex mutex;
+  mutable detail::ForkSafeMutex mutex;
   std::map<std::string, Approval> entries;
   std::uint64_t probes = 0, hits = 0;
 
   std::optional<Approval> find(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mutex);
+    std::lock_guard<detail::ForkSafeMutex> lock(mutex);
     auto it = entries.find(key);
     if (it == entries.end()) return std::nullopt;
     if (std::chrono::system_clock::now() >= it->second.valid_until) {
@@ -43,16 +45,16 @@ struct ApprovedCache::Impl {
     return it->second;
   }
   void store(const std::string& key, Approval approval) {
-    std::lock_guard<std::mutex> lock(mutex);
+    std::lock_guard<detail::ForkSafeMutex> lock(mutex);
     ++probes;
     entries[key] = std::move(approval);
   }
   void count_probe() {
-    std::lock_guard<std::mutex> lock(mutex);
+    std::lock_guard<detail::ForkSafeMutex> lock(mutex);
     ++probes;
   }
   void forget(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mutex);
+    std::lock_guard<detail::ForkSafeMutex> lock(mutex);
     entries.erase(key);
   }
 };

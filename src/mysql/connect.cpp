@@ -22,6 +22,7 @@
 #include "core/cert_facts.hpp"
 #include "core/deadline.hpp"
 #include "core/driver_files.hpp"
+#include "core/fork_safe.hpp"
 #include "core/tls_strength.hpp"
 #include "core/trust_data.hpp"
 #include "core/peer_name.hpp"
@@ -129,6 +130,7 @@ bool real_connect_until(MYSQL* m, const Endpoint& ep, const char* password, deta
     timed_out = e.outcome == Outcome::timeout;
     if (timed_out) return false;  // any other failure: Connector/C reports it in its words
   }
+  const detail::NoForkHere no_fork;  // Connector/C's and OpenSSL's locks, between the polls (core/fork_safe.hpp)
   set_option(m, MYSQL_OPT_NONBLOCK, nullptr, "MYSQL_OPT_NONBLOCK");
   detail::SocketWatchdog watchdog(deadline);  // stopped before this returns: never shuts a reused descriptor
   MYSQL* connected = nullptr;
@@ -150,7 +152,10 @@ bool real_connect_until(MYSQL* m, const Endpoint& ep, const char* password, deta
     if (status & MYSQL_WAIT_READ) p.events |= POLLIN;
     if (status & MYSQL_WAIT_WRITE) p.events |= POLLOUT;
     if (status & MYSQL_WAIT_EXCEPT) p.events |= POLLPRI;
-    const int n = ::poll(&p, 1, static_cast<int>(wait));
+    const int n = [&] {
+      const detail::AllowFork waiting_for_the_peer;
+      return ::poll(&p, 1, static_cast<int>(wait));
+    }();
     int happened = 0;
     if (n > 0) {
       if (p.revents & (POLLIN | POLLHUP | POLLERR)) happened |= MYSQL_WAIT_READ;
@@ -178,9 +183,14 @@ Report refused(Report report, Outcome outcome, const std::string& message) {
   return report;
 }
 
+// The pin refused the certificate: it is not the one verifull approved.
+bool fingerprint_refused(MYSQL* m) {
+  return std::string(mysql_error(m)).find("Fingerprint verification") != std::string::npos;
+}
+
 // Connector/C 3.3 reports every TLS failure as CR_SSL_CONNECTION_ERROR; only these
-// words mean the certificate it got is not the one verifull approved (the pin, or the
-// chain or name against the anchors).
+// words mean it refused the certificate it got (the pin, or the chain or name against
+// the anchors).
 bool presented_other_certificate(MYSQL* m) {
   const std::string says = mysql_error(m);
   if (says.find("Fingerprint verification") != std::string::npos ||
@@ -210,10 +220,15 @@ Report failure_report(MYSQL* m, const Report& approved) {
         return refused(approved, Outcome::revoked,
                        "the server's certificate chain passed verifull's checks, but the CRL given to Connector/C "
                        "(ssl-crl / MYSQL_OPT_SSL_CRL) lists a certificate of it as revoked; nothing was sent: " + says);
-      if (presented_other_certificate(m))
+      if (fingerprint_refused(m))
         return refused(approved, Outcome::pin_mismatch,
                        "the endpoint presented a different certificate than the one verifull verified for it "
                        "moments ago, so Connector/C refused it: " + says);
+      if (presented_other_certificate(m))
+        return refused(approved, Outcome::engines_disagree,
+                       "verifull verified the endpoint's certificate against these anchors, but Connector/C's own "
+                       "verification (OpenSSL) refused it, with the whole set of anchors too; nothing was sent: " +
+                           says);
       if (says.find("does not support") != std::string::npos || says.find("SSL is required") != std::string::npos)
         return refused(approved, Outcome::tls_unavailable,
                        "the endpoint offered TLS to verifull's probe, then not to the connection (something on the "
@@ -246,18 +261,19 @@ Report failure_report(MYSQL* m, const Report& approved) {
 ApprovedCache::ApprovedCache(std::chrono::seconds ttl) : impl_(std::make_unique<Impl>()) { impl_->ttl = ttl; }
 ApprovedCache::~ApprovedCache() = default;
 void ApprovedCache::clear() {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<detail::ForkSafeMutex> lock(impl_->mutex);
   impl_->entries.clear();
 }
 std::uint64_t ApprovedCache::probes() const {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<detail::ForkSafeMutex> lock(impl_->mutex);
   return impl_->probes;
 }
 std::uint64_t ApprovedCache::hits() const {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<detail::ForkSafeMutex> lock(impl_->mutex);
   return impl_->hits;
 }
 ApprovedCache& ApprovedCache::shared() {
+  const detail::NoForkHere no_fork;  // a fork() during the first call's initialisation would hang the child
   static ApprovedCache cache;
   return cache;
 }
@@ -526,10 +542,21 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
     std::optional<Approval> approval = find_or_probe(endpoint, trust, detail::within(effective, deadline), impl, key,
                                                      attempt == 0, refusal, from_cache);
     if (!approval) return refusal;
-    configure(m, approval->driver_anchors.value_or(trust), detail::within(effective, deadline), approval->sha1_hex);
-    apply_url_parameters(m, endpoint);
+    const auto connect_with = [&](const Trust& driver_anchors, bool& timed_out) {
+      configure(m, driver_anchors, detail::within(effective, deadline), approval->sha1_hex);
+      apply_url_parameters(m, endpoint);
+      return real_connect_until(m, endpoint, password, deadline, timed_out);
+    };
     bool timed_out = false;
-    if (real_connect_until(m, endpoint, password, deadline, timed_out)) {
+    bool connected = connect_with(approval->driver_anchors.value_or(trust), timed_out);
+    if (!connected && !timed_out && approval->driver_anchors && mysql_errno(m) == CR_SSL_CONNECTION_ERROR &&
+        !says_revoked(m) && presented_other_certificate(m) && !fingerprint_refused(m)) {
+      // Connector/C found no path with the narrowed anchors (Trust::narrowed): once more
+      // with the whole set before anything is concluded.
+      approval->driver_anchors.reset();
+      connected = connect_with(trust, timed_out);
+    }
+    if (connected) {
       // A refusal after login: the handle may be the caller's, so it is not freed here;
       // mariadb_cancel makes every further read and write on it fail.
       if (!mysql_get_ssl_cipher(m)) {  // cannot happen with VERIFY_SERVER_CERT; fail closed anyway
@@ -571,19 +598,27 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
 Connected connect(const std::string& url, const Trust& trust, const Policy& policy, ApprovedCache& cache) {
   const Endpoint endpoint = parse_url(url);
   if (endpoint.protocol != Protocol::mysql) throw InputError(endpoint.display() + " is not a mysql:// URL");
-  MYSQL* m = mysql_init(nullptr);
+  // mysql_init and mysql_close take Connector/C's and OpenSSL's locks (core/fork_safe.hpp).
+  const auto close = [](MYSQL* handle) {
+    const detail::NoForkHere no_fork;
+    mysql_close(handle);
+  };
+  MYSQL* m = [] {
+    const detail::NoForkHere no_fork;
+    return mysql_init(nullptr);
+  }();
   if (!m) throw std::bad_alloc();
   Connected result;
   try {
     result.report = connect(m, endpoint, trust, policy, cache);
   } catch (...) {
-    mysql_close(m);
+    close(m);
     throw;
   }
   if (result.report.ok()) {
     result.conn = Connection(m, mysql_close, trust);
   } else {
-    mysql_close(m);
+    close(m);
   }
   return result;
 }

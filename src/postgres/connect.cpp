@@ -19,6 +19,7 @@
 #include "core/crl.hpp"
 #include "core/deadline.hpp"
 #include "core/openssl_types.hpp"
+#include "core/fork_safe.hpp"
 #include "core/trust_data.hpp"
 #include "audit/audit_internal.hpp"
 #include "postgres/params_internal.hpp"
@@ -164,7 +165,7 @@ Report diagnose_failure(PGconn* conn, ConnStatusType failed_in, const Trust& tru
 // sslrootcert is narrowed to it on the next connect (see State).
 namespace narrowing {
 
-std::mutex mutex;
+detail::ForkSafeMutex mutex;
 std::unordered_map<std::string, std::string> anchors;  // key -> anchor sha256
 constexpr std::size_t kMostEntries = 4096;
 
@@ -176,7 +177,7 @@ std::string key(const Params& params, const Trust& trust, const Policy& policy) 
 }
 
 std::optional<std::string> find(const std::string& k) {
-  std::lock_guard<std::mutex> lock(mutex);
+  std::lock_guard<detail::ForkSafeMutex> lock(mutex);
   const auto it = anchors.find(k);
   if (it == anchors.end()) return std::nullopt;
   return it->second;
@@ -184,13 +185,13 @@ std::optional<std::string> find(const std::string& k) {
 
 void remember(const std::string& k, const std::string& anchor_sha256) {
   if (anchor_sha256.empty()) return;
-  std::lock_guard<std::mutex> lock(mutex);
+  std::lock_guard<detail::ForkSafeMutex> lock(mutex);
   if (anchors.size() >= kMostEntries) anchors.clear();  // bounded; it only saves time
   anchors[k] = anchor_sha256;
 }
 
 void forget(const std::string& k) {
-  std::lock_guard<std::mutex> lock(mutex);
+  std::lock_guard<detail::ForkSafeMutex> lock(mutex);
   anchors.erase(k);
 }
 
@@ -294,6 +295,7 @@ struct AsyncConnect::State {
     connect_with(params);
   }
   void connect_with(const Params& params) {
+    const detail::NoForkHere no_fork;  // libpq's and OpenSSL's locks (core/fork_safe.hpp)
     conn = start(params);
     if (!conn) throw std::bad_alloc();
     if (PQstatus(conn) == CONNECTION_BAD) {
@@ -330,6 +332,7 @@ struct AsyncConnect::State {
     return true;
   }
   ~State() {
+    const detail::NoForkHere no_fork;
     if (conn) PQfinish(conn);
   }
   void finish_refused() {
@@ -365,6 +368,10 @@ std::chrono::milliseconds AsyncConnect::time_left() const {
 AsyncConnect::Wait AsyncConnect::step() {
   State& s = *state_;
   if (s.done) return Wait::done;
+  // A step does not wait for the peer (the caller polls between steps; libpq's own name
+  // resolution is the exception), so fork() waits for it to end rather than find
+  // libpq's or OpenSSL's locks held (core/fork_safe.hpp).
+  const detail::NoForkHere no_fork;
   if (detail::passed(s.deadline)) {
     s.report = timed_out_report(s.policy, endpoint_of(s.conn));
     s.finish_refused();
@@ -395,6 +402,7 @@ AsyncConnect::Wait AsyncConnect::step() {
       if (s.policy.refuse_admin_credentials) {
         AuditReport audit;
         try {
+          const detail::AllowFork waiting_for_the_server;  // queries wait for the peer (core/fork_safe.hpp)
           audit = postgres::audit_until(s.conn, s.deadline);
         } catch (const detail::ProbeFailure& e) {  // the server stalled after login
           s.report.outcome = Outcome::timeout;

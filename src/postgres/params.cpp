@@ -15,6 +15,7 @@
 #include "core/deadline.hpp"
 #include "probe/failure.hpp"
 #include "probe/resolve.hpp"
+#include "core/peer_name.hpp"
 #include "verifull/errors.hpp"
 #include "verifull/policy.hpp"
 #include "verifull/postgres.hpp"
@@ -138,6 +139,9 @@ void refuse_weakening(const std::string& key, const std::string& value) {
       if (host.front() == '/' || host.front() == '@')
         throw InputError("host " + host + " is a Unix-domain socket; libpq never uses TLS there, so verifull "
                          "cannot verify it (connect over TCP)");
+      // The name rule every entry point shares, before any resolver sees the name
+      // ("10.0.0" would otherwise resolve to 10.0.0.0, "-bad.example.com" read as unresolvable).
+      detail::parse_peer_name(host);
     });
   }
 }

@@ -4,6 +4,7 @@
 
 #include "core/cert_facts.hpp"
 #include "core/crl.hpp"
+#include "core/fork_safe.hpp"
 #include "core/peer_name.hpp"
 #include "core/verdict.hpp"
 #include "probe/failure.hpp"
@@ -48,6 +49,7 @@ Probed probe(const Endpoint& endpoint, std::chrono::milliseconds timeout) {
 }  // namespace
 
 ProbeResult fetch_chain(const Endpoint& endpoint, std::chrono::milliseconds timeout) {
+  detail::parse_peer_name(endpoint.host);  // as check(): a bad host is an InputError, never dialled
   ProbeResult result;
   try {
     const auto probed = probe(endpoint, timeout);
@@ -55,6 +57,7 @@ ProbeResult fetch_chain(const Endpoint& endpoint, std::chrono::milliseconds time
     result.tls_version = probed.tls.version;
     result.cipher = probed.tls.cipher;
     result.server_version = probed.server_version;
+    const detail::NoForkHere no_fork;  // describing takes OpenSSL's locks (core/fork_safe.hpp)
     for (int i = 0; i < sk_X509_num(probed.tls.chain.get()); ++i)
       result.chain.push_back(detail::cert_info(sk_X509_value(probed.tls.chain.get(), i)));
     result.message = endpoint.host_port() + " presented " + std::to_string(result.chain.size()) +

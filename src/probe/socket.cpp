@@ -15,6 +15,7 @@
 #include <cstring>
 #include <memory>
 
+#include "core/fork_safe.hpp"
 #include "probe/failure.hpp"
 #include "probe/resolve.hpp"
 
@@ -28,6 +29,7 @@ int remaining_ms(Clock::time_point deadline) {
 
 // poll() until `events` or the deadline; false on timeout.
 bool poll_until(int fd, short events, Clock::time_point deadline) {
+  const AllowFork waiting_for_the_peer;  // core/fork_safe.hpp
   for (;;) {
     pollfd p{fd, events, 0};
     const int n = ::poll(&p, 1, remaining_ms(deadline));

@@ -4,6 +4,7 @@
 
 #include <openssl/err.h>
 
+#include "core/fork_safe.hpp"
 #include "core/peer_name.hpp"
 #include "probe/failure.hpp"
 #include "verifull/policy.hpp"
@@ -40,6 +41,7 @@ std::string handshake_hint(const std::string& errors) {
 
 TlsCapture tls_handshake_and_capture(Socket& socket, const std::string& host, Clock::time_point deadline) {
   const SigpipeGuard no_sigpipe;
+  const NoForkHere no_fork;  // OpenSSL's locks, between the waits for the peer (core/fork_safe.hpp)
   ERR_clear_error();
   SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
   if (!ctx) throw ProbeFailure(Outcome::network_error, "cannot create a TLS context: " + openssl_errors());

@@ -2,15 +2,20 @@
 // sources. Exit code 4 needs a real server: tests/integration.
 #include <doctest/doctest.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
@@ -227,6 +232,7 @@ std::string unsafe_in(const std::string& text) {
     if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) return "control byte at " + std::to_string(i);
     if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9F) return "C1 control";
     if (text.compare(i, 3, "\xE2\x80\xAE") == 0 || text.compare(i, 3, "\xE2\x81\xA6") == 0) return "bidi override";
+    if (text.compare(i, 3, "\xE2\x80\xA8") == 0 || text.compare(i, 3, "\xE2\x80\xA9") == 0) return "line separator";
     const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     if (len == 0 || i + len > text.size()) return "invalid UTF-8 at " + std::to_string(i);
     for (std::size_t k = 1; k < len; ++k)
@@ -390,4 +396,150 @@ TEST_CASE("check refuses the URL parameters connect refuses, and its table names
   CHECK(contains(table.out, "PROTOCOL"));
   CHECK(contains(table.out, "postgres "));
   CHECK(contains(table.out, "mysql "));
+}
+
+namespace {
+// Runs the CLI with an endless standard input: `line` written again and again until the
+// CLI stops reading (EPIPE) or `cap` bytes went in. Returns the exit code, standard
+// error, the bytes written and the CLI's peak resident memory.
+struct PipedRun {
+  int exit_code = -1;
+  std::string err;
+  std::size_t written = 0;
+  long max_rss_kib = 0;
+};
+
+PipedRun run_with_endless_stdin(const std::vector<std::string>& args, const std::string& line, std::size_t cap) {
+  const char* cli = std::getenv("VERIFULL_CLI");
+  REQUIRE(cli != nullptr);
+  int in[2], err[2];
+  REQUIRE(::pipe2(in, O_CLOEXEC) == 0);
+  REQUIRE(::pipe2(err, O_CLOEXEC) == 0);
+  std::vector<std::string> argv_text = {cli};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(in[0], 0);
+    ::dup2(err[1], 2);
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 1);
+    ::execv(cli, argv.data());
+    ::_exit(127);
+  }
+  ::close(in[0]);
+  ::close(err[1]);
+  const auto old_sigpipe = ::signal(SIGPIPE, SIG_IGN);
+  std::string chunk;
+  while (chunk.size() < 65536) chunk += line;
+  PipedRun r;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (r.written < cap && std::chrono::steady_clock::now() < deadline) {
+    const ssize_t n = ::write(in[1], chunk.data(), chunk.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EPIPE: the CLI stopped reading
+    r.written += static_cast<std::size_t>(n);
+  }
+  ::close(in[1]);
+  char buf[4096];
+  pollfd p{err[0], POLLIN, 0};
+  while (std::chrono::steady_clock::now() < deadline && ::poll(&p, 1, 100) >= 0) {
+    if (!(p.revents & (POLLIN | POLLHUP))) continue;
+    const ssize_t n = ::read(err[0], buf, sizeof buf);
+    if (n <= 0) break;
+    r.err.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(err[0]);
+  if (std::chrono::steady_clock::now() >= deadline) ::kill(pid, SIGKILL);  // a hang fails below
+  int status = 0;
+  rusage usage{};
+  ::wait4(pid, &status, 0, &usage);
+  ::signal(SIGPIPE, old_sigpipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.max_rss_kib = usage.ru_maxrss;
+  return r;
+}
+}  // namespace
+
+TEST_CASE("check --from - reads at most 4 MiB of standard input: an endless pipe is refused promptly, in bounded memory") {
+  const auto start = std::chrono::steady_clock::now();
+  auto r = run_with_endless_stdin({"check", "--from", "-", "--ca", env().path("ca.pem")},
+                                  "postgres://db.example.com:5432\n", std::size_t{256} << 20);
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "URL list from standard input is larger than 4 MiB"));
+  CHECK(r.written < (std::size_t{32} << 20));  // it stopped reading: the pipe broke long before the 256 MiB
+  CHECK(r.max_rss_kib < 96 * 1024);
+  CHECK(took < std::chrono::seconds(15));
+}
+
+TEST_CASE("a bad line of a URL list is quoted by a short, escaped excerpt, never whole") {
+  const std::string huge_line = "postgres://" + std::string(10000, 'h') + ".example.com:5432";
+  const std::string long_host = "postgres://" + std::string(300, 'x') + "\x1b[2J.example.com:5432";
+  testpki::write_file(env().path("long-lines.txt"), huge_line + "\n" + long_host + "\npostgres://127.0.0.1:1\n");
+  for (bool json : {false, true}) {
+    CAPTURE(json);
+    std::vector<std::string> args = {"check", "--from", env().path("long-lines.txt"), "--ca", env().path("ca.pem"),
+                                     "--timeout", "2"};
+    if (json) args.push_back("--json");
+    auto r = verifull(args);
+    CHECK(r.exit_code == 3);  // the closed port is the highest code; both long lines are input errors
+    CHECK(contains(r.out + r.err, json ? "\"line\":1" : "line 1: the URL \"postgres://hhhh"));
+    CHECK(contains(r.out + r.err, "is longer than 4096 bytes"));
+    CHECK(contains(r.out + r.err, "(" + std::to_string(huge_line.size()) + " bytes)"));
+    // The host's excerpt in its message (the host is the line without scheme and port).
+    CHECK(contains(r.out + r.err, "(" + std::to_string(long_host.size() - 16) + " bytes)"));
+    CHECK_FALSE(contains(r.out + r.err, std::string(200, 'h')));
+    CHECK_FALSE(contains(r.out + r.err, std::string(200, 'x')));
+    CHECK_MESSAGE(unsafe_in(r.out + r.err).empty(), unsafe_in(r.out + r.err));
+    std::istringstream lines(r.out + r.err);
+    for (std::string line; std::getline(lines, line);) CHECK(line.size() < 1000);
+  }
+}
+
+TEST_CASE("check with one bad host exits 2 with the reason; it used to abort (SIGABRT)") {
+  for (const char* url : {"postgres://-bad.example.com:5432", "mysql://10.0.0:3306", "postgres://192.000.002.001:5432"}) {
+    CAPTURE(url);
+    auto r = verifull({"check", url, "--ca", env().path("ca.pem"), "--timeout", "2"});
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, "verifull: invalid host name"));
+    auto j = verifull({"check", url, "--ca", env().path("ca.pem"), "--timeout", "2", "--json"});
+    CHECK(j.exit_code == 2);
+    const auto row = nlohmann::json::parse(j.out);
+    CHECK(row["outcome"] == "input_error");
+    CHECK(row["ok"] == false);
+    // The other commands that reach an endpoint refuse it the same way, before any traffic.
+    for (const char* cmd : {"show", "connect", "audit"}) {
+      CAPTURE(cmd);
+      auto other = verifull({cmd, url, "--ca", env().path("ca.pem"), "--timeout", "2"});
+      CHECK(other.exit_code == 2);
+      CHECK(contains(other.err, "verifull: invalid host name"));
+    }
+  }
+}
+
+TEST_CASE("U+2028 and U+2029 (line and paragraph separators) are printed escaped, like other controls") {
+  auto spec = testpki::leaf_spec("", {"db.example.com"});
+  spec.subject_dn = "/CN=db\xE2\x80\xA8" "fake: line/O=x\xE2\x80\xA9y";
+  auto separated = testpki::issue(env().root, spec);
+  testpki::write_file(env().path("separators.pem"), separated.pem());
+  for (bool json : {false, true}) {
+    CAPTURE(json);
+    std::vector<std::string> args = {"verify", env().path("separators.pem"), "--ca", env().path("ca.pem"), "--host",
+                                     "db.example.com"};
+    if (json) args.push_back("--json");
+    auto r = verifull(args);
+    CHECK(r.exit_code == 0);
+    CHECK_FALSE(contains(r.out, "\xE2\x80\xA8"));
+    CHECK_FALSE(contains(r.out, "\xE2\x80\xA9"));
+    CHECK(contains(r.out, json ? "\\\\E2\\\\80\\\\A8" : "\\E2\\80\\A8"));
+    CHECK(contains(r.out, json ? "\\\\E2\\\\80\\\\A9" : "\\E2\\80\\A9"));
+  }
+  auto bad = verifull({"verify", env().path("leaf.pem"), "--ca", env().path("ca.pem"), "--host", "db\xE2\x80\xA8.example"});
+  CHECK(bad.exit_code == 2);
+  CHECK_FALSE(contains(bad.err, "\xE2\x80\xA8"));
+  CHECK(contains(bad.err, "\\E2\\80\\A8"));
 }

@@ -19,8 +19,10 @@
 #include <openssl/x509.h>
 
 #include "interop_corpus.hpp"
+#include "run_cli.hpp"
 #include "servers_env.hpp"
 #include "test_pki.hpp"
+#include "verifull.h"
 #include "verifull/verifull.hpp"
 
 using namespace verifull;
@@ -360,4 +362,78 @@ TEST_CASE("a certificate revoked by a CRL given to libpq (sslcrl) or Connector/C
   mysql_close(own);
   CHECK(own_report.outcome == Outcome::revoked);
   CHECK(own_report.message.find("different certificate") == std::string::npos);
+}
+
+namespace {
+// The C ABI's outcome for a connect through it (`connect` is vf_pg_connect or vf_mysql_connect).
+template <typename Handle, typename Connect, typename GetReport, typename Destroy>
+int outcome_through_c_abi(Connect connect, GetReport get_report, Destroy destroy, const std::string& url,
+                          vf_trust_t trust) {
+  vf_policy_options opts = VF_POLICY_OPTIONS_INIT;
+  Handle handle = nullptr;
+  REQUIRE(connect(&handle, url.c_str(), trust, &opts) == VF_OK);
+  vf_report_t report = nullptr;
+  REQUIRE(get_report(handle, &report) == VF_OK);
+  int outcome = -1;
+  vf_report_outcome(report, &outcome);
+  vf_report_destroy(report);
+  destroy(handle);
+  return outcome;
+}
+}  // namespace
+
+TEST_CASE("a server that sends only its leaf, with root and intermediate in the bundle: check and connect agree") {
+  // The drivers verify without partial chains: given only the anchor verifull's chain
+  // ended at (the root), Connector/C could not reach the intermediate and every connect
+  // was refused as "a different certificate". Narrowing keeps the intermediate too.
+  const auto root = testpki::make_root(testpki::ca_spec("Leaf-only Root"));
+  const auto intermediate = testpki::issue(root, testpki::ca_spec("Leaf-only Intermediate"));
+  const auto leaf = testpki::issue(intermediate, testpki::leaf_spec("localhost", {"localhost"}, {"127.0.0.1"}));
+  interop::Case c;
+  c.name = "leaf-only";
+  c.chain_pem = leaf.pem();  // no intermediate sent
+  c.key_pem = leaf.key_pem();
+  // Another root beside them: the narrowed set (2) is then told apart from the whole (3).
+  c.anchors_pem = testpki::make_root(testpki::ca_spec("Leaf-only Other Root")).pem() + root.pem() + intermediate.pem();
+  const Trust bundle = Trust::from_pem(c.anchors_pem, "other root + root + intermediate");
+  AnchorsFile bundle_file(c);
+  vf_trust_t c_trust = nullptr;
+  REQUIRE(vf_trust_from_pem(&c_trust, c.anchors_pem.data(), c.anchors_pem.size()) == VF_OK);
+
+  SUBCASE("PostgreSQL") {
+    serve_from_postgres(c);
+    CHECK(check(parse_url(pg_url()), bundle, Policy{}).ok());
+    for (int i = 0; i < 2; ++i) {  // the second connect is narrowed to what the first one saw
+      auto conn = postgres::connect(pg_url(), bundle);
+      REQUIRE_MESSAGE(conn.report.ok(), conn.report.message);
+      // Narrowed to the root alone, libpq refused and the whole set (3) was tried again.
+      CHECK(certificates_in(conn_option(conn.conn.get(), "sslrootcert")) == (i == 0 ? 3 : 2));
+    }
+    CHECK(outcome_through_c_abi<vf_pg_t>(vf_pg_connect, vf_pg_report, vf_pg_destroy, pg_url(), c_trust) ==
+          VF_OUTCOME_OK);
+    const auto cli = testcli::verifull({"connect", pg_url(), "--ca", bundle_file.path});
+    CHECK_MESSAGE(cli.exit_code == 0, cli.out << cli.err);
+    serve_from_postgres(pki_case("server", "ca.pem"));
+  }
+  SUBCASE("MySQL") {
+    serve_from_mariadb(c);
+    CHECK(check(parse_url(mysql_url()), bundle, Policy{}).ok());
+    mysql::ApprovedCache cache;
+    for (int i = 0; i < 2; ++i) {  // a fresh approval, then the cached one
+      auto conn = mysql::connect(mysql_url(), bundle, Policy{}, cache);
+      REQUIRE_MESSAGE(conn.report.ok(), conn.report.message);
+      const char* ca_path = nullptr;
+      REQUIRE(mysql_get_optionv(conn.conn.get(), MYSQL_OPT_SSL_CA, &ca_path) == 0);
+      REQUIRE(ca_path != nullptr);
+      CHECK(certificates_in(ca_path) == 2);
+    }
+    CHECK(cache.probes() == 1);
+    vf_mysql_cache_clear();
+    CHECK(outcome_through_c_abi<vf_mysql_t>(vf_mysql_connect, vf_mysql_report, vf_mysql_destroy, mysql_url(),
+                                            c_trust) == VF_OUTCOME_OK);
+    const auto cli = testcli::verifull({"connect", mysql_url(), "--ca", bundle_file.path});
+    CHECK_MESSAGE(cli.exit_code == 0, cli.out << cli.err);
+    serve_from_mariadb(pki_case("server", "ca.pem"));
+  }
+  vf_trust_destroy(c_trust);
 }

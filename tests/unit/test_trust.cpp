@@ -315,3 +315,37 @@ TEST_CASE("a CA certificate with a malformed extension is an input error naming 
   const auto error = error_of([&] { Trust::from_pem(testpki::make_root(twice).pem(), "bundle.pem"); });
   CHECK_MESSAGE(contains(error, "X509v3 Subject Key Identifier extension more than once"), error);
 }
+
+TEST_CASE("narrowing for a driver keeps the anchors a path through the chosen one needs") {
+  // Root and intermediate in the bundle among others; the server sends its leaf only.
+  // A driver verifies with OpenSSL without partial chains (as verifull's OpenSSL engine
+  // does), so the narrowed set must still lead from the leaf to the root.
+  const auto root = testpki::make_root(testpki::ca_spec("Narrow Root"));
+  const auto intermediate = testpki::issue(root, testpki::ca_spec("Narrow Intermediate"));
+  const auto leaf = testpki::issue(intermediate, testpki::leaf_spec("db", {"db.example.com"}));
+  const auto trust = Trust::from_pem(many_roots(5, "Filler ") + intermediate.pem() + root.pem() + many_roots(5, "More "));
+  const auto subjects = [](const Trust& t) {
+    std::vector<std::string> out;
+    for (const auto& a : t.anchors()) out.push_back(a.subject);
+    return out;
+  };
+  for (Engine engine : {Engine::openssl, Engine::botan}) {  // OpenSSL ends at the root, Botan may stop earlier
+    const auto report = verify_with(leaf, "", trust, engine);
+    REQUIRE_MESSAGE(report.ok(), report.message);
+    const Trust narrow = trust.narrowed({report.anchor_sha256});
+    CHECK(subjects(narrow) == std::vector<std::string>{"CN=Narrow Intermediate", "CN=Narrow Root"});
+    const auto as_a_driver = verify_with(leaf, "", narrow, Engine::openssl);
+    CHECK_MESSAGE(as_a_driver.ok(), as_a_driver.message);
+  }
+  // A root alone when nothing in the set was issued under it.
+  const auto other_leaf = testpki::issue(root, testpki::leaf_spec("db", {"db.example.com"}));
+  const auto roots_only = Trust::from_pem(many_roots(5, "Filler ") + root.pem());
+  const auto direct = verify_with(other_leaf, "", roots_only, Engine::openssl);
+  REQUIRE(direct.ok());
+  CHECK(subjects(roots_only.narrowed({direct.anchor_sha256})) == std::vector<std::string>{"CN=Narrow Root"});
+  // An intermediate whose root is not in the set leads nowhere a driver can verify: the
+  // whole set, never a subset that cannot work.
+  const auto orphan = Trust::from_pem(many_roots(3, "Filler ") + intermediate.pem());
+  const std::string intermediate_sha256 = orphan.anchors().back().sha256;
+  CHECK(orphan.narrowed({intermediate_sha256}).anchors().size() == orphan.anchors().size());
+}

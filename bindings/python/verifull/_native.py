@@ -189,6 +189,10 @@ def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optiona
         host = text(host, "host").decode("utf-8", "surrogateescape")
     if at is not None and (isinstance(at, bool) or not isinstance(at, int)):
         raise ValueError("at must be Unix seconds (an int)")
+    if at is not None and not -2**63 <= at < 2**63:
+        # ctypes would keep only the low 64 bits (2**70 would become 64, a time in 1970);
+        # the range a verification time may have is the core's to decide, within int64_t.
+        raise ValueError(f"at={at} does not fit the C ABI's int64_t verification_time (Unix seconds)")
     pin_array = (ctypes.c_char_p * max(1, len(encoded)))(*encoded)
     opts = _PolicyOptions(POLICY_OPTIONS_VERSION, text(host, "host") if host else None,
                           ctypes.cast(pin_array, ctypes.POINTER(ctypes.c_char_p)), len(encoded),
