@@ -265,6 +265,34 @@ VF_API int vf_suggest_readonly_sql(int kind, const char* tables, const char* use
  * the password) for a malformed URL. */
 VF_API int vf_parse_url(const char* url, char* buf, size_t* len);
 
+/* ---- for bindings that run their own TLS (Node.js) --------------------------------- */
+/* Fills *options with VF_POLICY_OPTIONS_INIT (the current version and its defaults),
+ * for languages that cannot expand the macro. */
+VF_API int vf_policy_options_init(vf_policy_options* options);
+/* Verifies the chain a TLS handshake presented, given as DER certificates (leaf first,
+ * then intermediates; a trailing anchor is allowed): exactly the check vf_verify_pem
+ * makes. certs[i] points to lens[i] bytes. Returns VF_OK and a report for any verdict,
+ * VF_ERROR_INPUT for an empty chain or bytes that are not one complete certificate. */
+VF_API int vf_verify_der_chain(vf_report_t* report, const unsigned char* const* certs, const size_t* lens,
+                               size_t count, vf_trust_t trust, const vf_policy_options* options);
+/* The trust's anchors as PEM text, one block each (for a TLS stack's CA option). */
+VF_API int vf_trust_anchors_pem(vf_trust_t trust, char* buf, size_t* len);
+/* The TLS-strength rule (VF_OUTCOME_WEAK_TLS) on a session another TLS stack negotiated:
+ * protocol as OpenSSL names it ("TLSv1.3", "TLSv1.2"), cipher as an OpenSSL or IANA suite
+ * name. buf receives "" when the session is strong enough, else the reason as a
+ * sentence. An unknown protocol or suite is weak. */
+VF_API int vf_tls_weak_reason(const char* protocol, const char* cipher, char* buf, size_t* len);
+/* The TLS 1.2 suites verifull allows, as an OpenSSL cipher list (TLS 1.3's are all
+ * allowed), for a TLS stack's cipher option. */
+VF_API int vf_tls_strong_ciphers(char* buf, size_t* len);
+/* vf_check for a worker thread: it blocks like vf_check (options->timeout_ms) and is safe to run on any thread, several at once, with a shared trust.
+ * On failure the message is also copied to error_buf (truncated to fit, always
+ * NUL-terminated; *error_len receives the size needed), because vf_last_error_message
+ * is per thread and the thread that started the call cannot see the worker's. An event
+ * loop runs it on a thread pool (Node: koffi's async calls) and is never blocked. */
+VF_API int vf_check_with_message(vf_report_t* report, const char* url, vf_trust_t trust,
+                                 const vf_policy_options* options, char* error_buf, size_t* error_len);
+
 #ifdef __cplusplus
 }
 #endif

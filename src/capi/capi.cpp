@@ -651,3 +651,91 @@ int vf_mysql_destroy(vf_mysql_t my) {
 }
 
 }  // extern "C"
+
+// ---- Additions for bindings that run their own TLS (Node.js): verify the chain a
+// handshake presented, the anchors as PEM for the TLS stack's CA option, the TLS-strength
+// rule by name, and a probe whose error message survives running on a worker thread.
+// Kept in one block, appended (the C ABI is append-only).
+#include <algorithm>
+
+#include "core/pem.hpp"
+#include "core/tls_strength.hpp"
+#include "core/verdict.hpp"
+
+extern "C" {
+
+int vf_policy_options_init(vf_policy_options* options) {
+  return guard([&] {
+    if (!options) return fail(VF_ERROR_NULL_POINTER, "options must not be NULL");
+    const vf_policy_options defaults = VF_POLICY_OPTIONS_INIT;  // the one definition of the defaults
+    *options = defaults;
+    return VF_OK;
+  });
+}
+
+int vf_verify_der_chain(vf_report_t* report, const unsigned char* const* certs, const size_t* lens, size_t count,
+                        vf_trust_t trust, const vf_policy_options* options) {
+  return guard([&] {
+    if (!report) return fail(VF_ERROR_NULL_POINTER, "the output report pointer must not be NULL");
+    *report = nullptr;
+    if (!options) return fail(VF_ERROR_NULL_POINTER, "options are required");
+    if (count == 0) return fail(VF_ERROR_INPUT, "the presented chain is empty: the server showed no certificate");
+    if (!certs || !lens) return fail(VF_ERROR_NULL_POINTER, "certs and lens must not be NULL");
+    const Trust* t = trust_of(trust);
+    if (!t) return invalid_handle("trust");
+    detail::X509StackPtr presented(sk_X509_new_null());
+    if (!presented) throw std::bad_alloc();
+    for (size_t i = 0; i < count; ++i) {
+      if (!certs[i]) return fail(VF_ERROR_NULL_POINTER, "certs[" + std::to_string(i) + "] is NULL");
+      detail::X509Ptr cert = detail::certificate_from_der(
+          std::string_view(reinterpret_cast<const char*>(certs[i]), lens[i]));
+      if (!cert)
+        return fail(VF_ERROR_INPUT, "certificate " + std::to_string(i) + " of the presented chain is not a complete "
+                                    "DER X.509 certificate");
+      if (sk_X509_push(presented.get(), cert.get()) <= 0) throw std::bad_alloc();
+      cert.release();  // the stack owns it now
+    }
+    Report r = detail::verify_chain(presented.get(), nullptr, *t, to_policy(options));
+    *report = new vf_report_struct(std::move(r));
+    return VF_OK;
+  });
+}
+
+int vf_trust_anchors_pem(vf_trust_t trust, char* buf, size_t* len) {
+  return guard([&] {
+    const Trust* t = trust_of(trust);
+    if (!t) return invalid_handle("trust");
+    return write_string(t->pem(), buf, len);
+  });
+}
+
+int vf_tls_weak_reason(const char* protocol, const char* cipher, char* buf, size_t* len) {
+  return guard([&] {
+    if (!protocol || !cipher) return fail(VF_ERROR_NULL_POINTER, "protocol and cipher must not be NULL");
+    return write_string(detail::weak_tls_reason(protocol, cipher).value_or(""), buf, len);
+  });
+}
+
+int vf_tls_strong_ciphers(char* buf, size_t* len) {
+  return guard([&] { return write_string(detail::kStrongTls12Ciphers, buf, len); });
+}
+
+int vf_check_with_message(vf_report_t* report, const char* url, vf_trust_t trust, const vf_policy_options* options,
+                          char* error_buf, size_t* error_len) {
+  const int rc = vf_check(report, url, trust, options);
+  if (rc != VF_OK && error_len) {
+    // Copied here, on the thread that ran the probe: the thread-local last error is not
+    // visible to the event-loop thread that started it.
+    const std::string& message = g_last_error;
+    const size_t available = *error_len;
+    *error_len = message.size() + 1;
+    if (error_buf && available > 0) {
+      const size_t n = std::min(message.size(), available - 1);
+      std::memcpy(error_buf, message.data(), n);
+      error_buf[n] = '\0';
+    }
+  }
+  return rc;
+}
+
+}  // extern "C"

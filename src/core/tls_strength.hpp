@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace verifull::detail {
 
@@ -16,5 +17,11 @@ constexpr const char* kStrongTls12Ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AES
 
 // Why the session is too weak, as a sentence; nullopt when it is strong enough.
 std::optional<std::string> weak_tls_reason(const SSL* ssl);
+
+// The same rule for a session another TLS stack negotiated (Node's own TLS), named the
+// way OpenSSL names them: `protocol` "TLSv1.3", "TLSv1.2", ...; `cipher` an OpenSSL or
+// IANA suite name ("ECDHE-RSA-AES128-GCM-SHA256" or "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256").
+// A protocol or suite this OpenSSL does not know is weak: the rule cannot vouch for it.
+std::optional<std::string> weak_tls_reason(std::string_view protocol, std::string_view cipher);
 
 }  // namespace verifull::detail
