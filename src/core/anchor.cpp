@@ -1,4 +1,5 @@
 #include "core/anchor.hpp"
+#include "core/fork_safe.hpp"
 
 #include <openssl/asn1t.h>
 
@@ -182,12 +183,16 @@ Anchor::Anchor(std::string der, int line, AnchorFacts facts, X509Ptr parsed)
     : der_(std::move(der)), line_(line), facts_(std::move(facts)), cert_(std::move(parsed)) {}
 
 const std::string& Anchor::sha256() const {
+  // Entered before the once: a thread inside a once must already hold the fork gate, or it
+  // could wait for the gate while a thread holding it waits for the once (core/fork_safe.hpp).
+  const NoForkHere no_fork;
   std::call_once(sha256_once_, [this] { sha256_ = hex_colon(detail::sha256(der_)); });
   return sha256_;
 }
 
 const X509* Anchor::cert() const noexcept {
   try {
+    const NoForkHere no_fork;  // before the once: see sha256()
     std::call_once(cert_once_, [this] {
       if (!cert_) cert_ = certificate_from_der(der_);  // set already when loading parsed it
     });
@@ -198,6 +203,9 @@ const X509* Anchor::cert() const noexcept {
 }
 
 std::vector<AnchorPtr> load_anchors(std::string_view pem, const std::string& source) {
+  // The screen decodes extensions, and OpenSSL's extension cache fetches digests: its
+  // method-store locks must not be held across fork() (core/fork_safe.hpp).
+  const NoForkHere no_fork;
   std::vector<AnchorPtr> anchors;
   for (auto& block : certificate_blocks(pem, source, "trust anchors")) {
     ScreenedPtr screened = screen(block.der);

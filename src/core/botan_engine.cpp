@@ -17,6 +17,7 @@
 #include <functional>
 
 #include "core/engine.hpp"
+#include "core/fork_safe.hpp"
 #include "core/names.hpp"
 
 namespace verifull::detail {
@@ -52,6 +53,7 @@ X509Ptr to_openssl(const Botan::X509_Certificate& cert, const Pairs& given, cons
 }
 
 const BotanAnchors& anchors_of(const TrustData& trust) {
+  const NoForkHere no_fork;  // before the once (core/fork_safe.hpp)
   std::call_once(trust.botan_once, [&] {
     auto anchors = std::make_shared<BotanAnchors>();
     for (const auto& anchor : trust.anchors) {

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "core/cert_facts.hpp"
+#include "core/fork_safe.hpp"
 #include "core/driver_files.hpp"
 #include "core/pem.hpp"
 #include "core/trust_data.hpp"
@@ -138,6 +139,7 @@ Trust Trust::combine(const std::vector<Trust>& parts) {
 }
 
 std::string Trust::anchors_file() const {
+  const detail::NoForkHere no_fork;  // digests with OpenSSL (core/fork_safe.hpp)
   // Checked on every call (the path is what a driver opens next), cheaply: the name is
   // the trust's identity, the SHA-256 of pem().
   return detail::driver_file(data_->pem(), detail::trust_identity(*this), ".pem");
@@ -228,6 +230,9 @@ std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
 
 namespace detail {
 const std::string& TrustData::pem() const {
+  // Entered before the once: a thread inside a once must already hold the fork gate, or it
+  // could wait for the gate while a thread holding it waits for the once (core/fork_safe.hpp).
+  const NoForkHere no_fork;
   std::call_once(pem_once, [this] {
     std::string pem;  // assigned whole: an initialisation cut short by fork() starts over (core/fork_safe.hpp)
     for (const auto& anchor : anchors) pem += pem_from_der(anchor->der());
@@ -238,11 +243,13 @@ const std::string& TrustData::pem() const {
 
 const std::string& trust_identity(const Trust& trust) {
   const TrustData& data = trust.data();
+  const NoForkHere no_fork;  // before the once: see TrustData::pem()
   std::call_once(data.identity_once, [&] { data.identity = hex_lower(sha256(data.pem())); });
   return data.identity;
 }
 
 const std::vector<AnchorInfo>& TrustData::info() const {
+  const NoForkHere no_fork;  // describing parses and digests with OpenSSL; before the once (see pem())
   std::call_once(info_once, [this] {
     std::vector<AnchorInfo> described;  // assigned whole: a throw leaves nothing half made
     for (const auto& anchor : anchors) described.push_back(v0::describe(*anchor, source));

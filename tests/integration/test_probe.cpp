@@ -15,6 +15,7 @@
 #include "fake_server.hpp"
 #include "run_cli.hpp"
 #include "scoped_env.hpp"
+#include "loopback_dns.hpp"
 #include "servers_env.hpp"
 #include "test_pki.hpp"
 #include "verifull/verifull.hpp"
@@ -320,23 +321,7 @@ TEST_CASE("fleet check from a file: real servers, a plaintext one and an imposto
 
 namespace {
 
-// A DNS server on loopback that takes every query and never answers (nothing is read,
-// nothing sent back, so no ICMP "port unreachable" ends the wait early either).
-struct SilentDns {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  std::uint16_t port = 0;
-  SilentDns() {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    port = ntohs(addr.sin_port);
-  }
-  ~SilentDns() { ::close(fd); }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
-};
+using SilentDns = loopback_dns::Silent;
 
 template <typename Call>
 std::chrono::steady_clock::duration timed(Call call) {

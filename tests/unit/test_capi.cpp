@@ -1,14 +1,11 @@
 // The C ABI contract: codes, caller buffers, handles, last error; no exception crosses.
 #include <doctest/doctest.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "loopback_dns.hpp"
 #include "scoped_env.hpp"
 #include "test_pki.hpp"
 #include "verifull.h"
@@ -263,14 +260,8 @@ TEST_CASE("no error message ever contains the password, whatever form the connec
 TEST_CASE("after VF_ERROR_NETWORK, vf_last_error_outcome names what happened; -1 after other errors") {
   // A loopback DNS server that never answers (the resolver's test-only hook): resolving
   // the host for hostaddr times out, and the outcome says timeout, not name_not_resolved.
-  const int dns = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  REQUIRE(::bind(dns, reinterpret_cast<sockaddr*>(&addr), len) == 0);
-  ::getsockname(dns, reinterpret_cast<sockaddr*>(&addr), &len);
-  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", "127.0.0.1:" + std::to_string(ntohs(addr.sin_port))}};
+  const loopback_dns::Silent dns;
+  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", dns.address()}};
   vf_trust_t trust = load_trust();
   vf_policy_options opts = VF_POLICY_OPTIONS_INIT;
   opts.timeout_ms = 300;
@@ -283,5 +274,4 @@ TEST_CASE("after VF_ERROR_NETWORK, vf_last_error_outcome names what happened; -1
   CHECK(vf_pg_conninfo("postgres://app@-bad.example.com:5432/app", trust, &opts, buf, &buf_len) == VF_ERROR_INPUT);
   CHECK(vf_last_error_outcome() == -1);
   vf_trust_destroy(trust);
-  ::close(dns);
 }

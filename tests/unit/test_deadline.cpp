@@ -19,6 +19,7 @@
 #include "probe/failure.hpp"
 #include "probe/resolve.hpp"
 #include "probe/socket.hpp"
+#include "loopback_dns.hpp"
 #include "scoped_env.hpp"
 
 using namespace std::chrono_literals;
@@ -95,14 +96,8 @@ TEST_CASE("the watchdog never shuts a descriptor number reused after the watched
 
 TEST_CASE("resolving: an IP literal needs no resolver, a silent DNS server is a timeout by the deadline") {
   // A loopback DNS server that never answers.
-  const int dns = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  REQUIRE(::bind(dns, reinterpret_cast<sockaddr*>(&addr), len) == 0);
-  ::getsockname(dns, reinterpret_cast<sockaddr*>(&addr), &len);
-  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", "127.0.0.1:" + std::to_string(ntohs(addr.sin_port))}};
+  const loopback_dns::Silent dns;
+  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", dns.address()}};
 
   const auto literal = verifull::detail::resolve("127.0.0.1", 5432, Clock::now() + 1s);
   REQUIRE(literal.size() == 1);
@@ -118,25 +113,17 @@ TEST_CASE("resolving: an IP literal needs no resolver, a silent DNS server is a 
     CHECK(std::string(e.what()).find("DNS") != std::string::npos);
   }
   CHECK(Clock::now() - start < 700ms + 1s);
-  ::close(dns);
 }
 
 namespace {
 
 // A loopback DNS server that answers every query "no such name" (NXDOMAIN).
 struct NxdomainDns {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   std::uint16_t port = 0;
+  int fd = loopback_dns::bind_udp(port);
   std::atomic<bool> stop{false};
   std::thread thread;
   NxdomainDns() {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    port = ntohs(addr.sin_port);
     thread = std::thread([this] {
       while (!stop) {
         pollfd p{fd, POLLIN, 0};
