@@ -63,8 +63,11 @@ TEST_CASE("conninfo refuses, in C++ and the C ABI, every policy field a libpq st
   strict.profile = Profile::strict;
   Policy cn;
   cn.allow_cn_fallback = true;
-  for (const auto& [name, policy] : {std::pair{"pins", pinned}, std::pair{"engine=both", botan},
-                                     std::pair{"profile=strict", strict}, std::pair{"allow_cn_fallback", cn}}) {
+  for (const auto& entry : {std::pair{"pins", pinned}, std::pair{"engine=both", botan},
+                            std::pair{"profile=strict", strict}, std::pair{"allow_cn_fallback", cn}}) {
+    // Not a structured binding: C++17 lambdas (CAPTURE, below) cannot capture one in clang.
+    const std::string name = entry.first;
+    const Policy& policy = entry.second;
     CAPTURE(name);
     const std::string why = input_error_of([&, p = policy] { postgres::conninfo(pg_url(), trust, p); });
     CHECK(why.find(name) != std::string::npos);
