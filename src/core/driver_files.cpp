@@ -73,20 +73,25 @@ std::string temp_root() {
 // This process's own folder when the usual one in the temp folder is not ours: made
 // once by mkdtemp (nobody else can make or take it), again if it went away. Kept for the
 // life of the process, as every path handed out names it.
-std::atomic<const std::string*> fresh_dir{nullptr};
+// Each one made keeps a pointer to the one it replaced, so all stay reachable.
+struct FreshDir {
+  std::string path;
+  const FreshDir* replaced;
+};
+std::atomic<const FreshDir*> fresh_dir{nullptr};
 
 std::string fresh_private_dir(const std::string& tmp) {
-  const std::string* current = fresh_dir.load();
-  if (current && private_dir_of_ours(*current)) return *current;
+  const FreshDir* current = fresh_dir.load();
+  if (current && private_dir_of_ours(current->path)) return current->path;
   std::string made = tmp + "/verifull-" + std::to_string(::geteuid()) + "-XXXXXX";
   if (!::mkdtemp(made.data()))
     throw InputError("cannot create a private folder for verifull's driver files in " + tmp + ": " +
                      std::strerror(errno));
-  const auto* kept = new std::string(made);  // never freed: see above
-  if (fresh_dir.compare_exchange_strong(current, kept)) return *kept;
+  const auto* kept = new FreshDir{made, current};  // never freed: see above
+  if (fresh_dir.compare_exchange_strong(current, kept)) return kept->path;
   ::rmdir(made.c_str());  // another thread made one at the same moment: use that one
   delete kept;
-  return *current;
+  return current->path;
 }
 
 // Chosen on every call (a few system calls; see driver_files.hpp for the order), so a
