@@ -51,7 +51,7 @@ void on_row(FleetRow& row, Step&& step) noexcept {
     } catch (const NetworkError& e) {
       row.kind = FleetRow::Kind::checked;
       row.report = Report{};
-      row.report.outcome = Outcome::network_error;
+      row.report.outcome = e.outcome();  // timeout, name_not_resolved, ... as the library named it
       row.report.message = e.what();
       if (row.endpoint) row.report.endpoint = row.endpoint->host_port();
     } catch (const std::exception& e) {
