@@ -22,7 +22,7 @@ from typing import Optional, Sequence
 
 from . import _native
 
-__all__ = ["Trust", "Report", "Certificate", "AuditReport", "check", "verify_pem", "ssl_context", "PeerRefused",
+__all__ = ["Trust", "Policy", "Report", "Certificate", "AuditReport", "check", "verify_pem", "ssl_context", "PeerRefused",
            "suggest_readonly_sql",
            "VerifullError", "InputError", "VerificationError", "NetworkError", "postgres", "mysql", "__version__"]
 
@@ -268,6 +268,7 @@ def suggest_readonly_sql(kind: str, tables: Sequence[str], user: str = "readonly
 
 
 from ._tls import PeerRefused, ssl_context  # noqa: E402  (they use the names above)
+from ._policy import Policy  # noqa: E402
 from . import mysql, postgres  # noqa: E402
 
 # Driver helpers load on first use, so `import verifull` needs none of the drivers:

@@ -181,8 +181,12 @@ def _milliseconds(timeout: float) -> int:
 
 def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optional[str] = None,
            timeout: float = 10, at: Optional[int] = None, profile: Optional[str] = None,
-           allow_cn_fallback: bool = False) -> tuple[_PolicyOptions, Any]:
-    """A vf_policy_options and the Python objects that keep its pointers alive."""
+           allow_cn_fallback: bool = False, **tls_settings) -> tuple[_PolicyOptions, Any]:
+    """A vf_policy_options and the Python objects that keep its pointers alive.
+    tls_settings: the issue-22 settings of verifull.Policy that are set (crls, client_cert,
+    ...); refused by name until this layer carries them to the C ABI."""
+    for name in sorted(tls_settings):
+        raise ValueError(f"{name} is not supported by this version of verifull; refusing rather than ignoring it")
     if not isinstance(engine, (str, type(None))) or engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (expected 'openssl', 'botan' or 'both')")
     if not isinstance(profile, (str, type(None))) or profile not in PROFILES:
