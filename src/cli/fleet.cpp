@@ -1,6 +1,8 @@
 #include "fleet.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <ctime>
 #include <iostream>
 #include <mutex>
@@ -21,6 +23,29 @@ const char* FleetRow::outcome() const {
 
 std::string FleetRow::label() const {
   return kind == Kind::checked && endpoint ? endpoint->host_port() : quote_input(input.url);
+}
+
+namespace {
+
+// `input` without the userinfo of its authority ("scheme://user:password@host" or, with
+// no scheme, "user:password@host"): everything up to the last '@' before the path.
+std::string without_userinfo(const std::string& input) {
+  const auto scheme_end = input.find("://");
+  const std::size_t start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const std::size_t end = std::min(input.find_first_of("/?#", start), input.size());
+  const auto at = input.rfind('@', end == 0 ? 0 : end - 1);
+  if (at == std::string::npos || at < start || at >= end) return input;
+  return input.substr(0, start) + input.substr(at + 1);
+}
+
+}  // namespace
+
+std::string monitoring_name(const FleetRow& row) {
+  if (row.endpoint) return row.endpoint->host_port();
+  std::string quoted = quote_input(without_userinfo(row.input.url));
+  // The short form is the whole input in quotes; a label or status line needs no quotes.
+  if (quoted.size() >= 2 && quoted.front() == '"' && quoted.back() == '"') quoted = quoted.substr(1, quoted.size() - 2);
+  return quoted;
 }
 
 namespace {
@@ -67,6 +92,41 @@ void on_row(FleetRow& row, Step&& step) noexcept {
   }
 }
 
+// The expiry facts of a checked row, from its presented chain and the anchor its chain
+// ended at; nullopt when the server presented no certificate.
+std::optional<ChainExpiry> chain_expiry(const Report& report, const Trust& trust) {
+  std::optional<ChainExpiry> expiry;
+  const auto consider = [&](std::int64_t not_after, const std::string& subject, const std::string& text) {
+    if (expiry->earliest <= not_after) return;  // called once the leaf set it
+    expiry->earliest = not_after;
+    expiry->earliest_subject = subject;
+    expiry->earliest_not_after = text;
+  };
+  for (std::size_t i = 0; i < report.chain.size(); ++i) {
+    const CertInfo& cert = report.chain[i];
+    std::int64_t not_after = 0;
+    try {
+      not_after = parse_rfc3339(cert.not_after);
+    } catch (const InputError&) {
+      if (i == 0) return std::nullopt;  // no leaf date: no expiry to report rather than a wrong one
+      continue;                         // an intermediate's odd date: the others still count
+    }
+    if (i == 0) {
+      expiry.emplace();
+      expiry->leaf = not_after;
+      expiry->earliest = not_after;
+      expiry->earliest_subject = cert.subject;
+      expiry->earliest_not_after = cert.not_after;
+    } else {
+      consider(not_after, cert.subject, cert.not_after);
+    }
+  }
+  if (!expiry || report.anchor_sha256.empty()) return expiry;
+  for (const auto& anchor : trust.anchors())
+    if (anchor.sha256 == report.anchor_sha256) consider(anchor.not_after_unix, anchor.subject, anchor.not_after);
+  return expiry;
+}
+
 }  // namespace
 
 std::vector<FleetRow> parse_rows(const std::vector<FleetInput>& inputs) {
@@ -89,7 +149,9 @@ void check_all(std::vector<FleetRow>& rows, const Trust& trust, const Policy& po
   const auto work = [&]() noexcept {
     for (std::size_t i = next++; i < todo.size(); i = next++) {
       FleetRow& row = *todo[i];
+      const auto started = std::chrono::steady_clock::now();
       on_row(row, [&] { row.report = check(*row.endpoint, trust, policy); });
+      row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       if (!options.progress) continue;
       std::lock_guard<std::mutex> lock(progress_mutex);
       ++done;
@@ -110,11 +172,17 @@ void check_all(std::vector<FleetRow>& rows, const Trust& trust, const Policy& po
   if (pool.empty()) work();
   for (auto& t : pool) t.join();
   if (options.progress) std::cerr << "\r\033[K" << std::flush;  // clear the progress line
+  // Here, not in the workers: Trust::anchors() parses every anchor on its first use.
+  for (FleetRow* row : todo)
+    if (row->kind == FleetRow::Kind::checked) on_row(*row, [&] { row->expiry = chain_expiry(row->report, trust); });
 }
 
-FleetSummary summarize(const std::vector<FleetRow>& rows, int warn_days) {
+bool expires_within(const FleetRow& row, int days, std::int64_t now) {
+  return row.kind == FleetRow::Kind::checked && row.expiry && row.expiry->earliest <= now + std::int64_t{days} * 86400;
+}
+
+FleetSummary summarize(const std::vector<FleetRow>& rows, int warn_days, std::int64_t now) {
   FleetSummary s;
-  const std::int64_t horizon = static_cast<std::int64_t>(std::time(nullptr)) + std::int64_t{warn_days} * 86400;
   for (const auto& row : rows) {
     if (row.kind != FleetRow::Kind::checked) {
       ++s.bad_input;
@@ -124,18 +192,9 @@ FleetSummary summarize(const std::vector<FleetRow>& rows, int warn_days) {
     if (r.ok()) ++s.ok;
     else if (outcome_exit_code(r.outcome) == 3) ++s.unreachable;
     else ++s.refused;
-    for (const auto& cert : r.chain) {
-      std::int64_t not_after = 0;
-      try {
-        not_after = parse_rfc3339(cert.not_after);
-      } catch (const InputError&) {
-        continue;  // a date the server's certificate spells oddly: no expiry to count
-      }
-      if (not_after <= horizon) {
-        s.expiring.push_back(r.endpoint + ": " + cert.subject + " expires on " + cert.not_after);
-        break;
-      }
-    }
+    if (expires_within(row, warn_days, now))
+      s.expiring.push_back(r.endpoint + ": " + row.expiry->earliest_subject + " expires on " +
+                           row.expiry->earliest_not_after);
   }
   return s;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,17 @@ struct FleetInput {
   std::string url;
 };
 
+// When the certificates a verified connection to an endpoint depends on stop being valid
+// (Unix time): the server's own certificate (the leaf), and the earliest of the presented
+// certificates and the trust anchor the chain ended at, since an anchor that expires ends
+// the connections just as a leaf does.
+struct ChainExpiry {
+  std::int64_t leaf = 0;
+  std::int64_t earliest = 0;
+  std::string earliest_subject;
+  std::string earliest_not_after;  // RFC 3339, as the certificate says
+};
+
 // What `check` says about one input. Most rows are checked: a Report, whose outcome says
 // whether the endpoint verified, was refused or was unreachable. A row whose URL, host,
 // port or parameters are bad input never reaches the network and has no certificate
@@ -36,6 +48,8 @@ struct FleetRow {
   std::optional<Endpoint> endpoint;  // once the URL parsed
   Report report;                     // kind checked
   std::string error;                 // the other kinds: the sentence that says why
+  double seconds = 0;                // how long the check took (kind checked)
+  std::optional<ChainExpiry> expiry; // kind checked, when the server presented a certificate
 
   bool ok() const { return kind == Kind::checked && report.ok(); }
   int exit_code() const { return kind == Kind::checked ? outcome_exit_code(report.outcome) : 2; }
@@ -44,6 +58,11 @@ struct FleetRow {
   // The endpoint as host:port, or for a row not checked its input, quoted (short, escaped).
   std::string label() const;
 };
+
+// How monitoring output (--format prometheus, nagios) names a row: host:port once its URL
+// parsed, else an excerpt of the input (quote_input: short, escaped) with any userinfo
+// taken out, so a monitoring system stores neither a password nor a user name.
+std::string monitoring_name(const FleetRow& row);
 
 // One row per input, in order. Everything that can be bad input in a URL (its scheme,
 // host, port, parameters that connect would refuse, its length) is decided here, before
@@ -55,9 +74,10 @@ struct FleetOptions {
   bool progress = false;      // a progress line on standard error (a terminal)
 };
 
-// Checks every row that parsed. Whatever one endpoint raises becomes that row's
-// input_error (bad input the library found, such as an invalid host name),
-// network_error Report or internal_error: no exception leaves a worker thread.
+// Checks every row that parsed, timing each check and recording its ChainExpiry. Whatever
+// one endpoint raises becomes that row's input_error (bad input the library found, such
+// as an invalid host name), network_error Report or internal_error: no exception leaves
+// a worker thread.
 void check_all(std::vector<FleetRow>& rows, const Trust& trust, const Policy& policy, const FleetOptions& options);
 
 struct FleetSummary {
@@ -65,9 +85,14 @@ struct FleetSummary {
   std::vector<std::string> expiring;  // "endpoint: subject expires on date"
 };
 
-// Counts, and the endpoints whose presented chain holds a certificate that expires
-// within `warn_days` of now (or has expired).
-FleetSummary summarize(const std::vector<FleetRow>& rows, int warn_days);
+// Whether a checked row's chain (see ChainExpiry) holds a certificate that expires within
+// `days` of `now` (or has expired). The one expiry rule of the summary, the single
+// endpoint's warning and --format nagios.
+bool expires_within(const FleetRow& row, int days, std::int64_t now);
+
+// Counts, and the endpoints whose chain holds a certificate that expires within
+// `warn_days` of `now` (or has expired).
+FleetSummary summarize(const std::vector<FleetRow>& rows, int warn_days, std::int64_t now);
 
 // URLs from a file (or "-" for standard input), at most Trust::max_input_bytes: one per
 // line, with its line number; blank lines and lines starting with # are skipped.

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "fleet.hpp"
+#include "formats.hpp"
 #include "verifull/verifull.hpp"
 
 namespace {
@@ -136,6 +137,9 @@ struct CheckArgs {
   std::size_t parallel = 16;
   int warn_days = 30;
   EndpointOptions options;
+  std::string format = "text";  // text, json, prometheus or nagios
+  int crit_days = 7;            // --format nagios
+  bool warn_days_given = false, crit_days_given = false;
 };
 
 const char* protocol_name(Protocol p) { return p == Protocol::postgres ? "postgres" : "mysql"; }
@@ -191,6 +195,29 @@ void print_summary(const cli::FleetSummary& s, std::size_t total, int warn_days,
   for (const auto& e : s.expiring) out << "  expiring: " << e << "\n";
 }
 
+// A single endpoint has no summary, but its expiry warning is printed all the same (the
+// exit code stays the outcome's; --format nagios turns expiry into one).
+void print_expiring(const cli::FleetSummary& s, int warn_days, std::ostream& out) {
+  for (const auto& e : s.expiring) out << "expiring: " << e << " (within --warn-days " << warn_days << ")\n";
+}
+
+// Each format takes the options that mean something to it and refuses the others by name.
+void check_format_options(const CheckArgs& a, const std::string& format) {
+  if (format != "text" && format != "json" && format != "prometheus" && format != "nagios")
+    throw InputError("--format must be text, json, prometheus or nagios, not " + quote_input(a.format));
+  if (a.options.json && format != "json")
+    throw InputError("--json and --format " + format + " ask for two outputs: give one of them");
+  if (a.crit_days_given && format != "nagios")
+    throw InputError("--crit-days sets the CRITICAL threshold of --format nagios; the other formats have none");
+  if (a.crit_days < 0 || a.crit_days > 3650) throw InputError("--crit-days must be between 0 and 3650");
+  if (format == "nagios" && a.crit_days > a.warn_days)
+    throw InputError("--crit-days (" + std::to_string(a.crit_days) + ") must not exceed --warn-days (" +
+                     std::to_string(a.warn_days) + "): a certificate turns WARNING before CRITICAL");
+  if (a.warn_days_given && format == "prometheus")
+    throw InputError("--warn-days has no effect with --format prometheus, which exports the seconds until expiry: "
+                     "set the threshold in an alerting rule on verifull_chain_expiry_seconds");
+}
+
 int run_check(const CheckArgs& a) {
   // Bad options and an unreadable list stop the whole run before any connection; a bad
   // URL stops only its own row (cli::parse_rows).
@@ -203,6 +230,8 @@ int run_check(const CheckArgs& a) {
   if (inputs.empty()) throw InputError("no endpoint given: pass URLs, or --from FILE with one URL a line");
   if (a.parallel < 1 || a.parallel > 1024) throw InputError("--parallel must be between 1 and 1024");
   if (a.warn_days < 0 || a.warn_days > 3650) throw InputError("--warn-days must be between 0 and 3650");
+  const std::string format = a.options.json && a.format == "text" ? "json" : a.format;
+  check_format_options(a, format);
   const Policy policy = a.options.policy();
   const Trust trust = a.options.trust();
   std::vector<cli::FleetRow> rows = cli::parse_rows(inputs);
@@ -212,14 +241,22 @@ int run_check(const CheckArgs& a) {
   fleet.progress = rows.size() > 1 && ::isatty(STDERR_FILENO);
   cli::check_all(rows, trust, policy, fleet);
 
+  const std::int64_t now = std::time(nullptr);
+  if (format == "nagios") return cli::print_nagios(rows, {a.warn_days, a.crit_days}, now, std::cout);
   int worst = kOk;
   for (const auto& row : rows) worst = std::max(worst, row.exit_code());
-  const auto summary = cli::summarize(rows, a.warn_days);
-  if (a.options.json) {
+  if (format == "prometheus") {
+    cli::print_prometheus(rows, now, std::cout);
+    return worst;
+  }
+  const auto summary = cli::summarize(rows, a.warn_days, now);
+  if (format == "json") {
     for (const auto& row : rows) print_json_row(row);
     if (rows.size() > 1) print_summary(summary, rows.size(), a.warn_days, std::cerr);
+    else print_expiring(summary, a.warn_days, std::cerr);
   } else if (rows.size() == 1 && rows.front().kind == cli::FleetRow::Kind::checked) {
     print_report(rows.front().report, false);
+    print_expiring(summary, a.warn_days, std::cout);
   } else if (rows.size() == 1) {
     // One endpoint that could not be checked reads like verify's and connect's bad input.
     const auto& row = rows.front();
@@ -610,8 +647,14 @@ int main(int argc, char** argv) {
                         "a file of URLs, one a line (# comments; - for standard input; at most 4 MiB)");
   check_cmd->add_option("--parallel", check_args.parallel, "probes at once, at most (default 16)");
   check_cmd->add_option("--warn-days", check_args.warn_days,
-                        "count certificates that expire within this many days in the summary (default 30)");
+                        "name certificates that expire within this many days (default 30); with --format nagios, "
+                        "the WARNING threshold");
   add_endpoint_options(check_cmd, check_args.options);
+  check_cmd->add_option("--format", check_args.format,
+                        "text (default), json (as --json), prometheus (text exposition format) or nagios "
+                        "(a plugin: status line, perfdata, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)");
+  check_cmd->add_option("--crit-days", check_args.crit_days,
+                        "with --format nagios: CRITICAL when a certificate expires within this many days (default 7)");
 
   ConnectArgs connect_args;
   auto* connect_cmd = app.add_subcommand("connect", "open a verified connection and run a query");
@@ -647,6 +690,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (cli::nagios_requested(argc, argv)) {  // a plugin's bad arguments are UNKNOWN
+      std::cout << "VERIFULL UNKNOWN - " << InputError(e.what()).what() << "\n";  // redacted, escaped
+      return cli::nagios_unknown;
+    }
     app.exit(e);
     return kInput;
   }
@@ -657,7 +704,13 @@ int main(int argc, char** argv) {
       return run_verify(verify);
     }
     if (*ca_info_cmd) return run_ca_info(ca_info_spec, ca_info_json);
-    if (*check_cmd) return run_check(check_args);
+    if (*check_cmd) {
+      check_args.warn_days_given = check_cmd->count("--warn-days") > 0;
+      check_args.crit_days_given = check_cmd->count("--crit-days") > 0;
+      if (check_args.format == "nagios")
+        return cli::nagios_unknown_on_error([&] { return run_check(check_args); }, std::cout);
+      return run_check(check_args);
+    }
     if (*show_cmd) return run_show(show);
     if (*connect_cmd) return run_connect(connect_args);
     if (*audit_cmd) return run_audit(audit_args);
