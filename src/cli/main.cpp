@@ -247,6 +247,9 @@ int run_check(const CheckArgs& a) {
   for (const auto& row : rows) worst = std::max(worst, row.exit_code());
   if (format == "prometheus") {
     cli::print_prometheus(rows, now, std::cout);
+    // The series say which rows were bad input; whoever runs it by hand also learns why.
+    for (const auto& row : rows)
+      if (row.kind != cli::FleetRow::Kind::checked) std::cerr << "verifull: " << row_origin(row) << ": " << row.error << "\n";
     return worst;
   }
   const auto summary = cli::summarize(rows, a.warn_days, now);
