@@ -210,7 +210,7 @@ void check_format_options(const CheckArgs& a, const std::string& format) {
   if (a.crit_days_given && format != "nagios")
     throw InputError("--crit-days sets the CRITICAL threshold of --format nagios; the other formats have none");
   if (a.crit_days < 0 || a.crit_days > 3650) throw InputError("--crit-days must be between 0 and 3650");
-  if (format == "nagios" && a.crit_days > a.warn_days)
+  if (format == "nagios" && a.crit_days_given && a.crit_days > a.warn_days)
     throw InputError("--crit-days (" + std::to_string(a.crit_days) + ") must not exceed --warn-days (" +
                      std::to_string(a.warn_days) + "): a certificate turns WARNING before CRITICAL");
   if (a.warn_days_given && format == "prometheus")
@@ -242,7 +242,11 @@ int run_check(const CheckArgs& a) {
   cli::check_all(rows, trust, policy, fleet);
 
   const std::int64_t now = std::time(nullptr);
-  if (format == "nagios") return cli::print_nagios(rows, {a.warn_days, a.crit_days}, now, std::cout);
+  if (format == "nagios") {
+    // The default CRITICAL threshold follows a --warn-days below it.
+    const int crit_days = a.crit_days_given ? a.crit_days : std::min(a.crit_days, a.warn_days);
+    return cli::print_nagios(rows, {a.warn_days, crit_days}, now, std::cout);
+  }
   int worst = kOk;
   for (const auto& row : rows) worst = std::max(worst, row.exit_code());
   if (format == "prometheus") {
@@ -657,7 +661,8 @@ int main(int argc, char** argv) {
                         "text (default), json (as --json), prometheus (text exposition format) or nagios "
                         "(a plugin: status line, perfdata, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)");
   check_cmd->add_option("--crit-days", check_args.crit_days,
-                        "with --format nagios: CRITICAL when a certificate expires within this many days (default 7)");
+                        "with --format nagios: CRITICAL when a certificate expires within this many days (default 7, or "
+                        "--warn-days when lower)");
 
   ConnectArgs connect_args;
   auto* connect_cmd = app.add_subcommand("connect", "open a verified connection and run a query");

@@ -228,6 +228,12 @@ TEST_CASE("check --format nagios: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, o
     check_no_credentials(r.out, r.err);
   }
 
+  // A --warn-days below the default --crit-days lowers it: WARNING and CRITICAL at 5 days.
+  auto low = run({"check", pg_url(), "--ca", ca, "--format", "nagios", "--warn-days", "5"});
+  CAPTURE(low.out);
+  CHECK(low.exit_code == 0);
+  CHECK(perf(low.out, pg + " expiry").find("s;432000:;432000:;;") != std::string::npos);
+
   // Many endpoints from a list: the worst state, CRITICAL before UNKNOWN.
   const std::string list = servers::env("VERIFULL_SERVERS_DIR") + "/nagios-list.txt";
   testpki::write_file(list, pg_url() + "\n" + mysql_url() + "\n");
