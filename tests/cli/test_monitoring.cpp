@@ -284,10 +284,11 @@ TEST_CASE("check refuses monitoring options a format would ignore, by name") {
 }
 
 TEST_CASE("the chain's expiry is its earliest certificate's, the trust anchor included; nagios names it") {
-  // A CA that expires in 3 days issued a leaf valid for a year. No real server presents
+  // A CA that expires in 3.5 days (3 whole days left, whatever second this runs in) issued
+  // a leaf valid for a year. No real server presents
   // such a chain, so a fake does; it gets the SSLRequest and the handshake, nothing else.
   testpki::Spec short_ca = testpki::ca_spec("Monitoring Short-Lived CA");
-  short_ca.not_after = 3L * 86400;
+  short_ca.not_after = 3L * 86400 + 43200;
   const testpki::Cert root = testpki::make_root(short_ca);
   const testpki::Cert leaf = testpki::issue(root, testpki::leaf_spec("localhost", {"localhost"}));
   fakes::FakeServer fake([&](fakes::Conn& c) {
@@ -306,13 +307,13 @@ TEST_CASE("the chain's expiry is its earliest certificate's, the trust anchor in
   const std::int64_t leaf_left = as_int(sample(prom.out, "verifull_leaf_expiry_seconds" + id));
   const std::int64_t chain_left = as_int(sample(prom.out, "verifull_chain_expiry_seconds" + id));
   CHECK(std::llabs(leaf_left - 365L * 86400) <= 60);
-  CHECK(std::llabs(chain_left - 3L * 86400) <= 60);
+  CHECK(std::llabs(chain_left - (3L * 86400 + 43200)) <= 60);
 
   auto nagios = run({"check", url, "--ca", dir + "/short-ca.pem", "--format", "nagios"});
   CAPTURE(nagios.out);
   CHECK(nagios.exit_code == 2);  // within the default --crit-days 7
   CHECK(nagios.out.rfind("VERIFULL CRITICAL - localhost:", 0) == 0);
-  CHECK(contains(nagios.out, "CN=Monitoring Short-Lived CA expires in 2 days"));
+  CHECK(contains(nagios.out, "CN=Monitoring Short-Lived CA expires in 3 days"));
 
   // The probe never sends a credential: the fake got only SSLRequests and handshakes.
   const std::string got = fake.received();
