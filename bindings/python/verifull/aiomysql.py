@@ -6,6 +6,7 @@ thread, so the event loop is not blocked; a warm connect makes none (_approvals.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Optional
 
@@ -30,8 +31,10 @@ class VerifiedConnection(aiomysql.connection.Connection):
         return await super()._process_auth(plugin_name, auth_packet)
 
 
-def _accepted() -> set:
-    return set(inspect.signature(aiomysql.connection.Connection.__init__).parameters)
+@functools.lru_cache(maxsize=None)
+def _accepted() -> frozenset:
+    """The keywords aiomysql's Connection takes (read once: inspect is slow per connect)."""
+    return frozenset(inspect.signature(aiomysql.connection.Connection.__init__).parameters) - {"self"}
 
 
 async def open_verified(args: dict) -> VerifiedConnection:
@@ -52,7 +55,7 @@ async def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **aio
     """A verified aiomysql connection. Policy as `policy=verifull.Policy(...)` or keywords;
     other keywords go to aiomysql's Connection (an unknown one is a TypeError)."""
     policy = take(policy, aiomysql_kwargs)
-    refuse_unknown(aiomysql_kwargs, aiomysql.connection.Connection.__init__, "verifull.aiomysql.connect")
+    refuse_unknown(aiomysql_kwargs, _accepted(), "verifull.aiomysql.connect")
     plan = _approvals.Plan(url, trust, "mysql", policy)
     base = connect_args(plan.endpoint, None, aiomysql_kwargs, _accepted(), "aiomysql")
 

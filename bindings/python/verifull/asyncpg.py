@@ -15,6 +15,7 @@ opens; a certificate verifull refuses stays refused.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 from typing import Optional
@@ -42,6 +43,12 @@ def _connect_args(endpoint: dict, kwargs: dict) -> dict:
     return args
 
 
+@functools.lru_cache(maxsize=None)
+def _accepted() -> frozenset:
+    """The keywords asyncpg.connect takes (read once: inspect is slow per connect)."""
+    return frozenset(inspect.signature(asyncpg.connect).parameters)
+
+
 def _password(endpoint: dict) -> Optional[str]:
     return endpoint["password"] or os.environ.get("PGPASSWORD") or None
 
@@ -51,7 +58,7 @@ async def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **asy
     (pins=, engine=, profile=, allow_cn_fallback=, timeout=); other keywords go to
     asyncpg.connect (an unknown one is a TypeError)."""
     policy = take(policy, asyncpg_kwargs)
-    refuse_unknown(asyncpg_kwargs, asyncpg.connect, "verifull.asyncpg.connect")
+    refuse_unknown(asyncpg_kwargs, _accepted(), "verifull.asyncpg.connect")
     plan = _approvals.Plan(url, trust, "postgres", policy)
     args = _connect_args(plan.endpoint, asyncpg_kwargs)
 
@@ -93,7 +100,7 @@ async def create_pool(url: str, trust: Trust, policy: Optional[Policy] = None, *
     TypeError. Nothing is probed here: each new connection is approved when it is made."""
     policy = take(policy, pool_kwargs)
     settings_names = _pool_settings()
-    refuse_unknown(pool_kwargs, settings_names | set(inspect.signature(asyncpg.connect).parameters),
+    refuse_unknown(pool_kwargs, settings_names | _accepted(),
                    "verifull.asyncpg.create_pool")
     template = _approvals.Plan(url, trust, "postgres", policy)
     endpoint = template.endpoint

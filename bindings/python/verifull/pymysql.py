@@ -12,6 +12,8 @@ or refused by name.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 from typing import Optional
 
@@ -72,9 +74,10 @@ def connect_args(endpoint: dict, ctx, kwargs: dict, accepted=None, driver: str =
     return args
 
 
-def _accepted() -> set:
-    import inspect
-    return set(inspect.signature(pymysql.connections.Connection.__init__).parameters)
+@functools.lru_cache(maxsize=None)
+def _accepted() -> frozenset:
+    """The keywords PyMySQL's Connection takes (read once: inspect is slow per connect)."""
+    return frozenset(inspect.signature(pymysql.connections.Connection.__init__).parameters) - {"self"}
 
 
 def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **pymysql_kwargs) -> VerifiedConnection:
@@ -82,7 +85,7 @@ def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **pymysql_k
     (pins=, engine=, profile=, allow_cn_fallback=, timeout=); other keywords go to
     PyMySQL's Connection (an unknown one is a TypeError)."""
     policy = take(policy, pymysql_kwargs)
-    refuse_unknown(pymysql_kwargs, pymysql.connections.Connection.__init__, "verifull.pymysql.connect")
+    refuse_unknown(pymysql_kwargs, _accepted(), "verifull.pymysql.connect")
     plan = _approvals.Plan(url, trust, "mysql", policy)
     base = connect_args(plan.endpoint, None, pymysql_kwargs)
 
