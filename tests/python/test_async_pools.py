@@ -236,8 +236,7 @@ def test_asyncpg_pool_opens_new_connections_after_a_rotation_and_refuses_an_impo
         pool = await verifull.asyncpg.create_pool(url, trust, min_size=1, max_size=2, timeout=5)
         try:
             assert await fetch_one(pool) == 1
-            key = pool._verifull_plan.key
-            assert _approvals.SHARED.lookup(key).leaf_sha256 == leaf_sha256(servers, "server")
+            key = _approvals.Plan(url, trust, "postgres", verifull.Policy(timeout=5)).key
             probes = _approvals.SHARED.probes
             install_pg_server_cert(servers, "server2")  # same CA and name, another key
             await pool.expire_connections()  # the next acquire opens a new connection
@@ -445,3 +444,14 @@ def test_mysql_url_parameters_are_carried_or_refused_by_name(servers, trust, sel
 def test_asyncpg_refuses_url_parameters_by_name(servers, trust):
     with pytest.raises(verifull.InputError, match="application_name"):
         run(verifull.asyncpg.connect(servers.pg_url() + "?application_name=x", trust))
+
+
+def test_aio_takes_a_policy_object_and_refuses_unknown_keywords(servers, trust):
+    url = servers.mysql_url()
+    with pytest.raises(TypeError, match="enigne"):
+        run(verifull.aio.check(url, trust, enigne="botan"))
+    with pytest.raises(TypeError, match="enigne"):
+        run(verifull.aio.connect_kwargs(url, trust, enigne="botan"))
+    report = run(verifull.aio.check(url, trust, policy=verifull.Policy(pins=["sha256/" + "A" * 43 + "="])))
+    assert report.outcome == "pin_mismatch"
+    assert run(verifull.aio.check(url, trust, policy=verifull.Policy(engine="both", timeout=5))).ok
