@@ -40,7 +40,7 @@ class VerifiedConnection(pymysql.connections.Connection):
 
 # What verifull sets itself: where and how to connect.
 MANAGED = ("ssl", "host", "port", "unix_socket", "read_default_file", "read_default_group", "ssl_disabled", "ssl_ca",
-           "ssl_cert", "ssl_key", "ssl_verify_cert", "ssl_verify_identity", "named_pipe", "bind_address")
+           "ssl_cert", "ssl_key", "ssl_verify_cert", "ssl_verify_identity", "named_pipe")
 
 
 def url_parameters(endpoint: dict, accepted, driver: str) -> dict:
