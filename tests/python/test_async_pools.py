@@ -455,3 +455,41 @@ def test_aio_takes_a_policy_object_and_refuses_unknown_keywords(servers, trust):
     report = run(verifull.aio.check(url, trust, policy=verifull.Policy(pins=["sha256/" + "A" * 43 + "="])))
     assert report.outcome == "pin_mismatch"
     assert run(verifull.aio.check(url, trust, policy=verifull.Policy(engine="both", timeout=5))).ok
+
+
+@pytest.mark.parametrize("select_1", MYSQL_CONNECTS + [asyncpg_select_1])
+def test_a_warm_connect_to_a_stalling_peer_ends_by_its_deadline(servers, trust, select_1):
+    """The probe and a first connect reach the real server; then the peer accepts and
+    says nothing. The warm connect (no probe) must still end by its timeout."""
+    port = servers.port("PG" if select_1 is asyncpg_select_1 else "MYSQL_IP")
+    release = threading.Event()
+
+    def handler(fake, conn, n):
+        if n <= 2:
+            relay(fake, conn, port)
+        else:
+            release.wait(15)
+    with Fake(handler) as fake:
+        url = (servers.pg_url if select_1 is asyncpg_select_1 else servers.mysql_url)(port=fake.port)
+        select_1(url, trust, timeout=2)
+        start = time.monotonic()
+        try:
+            with pytest.raises(Exception):
+                select_1(url, trust, timeout=2)
+            elapsed = time.monotonic() - start
+        finally:
+            release.set()
+    assert elapsed < 2 + 2.5, elapsed
+    assert servers.user.encode() not in fake.received
+
+
+def test_pymysql_login_timeouts_are_the_callers_after_the_login(servers, trust):
+    """verifull.pymysql bounds the login by the deadline through PyMySQL's per-read and
+    per-write timeout attributes, then gives them back: this fails if PyMySQL renames them."""
+    import pymysql.connections
+    from verifull.pymysql import LOGIN_TIMEOUTS
+    unconnected = pymysql.connections.Connection(defer_connect=True)
+    assert all(hasattr(unconnected, attribute) for attribute in LOGIN_TIMEOUTS.values())
+    conn = verifull.pymysql.connect(servers.mysql_url() + "?read_timeout=30", trust, timeout=5)
+    assert (conn._read_timeout, conn._write_timeout) == (30, None)
+    conn.close()

@@ -6,6 +6,7 @@ thread, so the event loop is not blocked; a warm connect makes none (_approvals.
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 from typing import Optional
@@ -13,7 +14,7 @@ from typing import Optional
 import aiomysql
 import aiomysql.connection
 
-from . import Trust, _approvals
+from . import NetworkError, Report, Trust, _approvals
 from ._mysql_protocol import refuse_if_clear_text, refuse_without_tls
 from ._policy import Policy, refuse_unknown, take
 from .pymysql import connect_args
@@ -48,6 +49,9 @@ async def open_verified(args: dict) -> VerifiedConnection:
         if e.__cause__ is not None and "verifull:" in str(e.__cause__):
             raise e.__cause__ from None
         raise
+    except BaseException:  # cancelled (the deadline): nothing is left open
+        conn.close()
+        raise
     return conn
 
 
@@ -62,5 +66,12 @@ async def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **aio
     async def open_with(approval, left):
         args = dict(base, ssl=approval.context)
         args.setdefault("connect_timeout", left)
-        return await open_verified(args)
+        # aiomysql bounds only the TCP connect by connect_timeout; the greeting, TLS and
+        # login must end by the deadline too.
+        try:
+            return await asyncio.wait_for(open_verified(args), left)
+        except asyncio.TimeoutError:
+            raise NetworkError(Report(endpoint=f"{plan.endpoint['host']}:{plan.endpoint['port']}", ok=False,
+                                      outcome="timeout", message="the server was verified, but the login did not "
+                                      f"complete within the timeout of {policy.timeout} s")) from None
     return await _approvals.connect_async(plan, open_with)

@@ -91,6 +91,18 @@ def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **pymysql_k
 
     def open_with(approval, left):
         args = dict(base, ssl=approval.context)
-        args.setdefault("connect_timeout", max(1, int(left)))
-        return VerifiedConnection(**args)
+        args.setdefault("connect_timeout", left)
+        # PyMySQL bounds only the TCP connect by connect_timeout; its greeting, TLS and
+        # login reads wait for read_timeout (default: forever). During the login every
+        # read and write is bounded by the time left; then the caller's own apply.
+        during = {name: min(args[name], left) if args.get(name) else left for name in LOGIN_TIMEOUTS}
+        conn = VerifiedConnection(**dict(args, **during))
+        for name, attribute in LOGIN_TIMEOUTS.items():
+            setattr(conn, attribute, args.get(name))
+        return conn
     return _approvals.connect(plan, open_with)
+
+
+# The keyword and the Connection attribute PyMySQL reads before each socket read or write
+# (tests/python/test_async_pools.py fails if PyMySQL renames the attributes).
+LOGIN_TIMEOUTS = {"read_timeout": "_read_timeout", "write_timeout": "_write_timeout"}
