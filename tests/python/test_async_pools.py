@@ -493,3 +493,28 @@ def test_pymysql_login_timeouts_are_the_callers_after_the_login(servers, trust):
     conn = verifull.pymysql.connect(servers.mysql_url() + "?read_timeout=30", trust, timeout=5)
     assert (conn._read_timeout, conn._write_timeout) == (30, None)
     conn.close()
+
+
+def test_concurrent_cold_connects_probe_once_from_threads_and_from_the_event_loop(servers, trust):
+    errors = []
+
+    def worker():
+        try:
+            pymysql_select_1(servers.mysql_url(), trust, timeout=10)
+        except Exception as e:  # reported below
+            errors.append(e)
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and _approvals.SHARED.probes == 1
+
+    async def many():
+        async def one():
+            conn = await verifull.asyncpg.connect(servers.pg_url(), trust, timeout=10)
+            assert await conn.fetchval("SELECT 1") == 1
+            await conn.close()
+        await asyncio.gather(*(one() for _ in range(6)))
+    run(many())
+    assert _approvals.SHARED.probes == 2  # one more, for the PostgreSQL endpoint
