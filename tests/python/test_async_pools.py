@@ -316,10 +316,20 @@ def test_async_engine_verifies_every_pooled_connection(servers, trust, kind):
 
 
 def test_async_engine_construction_does_no_network_io(trust):
-    for url in ("postgresql+asyncpg://u:pw@no-such-host.invalid:5432/db", "mysql+aiomysql://u:pw@no-such-host.invalid/db"):
-        engine = verifull.sqlalchemy.create_async_engine(url, trust)
-        assert engine is not None
-    assert _approvals.SHARED.probes == 0
+    """An unresolvable host is fine when the engine is made; the first connect reports it."""
+    async def first_connect(engine):
+        try:
+            async with engine.connect():
+                pass
+        finally:
+            await engine.dispose()
+    for url in ("postgresql+asyncpg://u:pw@no-such-host.invalid:5432/db",
+                "mysql+aiomysql://u:pw@no-such-host.invalid/db"):
+        probes = _approvals.SHARED.probes
+        engine = verifull.sqlalchemy.create_async_engine(url, trust, timeout=3)
+        assert _approvals.SHARED.probes == probes
+        with pytest.raises(verifull.NetworkError):
+            run(first_connect(engine))
 
 
 @pytest.mark.parametrize("kind", ["pg", "mysql"])
