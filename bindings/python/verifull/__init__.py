@@ -268,7 +268,9 @@ def suggest_readonly_sql(kind: str, tables: Sequence[str], user: str = "readonly
 
 
 from ._tls import PeerRefused, ssl_context  # noqa: E402  (they use the names above)
+_policy_options = _policy
 from ._policy import Policy  # noqa: E402
+_policy = _policy_options  # importing the submodule _policy rebound the name; check() and _tls use the function
 from . import mysql, postgres  # noqa: E402
 
 # Driver helpers load on first use, so `import verifull` needs none of the drivers:

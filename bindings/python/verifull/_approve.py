@@ -1,24 +1,24 @@
-"""The one approve step the pure-Python driver helpers share: probe the endpoint, verify
-what it presents with verifull (pins, engines, profile, name rules; no credential is sent),
-and return an SSLContext that lets the driver reach exactly that certificate."""
+"""The one approve step the pure-Python driver helpers share: the endpoint's approval from
+the shared cache (_approvals.py), or a probe verified with verifull (pins, engines,
+profile, name rules; no credential is sent), and an SSLContext that lets the driver reach
+exactly the approved certificate."""
 from __future__ import annotations
 
 import ssl
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Tuple
 
-from . import Trust, _url, check, ssl_context
-from .mysql import parse_url
+from . import Trust, _approvals
+from ._policy import Policy, take
 
 
-def approved_context(url: str, trust: Trust, kind: str, pins: Sequence[str] = (), engine: Optional[str] = None,
-                     timeout: float = 10, profile: Optional[str] = None,
-                     allow_cn_fallback: bool = False) -> Tuple[dict, ssl.SSLContext]:
-    """(the URL's parts, an SSLContext pinned in-band to the certificate just verified).
-    VerificationError or NetworkError when the endpoint is refused, InputError for bad input."""
-    plain = _url(url, kind)
-    endpoint = parse_url(plain)
-    report = check(plain, trust, pins=pins, engine=engine, timeout=timeout, profile=profile,
-                   allow_cn_fallback=allow_cn_fallback).raise_for_outcome()
-    ctx = ssl_context(trust, endpoint["host"], pins=pins, engine=engine, profile=profile,
-                      allow_cn_fallback=allow_cn_fallback, expected_leaf_sha256=report.chain[0].sha256)
-    return endpoint, ctx
+def approved_context(url: str, trust: Trust, kind: str, policy: Optional[Policy] = None,
+                     **policy_keywords) -> Tuple[dict, ssl.SSLContext]:
+    """(the URL's parts, an SSLContext pinned in-band to the approved certificate).
+    VerificationError or NetworkError when the endpoint is refused, InputError for bad
+    input, TypeError for an unknown keyword."""
+    policy = take(policy, policy_keywords)
+    if policy_keywords:
+        raise TypeError(f"approved_context got unknown keyword argument(s): {', '.join(sorted(policy_keywords))}")
+    plan = _approvals.Plan(url, trust, kind, policy)
+    approval, _ = plan.approve()
+    return plan.endpoint, approval.context

@@ -56,8 +56,10 @@ class _InBand:
             raise PeerRefused("invalid_chain", "the server presented no certificate")
         if self.expected is not None:
             # verifull verified this endpoint's whole chain (probe, engines, profile, pins)
-            # moments ago; the connection may reach exactly that certificate.
-            if _colon_hex(hashlib.sha256(leaf).digest()) != self.expected:
+            # moments ago; the connection may reach exactly that certificate. A callable
+            # names the certificate approved now (a pool's, which re-approves on rotation).
+            expected = self.expected() if callable(self.expected) else self.expected
+            if _colon_hex(hashlib.sha256(leaf).digest()) != expected:
                 raise PeerRefused("pin_mismatch", "the server presented a different certificate than the one "
                                                   "verifull verified for it moments ago")
             return
@@ -73,7 +75,8 @@ def ssl_context(trust, host: str, *, pins: Sequence[str] = (), engine: Optional[
     """An SSLContext that verifies chain and name against `trust` (OpenSSL, TLS 1.2+, strong
     suites only) and then, in-band, runs verifull's verdict before the driver sends
     anything: either the certificate must be exactly `expected_leaf_sha256` (the
-    helpers pass the one their probe approved), or verifull verifies the presented
+    helpers pass the one their probe approved; or a callable returning it at each
+    handshake), or verifull verifies the presented
     certificate itself with pins, engine and profile. Without a probe only the server
     certificate is available in-band (Python's ssl module does not expose the chain), so
     a server certificate issued through an intermediate needs the helpers' probe."""

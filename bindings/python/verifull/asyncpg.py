@@ -5,48 +5,118 @@ falls back).
 
     conn = await verifull.asyncpg.connect(url, trust)
     pool = await verifull.asyncpg.create_pool(url, trust, min_size=1, max_size=10)
+    conn = await verifull.asyncpg.connect(url, trust, policy=verifull.Policy(pins=[...]))
 
-The probe runs in a worker thread: the event loop is not blocked. A pool's connections
-are pinned to the certificate approved when the pool was made; after the server's
-certificate rotates, make a new pool.
+Approvals are shared (_approvals.py): a warm connect makes no probe. A probe runs on a
+worker thread, so the event loop is not blocked. A pool approves before each new
+connection (from the cache, so usually without a probe); after the server's certificate
+rotates, the first new connection that meets the new certificate verifies it, once, and
+opens; a certificate verifull refuses stays refused.
 """
 from __future__ import annotations
 
-import asyncio
+import functools
+import inspect
 import os
-from typing import Optional, Sequence
+from typing import Optional
 
 import asyncpg
 
-from . import InputError, Trust
-from ._approve import approved_context
+from . import InputError, Trust, _approvals, ssl_context
+from ._policy import Policy, refuse_unknown, take
+
+MANAGED = ("ssl", "host", "port", "dsn", "direct_tls", "password", "passfile")
 
 
-def _connect_args(endpoint: dict, ctx, kwargs: dict) -> dict:
-    for key in ("ssl", "host", "port", "dsn", "direct_tls"):
+def _connect_args(endpoint: dict, kwargs: dict) -> dict:
+    for key in MANAGED:
         if key in kwargs:
-            raise InputError(f"{key} cannot be passed: verifull sets where and how to connect")
+            raise InputError(f"{key} cannot be passed: verifull sets where and how to connect (put the password "
+                             "in the URL or PGPASSWORD)")
+    if endpoint["params"]:
+        # asyncpg takes its settings as keyword arguments; a URL parameter is not dropped.
+        raise InputError(f"URL parameter(s) {', '.join(sorted(endpoint['params']))}: verifull.asyncpg does not "
+                         "carry URL parameters; pass asyncpg's keyword arguments instead (server_settings=...)")
     args = dict(host=endpoint["host"], port=endpoint["port"], user=endpoint["user"] or None,
-                password=endpoint["password"] or os.environ.get("PGPASSWORD") or None,
-                database=endpoint["database"] or None, ssl=ctx, direct_tls=False)
+                database=endpoint["database"] or None, direct_tls=False)
     args.update(kwargs)
     return args
 
 
-async def _approve(url, trust, pins, engine, timeout, profile, allow_cn_fallback):
-    return await asyncio.to_thread(approved_context, url, trust, "postgres", pins, engine, timeout, profile,
-                                   allow_cn_fallback)
+@functools.lru_cache(maxsize=None)
+def _accepted() -> frozenset:
+    """The keywords asyncpg.connect takes (read once: inspect is slow per connect)."""
+    return frozenset(inspect.signature(asyncpg.connect).parameters)
 
 
-async def connect(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
-                  timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False,
-                  **asyncpg_kwargs) -> "asyncpg.Connection":
-    endpoint, ctx = await _approve(url, trust, pins, engine, timeout, profile, allow_cn_fallback)
-    return await asyncpg.connect(timeout=timeout, **_connect_args(endpoint, ctx, asyncpg_kwargs))
+def _password(endpoint: dict) -> Optional[str]:
+    return endpoint["password"] or os.environ.get("PGPASSWORD") or None
 
 
-async def create_pool(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
-                      timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False,
-                      **pool_kwargs) -> "asyncpg.Pool":
-    endpoint, ctx = await _approve(url, trust, pins, engine, timeout, profile, allow_cn_fallback)
-    return await asyncpg.create_pool(timeout=timeout, **_connect_args(endpoint, ctx, pool_kwargs))
+async def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **asyncpg_kwargs) -> "asyncpg.Connection":
+    """A verified asyncpg connection. Policy as `policy=verifull.Policy(...)` or keywords
+    (pins=, engine=, profile=, allow_cn_fallback=, timeout=); other keywords go to
+    asyncpg.connect (an unknown one is a TypeError)."""
+    policy = take(policy, asyncpg_kwargs)
+    refuse_unknown(asyncpg_kwargs, _accepted(), "verifull.asyncpg.connect")
+    plan = _approvals.Plan(url, trust, "postgres", policy)
+    args = _connect_args(plan.endpoint, asyncpg_kwargs)
+
+    async def open_with(approval, left):
+        return await asyncpg.connect(timeout=left, ssl=approval.context, password=_password(plan.endpoint), **args)
+    return await _approvals.connect_async(plan, open_with)
+
+
+class VerifiedPool(asyncpg.Pool):
+    """An asyncpg Pool whose every new connection is approved first (asyncpg calls the
+    password callable before it dials) and whose SSLContext accepts the certificate
+    approved at that moment. A new connection that meets another certificate than a
+    cached approval (a rotation) drops that approval and is made once more, which
+    verifies the new certificate. asyncpg's Pool makes each connection in
+    _get_new_connection; tests/python/test_async_pools.py fails if it disappears."""
+
+    _verifull_plan: "_approvals.Plan"
+
+    async def _get_new_connection(self):
+        plan = self._verifull_plan
+        before = plan.cache.lookup(plan.key)
+        try:
+            return await super()._get_new_connection()
+        except Exception as e:
+            if before is None or not _approvals.certificate_refusal(e):
+                raise
+            plan.cache.forget(plan.key, before)  # the certificate changed: verify the new one, once
+        return await super()._get_new_connection()
+
+
+def _pool_settings() -> set:
+    return {name for name, p in inspect.signature(asyncpg.create_pool).parameters.items()
+            if p.kind is p.KEYWORD_ONLY}
+
+
+async def create_pool(url: str, trust: Trust, policy: Optional[Policy] = None, **pool_kwargs) -> VerifiedPool:
+    """A pool of verified asyncpg connections. Keywords: the policy's, asyncpg.create_pool's
+    (min_size, max_size, setup, init, ...) and asyncpg.connect's; anything else is a
+    TypeError. Nothing is probed here: each new connection is approved when it is made."""
+    policy = take(policy, pool_kwargs)
+    settings_names = _pool_settings()
+    refuse_unknown(pool_kwargs, settings_names | _accepted(),
+                   "verifull.asyncpg.create_pool")
+    template = _approvals.Plan(url, trust, "postgres", policy)
+    endpoint = template.endpoint
+    connect_kwargs = _connect_args(endpoint, {k: v for k, v in pool_kwargs.items() if k not in settings_names})
+    settings = {name: p.default for name, p in inspect.signature(asyncpg.create_pool).parameters.items()
+                if p.kind is p.KEYWORD_ONLY}
+    settings.update({k: v for k, v in pool_kwargs.items() if k in settings_names})
+    p = policy
+    pinned_to_current = ssl_context(trust, endpoint["host"], pins=p.pins, engine=p.engine, profile=p.profile,
+                                    allow_cn_fallback=p.allow_cn_fallback, expected_leaf_sha256=template.current_leaf)
+
+    async def approve_then_password():
+        await template.restarted().approve_async()  # from the cache, or a probe on a worker thread
+        return _password(endpoint)
+
+    connect_kwargs.setdefault("timeout", policy.timeout)
+    pool = VerifiedPool(**settings, ssl=pinned_to_current, password=approve_then_password, **connect_kwargs)
+    pool._verifull_plan = template
+    return await pool

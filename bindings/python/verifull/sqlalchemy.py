@@ -64,3 +64,6 @@ def create_engine(url: str, trust: Trust, pins: Sequence[str] = (), engine: Opti
                          "mysql[+mysqldb|+pymysql])" if scheme.replace("+", "").isalnum() else
                          "not a URL verifull.sqlalchemy supports")
     return sqlalchemy.create_engine(dialect, creator=creator, **engine_kwargs)
+
+
+from .sqlalchemy_async import create_async_engine  # noqa: E402,F401  (asyncio engines: asyncpg, aiomysql)
