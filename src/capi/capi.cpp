@@ -738,4 +738,9 @@ int vf_check_with_message(vf_report_t* report, const char* url, vf_trust_t trust
   return rc;
 }
 
+int vf_outcome_exit_code(int outcome) {
+  if (outcome < VF_OUTCOME_OK || outcome > VF_OUTCOME_LAST) return -1;
+  return outcome_exit_code(static_cast<Outcome>(outcome));
+}
+
 }  // extern "C"

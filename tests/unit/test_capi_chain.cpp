@@ -253,3 +253,15 @@ TEST_CASE("vf_check_with_message probes like vf_check: a closed loopback port is
   vf_report_destroy(report);
   vf_trust_destroy(trust);
 }
+
+TEST_CASE("vf_outcome_exit_code classifies every outcome as the CLI does; -1 for a value that is not one") {
+  CHECK(vf_outcome_exit_code(VF_OUTCOME_OK) == 0);
+  for (int outcome : {VF_OUTCOME_HANDSHAKE_FAILED, VF_OUTCOME_NAME_NOT_RESOLVED, VF_OUTCOME_CONNECTION_REFUSED,
+                      VF_OUTCOME_TIMEOUT, VF_OUTCOME_NETWORK_ERROR})
+    CHECK(vf_outcome_exit_code(outcome) == 3);
+  CHECK(vf_outcome_exit_code(VF_OUTCOME_CONNECTION_FAILED) == 4);
+  for (int outcome : {VF_OUTCOME_PIN_MISMATCH, VF_OUTCOME_NAME_MISMATCH, VF_OUTCOME_WEAK_TLS, VF_OUTCOME_REVOKED})
+    CHECK(vf_outcome_exit_code(outcome) == 1);
+  CHECK(vf_outcome_exit_code(-1) == -1);
+  CHECK(vf_outcome_exit_code(VF_OUTCOME_LAST + 1) == -1);
+}
