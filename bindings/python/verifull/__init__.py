@@ -196,14 +196,6 @@ def _url(url, kind: Optional[str] = None) -> str:
     return base + "://" + rest
 
 
-def _policy(host=None, pins: Sequence[str] = (), engine: Optional[str] = None, timeout: float = 10, at=None,
-            profile: Optional[str] = None, allow_cn_fallback: bool = False):
-    try:
-        return _native.policy(host, pins, engine, timeout, at, profile, allow_cn_fallback)
-    except ValueError as e:
-        raise InputError(str(e)) from None
-
-
 def _native_policy(policy: "Policy", host: Optional[str] = None, at: Optional[int] = None):
     """policy.native(), with a bad setting an InputError."""
     try:
