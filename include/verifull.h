@@ -300,6 +300,12 @@ VF_API int vf_check_with_message(vf_report_t* report, const char* url, vf_trust_
  * value that is not an outcome. Bindings classify outcomes with it instead of keeping
  * their own list. */
 VF_API int vf_outcome_exit_code(int outcome);
+/* For drivers that connect with vf_mysql_option_file (pinned to an approved
+ * certificate): *yes = 1 when Connector/C's error (mysql_errno, mysql_error) means the
+ * server presented another certificate than the approved one (a rotation, or an
+ * impostor), the one failure worth one re-approval (vf_mysql_cache_clear, approve, retry
+ * once); 0 otherwise, including a revoked certificate. */
+VF_API int vf_mysql_presented_another_certificate(unsigned int error_code, const char* error_message, int* yes);
 
 #ifdef __cplusplus
 }

@@ -265,3 +265,22 @@ TEST_CASE("vf_outcome_exit_code classifies every outcome as the CLI does; -1 for
   CHECK(vf_outcome_exit_code(-1) == -1);
   CHECK(vf_outcome_exit_code(VF_OUTCOME_LAST + 1) == -1);
 }
+
+TEST_CASE("vf_mysql_presented_another_certificate: the pin or the anchors refused the certificate, nothing else") {
+  int yes = -1;
+  // CR_SSL_CONNECTION_ERROR (2026) with Connector/C's words for a refused certificate.
+  CHECK(vf_mysql_presented_another_certificate(2026, "SSL connection error: Fingerprint verification of server "
+                                               "certificate failed", &yes) == VF_OK);
+  CHECK(yes == 1);
+  CHECK(vf_mysql_presented_another_certificate(2026, "TLS/SSL error: certificate verify failed", &yes) == VF_OK);
+  CHECK(yes == 1);
+  // A revoked certificate is not a rotation; nor is any other TLS or login failure.
+  CHECK(vf_mysql_presented_another_certificate(2026, "TLS/SSL error: certificate revoked", &yes) == VF_OK);
+  CHECK(yes == 0);
+  CHECK(vf_mysql_presented_another_certificate(2026, "SSL connection error: unexpected eof", &yes) == VF_OK);
+  CHECK(yes == 0);
+  CHECK(vf_mysql_presented_another_certificate(1045, "Access denied for user 'app' (certificate verify failed)",
+                                               &yes) == VF_OK);
+  CHECK(yes == 0);
+  CHECK(vf_mysql_presented_another_certificate(2026, nullptr, &yes) == VF_ERROR_NULL_POINTER);
+}

@@ -123,6 +123,8 @@ lib.vf_outcome_name.argtypes = [ctypes.c_int]
 lib.vf_outcome_name.restype = ctypes.c_char_p
 lib.vf_version_string.restype = ctypes.c_char_p
 lib.vf_mysql_option_file_missing_socket.restype = ctypes.c_char_p
+lib.vf_mysql_presented_another_certificate.argtypes = [ctypes.c_uint, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)]
+lib.vf_mysql_presented_another_certificate.restype = ctypes.c_int
 lib.vf_outcome_exit_code.argtypes = [ctypes.c_int]
 lib.vf_outcome_exit_code.restype = ctypes.c_int
 
@@ -258,3 +260,12 @@ def weak_tls_reason(protocol: Optional[str], cipher: Optional[str]) -> Optional[
 def strong_tls12_ciphers() -> str:
     """The TLS 1.2 suites verifull allows, as an OpenSSL cipher list."""
     return string_out(lib.vf_tls_strong_ciphers)
+
+
+def mysql_presented_another_certificate(error_code: int, message: str) -> bool:
+    """The core's rotation rule: Connector/C's error means the server presented another
+    certificate than the approved one (worth one re-approval)."""
+    yes = ctypes.c_int(0)
+    call(lib.vf_mysql_presented_another_certificate, ctypes.c_uint(error_code & 0xFFFFFFFF),
+         message.encode("utf-8", "replace").replace(b"\0", b" "), ctypes.byref(yes))
+    return yes.value == 1

@@ -134,9 +134,10 @@ def connect_kwargs(url: str, trust: Trust, policy: "Optional[Policy]" = None, **
 
 
 def _rotated(error) -> bool:
-    """True when Connector/C refused the certificate: the server's was probably rotated."""
-    text = str(error)
-    return "Fingerprint verification" in text or "certificate verify failed" in text
+    """True when Connector/C refused the certificate it got (the core's rule,
+    vf_mysql_presented_another_certificate): the server's was probably rotated."""
+    code, message = error.args[:2] if len(error.args) >= 2 else (0, str(error))
+    return isinstance(code, int) and _native.mysql_presented_another_certificate(code, str(message))
 
 
 # What MySQLdb.connect() takes besides where and how to connect (mysqlclient 1.4's

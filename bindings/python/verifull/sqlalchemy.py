@@ -26,7 +26,7 @@ from typing import Optional
 
 import sqlalchemy
 
-from . import InputError, Policy, Trust, _text, mysql, policy_of, postgres
+from . import InputError, Policy, Trust, _native_policy, _text, mysql, policy_of, postgres
 
 # psycopg2.connect() keywords that are not libpq parameters and change nothing about
 # where or how it connects.
@@ -76,8 +76,7 @@ def create_engine(url: str, trust: Trust, policy: "Optional[Policy]" = None, *, 
     elif base in ("mysql", "mariadb") and driver == "pymysql":
         from . import pymysql as verified_pymysql
         mysql.parse_url(url)
-        if chosen.tls_settings():
-            chosen.native()  # refuses by name what the native layer cannot carry yet
+        _native_policy(chosen)  # refuses by name now what the native layer cannot carry
         keywords = dict(pins=chosen.pins, engine=chosen.engine, timeout=chosen.timeout, profile=chosen.profile,
                         allow_cn_fallback=chosen.allow_cn_fallback)
 
