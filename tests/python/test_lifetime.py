@@ -37,7 +37,6 @@ def counting_listener():
 
 
 def test_settings_and_constructors_do_no_network_io(servers, trust):
-    import psycopg_pool  # noqa: F401  (the pools' factories are what is made here)
     # An unresolvable host at import is fine: nothing is resolved until a connection opens.
     pg = verifull.django.database(UNRESOLVABLE_PG, trust)
     assert pg["HOST"] == "db.does-not-exist.invalid"
