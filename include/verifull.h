@@ -202,7 +202,9 @@ VF_API int vf_pg_release(vf_pg_t pg, void** pgconn);
 VF_API int vf_pg_destroy(vf_pg_t pg);
 /* The hardened conninfo string for other libpq users (psycopg). It names the trust's
  * anchors file, which is kept: the string stays correct after the trust handle is
- * destroyed and in child processes. VF_ERROR_INPUT, naming them and vf_pg_connect, for
+ * destroyed and in child processes. No name is resolved: hostaddr is explicitly empty,
+ * so libpq resolves the host on each connect and PGHOSTADDR cannot redirect it.
+ * VF_ERROR_INPUT, naming them and vf_pg_connect, for
  * options a string cannot carry (pins, an engine other than openssl, the strict
  * profile, allow_cn_fallback, refuse_admin_credentials, ...): libpq uses the string by
  * itself and runs only its own verify-full. */
@@ -292,6 +294,18 @@ VF_API int vf_tls_strong_ciphers(char* buf, size_t* len);
  * loop runs it on a thread pool (Node: koffi's async calls) and is never blocked. */
 VF_API int vf_check_with_message(vf_report_t* report, const char* url, vf_trust_t trust,
                                  const vf_policy_options* options, char* error_buf, size_t* error_len);
+/* The CLI's exit code for an outcome (VF_OUTCOME_*): 0 ok, 3 when the endpoint could not
+ * be reached (name_not_resolved, connection_refused, timeout, network_error,
+ * handshake_failed), 4 connection_failed, 1 any refusal of what it presented; -1 for a
+ * value that is not an outcome. Bindings classify outcomes with it instead of keeping
+ * their own list. */
+VF_API int vf_outcome_exit_code(int outcome);
+/* For drivers that connect with vf_mysql_option_file (pinned to an approved
+ * certificate): *yes = 1 when Connector/C's error (mysql_errno, mysql_error) means the
+ * server presented another certificate than the approved one (a rotation, or an
+ * impostor), the one failure worth one re-approval (vf_mysql_cache_clear, approve, retry
+ * once); 0 otherwise, including a revoked certificate. */
+VF_API int vf_mysql_presented_another_certificate(unsigned int error_code, const char* error_message, int* yes);
 
 #ifdef __cplusplus
 }

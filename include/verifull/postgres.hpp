@@ -48,7 +48,11 @@ VERIFULL_API Params hardened_params(const Params& params, const Trust& trust, co
 
 // The same as one conninfo string, for libpq users that cannot use connect() (psycopg).
 // The string names the Trust's anchors file, which is kept: the string stays correct
-// after the Trust is gone and in child processes.
+// after the Trust is gone and in child processes. It resolves nothing: instead of a
+// resolved hostaddr it holds an explicitly empty one (hostaddr=''), which libpq treats
+// as none while reading no PGHOSTADDR or service-file value for it, so libpq resolves
+// the host on each connect (a moved name is followed) and the environment still cannot
+// redirect it.
 // libpq then connects by itself and runs only its own verify-full, so what only
 // verifull's in-band check enforces cannot be carried: a policy with pins, an engine
 // other than openssl, the strict profile, allow_cn_fallback, max_intermediates,

@@ -661,6 +661,7 @@ int vf_mysql_destroy(vf_mysql_t my) {
 #include "core/pem.hpp"
 #include "core/tls_strength.hpp"
 #include "core/verdict.hpp"
+#include "mysql/handle_internal.hpp"
 
 extern "C" {
 
@@ -736,6 +737,19 @@ int vf_check_with_message(vf_report_t* report, const char* url, vf_trust_t trust
     }
   }
   return rc;
+}
+
+int vf_mysql_presented_another_certificate(unsigned int error_code, const char* error_message, int* yes) {
+  return guard([&] {
+    if (!error_message || !yes) return fail(VF_ERROR_NULL_POINTER, "error_message and yes must not be NULL");
+    *yes = mysql::presented_another_certificate(error_code, error_message) ? 1 : 0;
+    return VF_OK;
+  });
+}
+
+int vf_outcome_exit_code(int outcome) {
+  if (outcome < VF_OUTCOME_OK || outcome > VF_OUTCOME_LAST) return -1;
+  return outcome_exit_code(static_cast<Outcome>(outcome));
 }
 
 }  // extern "C"

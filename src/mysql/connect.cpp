@@ -191,8 +191,7 @@ bool fingerprint_refused(MYSQL* m) {
 // Connector/C 3.3 reports every TLS failure as CR_SSL_CONNECTION_ERROR; only these
 // words mean it refused the certificate it got (the pin, or the chain or name against
 // the anchors).
-bool presented_other_certificate(MYSQL* m) {
-  const std::string says = mysql_error(m);
+bool presented_other_certificate(const std::string& says) {
   if (says.find("Fingerprint verification") != std::string::npos ||
       says.find("certificate verify failed") != std::string::npos ||
       says.find("Validation of SSL server certificate failed") != std::string::npos)
@@ -206,10 +205,14 @@ bool presented_other_certificate(MYSQL* m) {
   return false;
 }
 
+bool presented_other_certificate(MYSQL* m) { return presented_other_certificate(std::string(mysql_error(m))); }
+
 // OpenSSL's words for X509_V_ERR_CERT_REVOKED, as Connector/C passes them on.
-bool says_revoked(MYSQL* m) {
-  return std::string(mysql_error(m)).find(X509_verify_cert_error_string(X509_V_ERR_CERT_REVOKED)) != std::string::npos;
+bool says_revoked(const std::string& says) {
+  return says.find(X509_verify_cert_error_string(X509_V_ERR_CERT_REVOKED)) != std::string::npos;
 }
+
+bool says_revoked(MYSQL* m) { return says_revoked(std::string(mysql_error(m))); }
 
 Report failure_report(MYSQL* m, const Report& approved) {
   const unsigned int code = mysql_errno(m);
@@ -279,6 +282,11 @@ ApprovedCache& ApprovedCache::shared() {
 }
 
 bool has_fingerprint_pinning() { return true; }
+
+bool presented_another_certificate(unsigned int error_code, const std::string& error_message) {
+  return error_code == CR_SSL_CONNECTION_ERROR && !says_revoked(error_message) &&
+         presented_other_certificate(error_message);
+}
 
 namespace {
 
@@ -586,7 +594,7 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
                      "the connection to the verified endpoint did not complete within the timeout of " +
                          std::to_string(effective.timeout.count()) + " ms (probe, TLS and login together), so "
                          "verifull cancelled it — a slow or stalling peer on the path");
-    if (from_cache && mysql_errno(m) == CR_SSL_CONNECTION_ERROR && !says_revoked(m) && presented_other_certificate(m)) {
+    if (from_cache && presented_another_certificate(mysql_errno(m), mysql_error(m))) {
       impl.forget(key);  // rotated certificate: verify the new one, once
       continue;
     }

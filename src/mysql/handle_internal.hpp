@@ -17,6 +17,11 @@ void configure(MYSQL* m, const Trust& trust, const Policy& policy, const std::st
 // settings of Python's MySQL drivers, which Connector/C has no equivalent for.
 void apply_url_parameters(MYSQL* m, const Endpoint& endpoint);
 
+// Whether Connector/C's error (mysql_errno, mysql_error) after a connect pinned to an
+// approved certificate means the server presented another certificate (a rotation, or
+// an impostor): the one case that earns one re-approval. Not for a revoked one.
+bool presented_another_certificate(unsigned int error_code, const std::string& error_message);
+
 }  // namespace mysql
 }  // namespace v0
 }  // namespace verifull

@@ -178,9 +178,13 @@ std::vector<std::string> addresses_of(const std::string& host, detail::Clock::ti
 // libpq fills every parameter the caller left unset from the environment (PGHOSTADDR,
 // PGPORT, PGSERVICE and the service file it names). Those that decide where the
 // connection goes are set explicitly here, so none of them can redirect it: the port
-// (5432 when not given), and hostaddr, resolved from host when not given (each
-// address becomes its own host entry, the order libpq would try them in).
-void pin_destination(const Params& params, Params& out, detail::Clock::time_point deadline) {
+// (5432 when not given), and hostaddr. With Resolve::yes (a connect made now) hostaddr
+// is resolved from host within the deadline (each address becomes its own host entry,
+// the order libpq would try them in); with Resolve::when_connecting (a string kept for
+// later connects) it is an explicitly empty hostaddr: libpq 15 reads the environment and
+// service file only for keywords left unset, and treats an empty hostaddr as none, so it
+// resolves host itself on every connect and a moved name is followed, never frozen.
+void pin_destination(const Params& params, Params& out, Resolve resolve, detail::Clock::time_point deadline) {
   const std::vector<std::string> hosts = split_list(*find(params, "host"));
   std::vector<std::string> ports = split_list(find(params, "port") ? *find(params, "port") : "5432");
   if (ports.size() == 1) ports.assign(hosts.size(), ports.front().empty() ? "5432" : ports.front());
@@ -191,6 +195,11 @@ void pin_destination(const Params& params, Params& out, detail::Clock::time_poin
     if (port.empty()) port = "5432";
   if (const auto* given = find(params, "hostaddr")) {
     out.emplace_back("hostaddr", *given);
+    out.emplace_back("port", join_list(ports));
+    return;
+  }
+  if (resolve == Resolve::when_connecting) {
+    out.emplace_back("hostaddr", "");
     out.emplace_back("port", join_list(ports));
     return;
   }
@@ -308,7 +317,7 @@ Params harden(const Params& params, const Trust& trust, const Policy& policy, Re
   Params out;
   for (const auto& [key, value] : params)
     if (!kOurs.count(key)) out.emplace_back(key, value);
-  if (resolve == Resolve::yes) pin_destination(params, out, detail::deadline_of(policy));
+  if (resolve != Resolve::no) pin_destination(params, out, resolve, detail::deadline_of(policy));
   const auto* min_tls = find(params, "ssl_min_protocol_version");
   out.emplace_back("sslmode", "verify-full");
   out.emplace_back("sslrootcert", trust.anchors_file());
@@ -327,7 +336,9 @@ void validate(const std::string& conninfo_or_url) { refuse_weak_params(parse_con
 std::string conninfo(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy) {
   refuse_policy_a_string_cannot_carry(policy);
   std::string out;
-  for (const auto& [key, value] : hardened_params(conninfo_or_url, trust, policy))
+  // The string outlives this call (pools, settings made at import): no name is resolved
+  // now, libpq resolves it on each connect (pin_destination).
+  for (const auto& [key, value] : harden(parse_conninfo(conninfo_or_url), trust, policy, Resolve::when_connecting))
     out += (out.empty() ? "" : " ") + key + "=" + quote_value(value);
   return out;
 }

@@ -13,15 +13,16 @@ SSL_REQUEST_PG = b"\x00\x00\x00\x08\x04\xd2\x16\x2f"
 
 
 class Fake:
-    """Listens on 127.0.0.1; each accepted connection is passed to handler(fake, conn, n)."""
+    """Listens on 127.0.0.1 (or another loopback `address`, on `port`; a free one when 0);
+    each accepted connection is passed to handler(fake, conn, n)."""
 
-    def __init__(self, handler):
+    def __init__(self, handler, address="127.0.0.1", port=0):
         self.handler = handler
         self.received = b""
         self.connections = 0
         self._lock = threading.Lock()
         self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
+        self._sock.bind((address, port))
         self._sock.listen(8)
         self.port = self._sock.getsockname()[1]
         self._stop = False

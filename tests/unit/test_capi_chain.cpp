@@ -253,3 +253,34 @@ TEST_CASE("vf_check_with_message probes like vf_check: a closed loopback port is
   vf_report_destroy(report);
   vf_trust_destroy(trust);
 }
+
+TEST_CASE("vf_outcome_exit_code classifies every outcome as the CLI does; -1 for a value that is not one") {
+  CHECK(vf_outcome_exit_code(VF_OUTCOME_OK) == 0);
+  for (int outcome : {VF_OUTCOME_HANDSHAKE_FAILED, VF_OUTCOME_NAME_NOT_RESOLVED, VF_OUTCOME_CONNECTION_REFUSED,
+                      VF_OUTCOME_TIMEOUT, VF_OUTCOME_NETWORK_ERROR})
+    CHECK(vf_outcome_exit_code(outcome) == 3);
+  CHECK(vf_outcome_exit_code(VF_OUTCOME_CONNECTION_FAILED) == 4);
+  for (int outcome : {VF_OUTCOME_PIN_MISMATCH, VF_OUTCOME_NAME_MISMATCH, VF_OUTCOME_WEAK_TLS, VF_OUTCOME_REVOKED})
+    CHECK(vf_outcome_exit_code(outcome) == 1);
+  CHECK(vf_outcome_exit_code(-1) == -1);
+  CHECK(vf_outcome_exit_code(VF_OUTCOME_LAST + 1) == -1);
+}
+
+TEST_CASE("vf_mysql_presented_another_certificate: the pin or the anchors refused the certificate, nothing else") {
+  int yes = -1;
+  // CR_SSL_CONNECTION_ERROR (2026) with Connector/C's words for a refused certificate.
+  CHECK(vf_mysql_presented_another_certificate(2026, "SSL connection error: Fingerprint verification of server "
+                                               "certificate failed", &yes) == VF_OK);
+  CHECK(yes == 1);
+  CHECK(vf_mysql_presented_another_certificate(2026, "TLS/SSL error: certificate verify failed", &yes) == VF_OK);
+  CHECK(yes == 1);
+  // A revoked certificate is not a rotation; nor is any other TLS or login failure.
+  CHECK(vf_mysql_presented_another_certificate(2026, "TLS/SSL error: certificate revoked", &yes) == VF_OK);
+  CHECK(yes == 0);
+  CHECK(vf_mysql_presented_another_certificate(2026, "SSL connection error: unexpected eof", &yes) == VF_OK);
+  CHECK(yes == 0);
+  CHECK(vf_mysql_presented_another_certificate(1045, "Access denied for user 'app' (certificate verify failed)",
+                                               &yes) == VF_OK);
+  CHECK(yes == 0);
+  CHECK(vf_mysql_presented_another_certificate(2026, nullptr, &yes) == VF_ERROR_NULL_POINTER);
+}

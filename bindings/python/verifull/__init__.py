@@ -28,8 +28,9 @@ __all__ = ["Trust", "Policy", "Report", "Certificate", "AuditReport", "check", "
 
 __version__ = _native.lib.vf_version_string().decode()
 
-# Outcomes that mean "could not reach it" rather than "it failed a check" (CLI exit 3).
-NETWORK_OUTCOMES = frozenset({"handshake_failed", "name_not_resolved", "connection_refused", "timeout", "network_error"})
+# Outcomes that mean "could not reach it" rather than "it failed a check" (CLI exit 3),
+# as the core classifies them (vf_outcome_exit_code).
+NETWORK_OUTCOMES = _native.unreachable_outcomes()
 
 
 class VerifullError(Exception):
@@ -149,6 +150,12 @@ class Trust:
         kept, so it stays valid after this Trust is gone and in child processes."""
         return _native.string_out(_native.lib.vf_trust_anchors_file, self._handle)
 
+    def __copy__(self) -> "Trust":
+        return self  # immutable: a copy (Django copies its settings) is the same anchors
+
+    def __deepcopy__(self, memo) -> "Trust":
+        return self
+
     def __del__(self):
         if getattr(self, "_handle", None):
             _native.lib.vf_trust_destroy(self._handle)
@@ -189,21 +196,22 @@ def _url(url, kind: Optional[str] = None) -> str:
     return base + "://" + rest
 
 
-def _policy(host=None, pins: Sequence[str] = (), engine: Optional[str] = None, timeout: float = 10, at=None,
-            profile: Optional[str] = None, allow_cn_fallback: bool = False):
+def _native_policy(policy: "Policy", host: Optional[str] = None, at: Optional[int] = None):
+    """policy.native(), with a bad setting an InputError."""
     try:
-        return _native.policy(host, pins, engine, timeout, at, profile, allow_cn_fallback)
+        return policy.native(host, at)
     except ValueError as e:
         raise InputError(str(e)) from None
 
 
-def check(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
-          timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False) -> Report:
+def check(url: str, trust: Trust, policy: "Optional[Policy]" = None, **settings) -> Report:
     """Probes a postgres:// or mysql:// endpoint and verifies what it presents. Never sends
     a credential. Returns the Report whatever the verdict; InputError for bad input.
-    profile: "standard" (default) or "strict"; allow_cn_fallback: match the subject CN of a
-    certificate without subjectAltName, as libpq does."""
-    opts, keep = _policy(None, pins, engine, timeout, None, profile, allow_cn_fallback)
+    policy: a verifull.Policy, or its settings as keywords (pins=, engine=, timeout=,
+    profile="standard"|"strict", allow_cn_fallback= to match the subject CN of a
+    certificate without subjectAltName, as libpq does); an unknown keyword is a TypeError."""
+    chosen = policy_of(policy, settings, "verifull.check()")
+    opts, keep = _native_policy(chosen)
     handle = ctypes.c_void_p()
     url = _url(url)
     try:
@@ -214,11 +222,12 @@ def check(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str
     return Report._from_json(_native.report_json(handle))
 
 
-def verify_pem(chain_pem: str, trust: Trust, host: str, untrusted_pem: str = "", pins: Sequence[str] = (),
-               engine: Optional[str] = None, at: Optional[int] = None, profile: Optional[str] = None,
-               allow_cn_fallback: bool = False) -> Report:
-    """Verifies a chain offline (leaf first), as a connection would."""
-    opts, keep = _policy(host, pins, engine, 10, at, profile, allow_cn_fallback)
+def verify_pem(chain_pem: str, trust: Trust, host: str, untrusted_pem: str = "", policy: "Optional[Policy]" = None,
+               at: Optional[int] = None, **settings) -> Report:
+    """Verifies a chain offline (leaf first), as a connection would, with a verifull.Policy
+    or its settings as keywords; `at` is the verification time (Unix seconds)."""
+    chosen = policy_of(policy, settings, "verifull.verify_pem()")
+    opts, keep = _native_policy(chosen, host, at)
     chain, extra = _text(chain_pem, "chain_pem"), _text(untrusted_pem, "untrusted_pem")
     handle = ctypes.c_void_p()
     try:
@@ -268,9 +277,7 @@ def suggest_readonly_sql(kind: str, tables: Sequence[str], user: str = "readonly
 
 
 from ._tls import PeerRefused, ssl_context  # noqa: E402  (they use the names above)
-_policy_options = _policy
-from ._policy import Policy  # noqa: E402
-_policy = _policy_options  # importing the submodule _policy rebound the name; check() and _tls use the function
+from ._policy import Policy, policy_of  # noqa: E402
 from . import mysql, postgres  # noqa: E402
 
 # Driver helpers load on first use, so `import verifull` needs none of the drivers:

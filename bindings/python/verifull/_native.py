@@ -110,6 +110,8 @@ for name, args in {
     "vf_pg_report": [_p, _pp],
     "vf_pg_release": [_p, _pp],
     "vf_pg_destroy": [_p],
+    "vf_tls_weak_reason": [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, _size_p],
+    "vf_tls_strong_ciphers": [ctypes.c_char_p, _size_p],
 }.items():
     fn = getattr(lib, name)
     fn.argtypes = args
@@ -121,6 +123,10 @@ lib.vf_outcome_name.argtypes = [ctypes.c_int]
 lib.vf_outcome_name.restype = ctypes.c_char_p
 lib.vf_version_string.restype = ctypes.c_char_p
 lib.vf_mysql_option_file_missing_socket.restype = ctypes.c_char_p
+lib.vf_mysql_presented_another_certificate.argtypes = [ctypes.c_uint, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)]
+lib.vf_mysql_presented_another_certificate.restype = ctypes.c_int
+lib.vf_outcome_exit_code.argtypes = [ctypes.c_int]
+lib.vf_outcome_exit_code.restype = ctypes.c_int
 
 
 def text(value, name: str) -> bytes:
@@ -222,3 +228,44 @@ def report_json(handle: ctypes.c_void_p) -> dict:
         return json.loads(string_out(lib.vf_report_json, handle))
     finally:
         lib.vf_report_destroy(handle)
+
+
+# The core's rules, asked through the C ABI rather than copied here (docs/design.md,
+# "Python binding": one rule in one place).
+EXIT_UNREACHABLE = 3  # vf_outcome_exit_code: the endpoint could not be reached
+
+
+def outcome_names() -> dict:
+    """{VF_OUTCOME_* value: name} for every outcome the library knows."""
+    names, value = {}, 0
+    while lib.vf_outcome_exit_code(value) >= 0:
+        names[value] = lib.vf_outcome_name(value).decode()
+        value += 1
+    return names
+
+
+def unreachable_outcomes() -> frozenset:
+    """The outcomes that mean "could not reach it" rather than "it failed a check"."""
+    return frozenset(name for value, name in outcome_names().items()
+                     if lib.vf_outcome_exit_code(value) == EXIT_UNREACHABLE)
+
+
+def weak_tls_reason(protocol: Optional[str], cipher: Optional[str]) -> Optional[str]:
+    """The core's TLS-strength rule (weak_tls) on a session Python's ssl module
+    negotiated: None when strong enough, else why, as a sentence."""
+    reason = string_out(lib.vf_tls_weak_reason, (protocol or "").encode(), (cipher or "").encode())
+    return reason or None
+
+
+def strong_tls12_ciphers() -> str:
+    """The TLS 1.2 suites verifull allows, as an OpenSSL cipher list."""
+    return string_out(lib.vf_tls_strong_ciphers)
+
+
+def mysql_presented_another_certificate(error_code: int, message: str) -> bool:
+    """The core's rotation rule: Connector/C's error means the server presented another
+    certificate than the approved one (worth one re-approval)."""
+    yes = ctypes.c_int(0)
+    call(lib.vf_mysql_presented_another_certificate, ctypes.c_uint(error_code & 0xFFFFFFFF),
+         message.encode("utf-8", "replace").replace(b"\0", b" "), ctypes.byref(yes))
+    return yes.value == 1

@@ -110,4 +110,18 @@ def refuse_unknown(kwargs: dict, accepted: "Iterable[str] | Callable[..., Any]",
         raise TypeError(f"{where} got unknown keyword argument(s): {', '.join(hints)}")
 
 
-__all__ = ["Policy", "take", "refuse_unknown", "KEYWORDS"]
+def policy_of(policy: Optional[Policy], settings: dict, where: str, driver_accepts=()) -> Policy:
+    """The Policy of a helper call that takes `policy=` and the policy keywords, plus the
+    driver's own keywords named in `driver_accepts` (names, or the driver's callable):
+    the policy keywords are removed from `settings`, what is left must be the driver's
+    (TypeError otherwise, naming it), and a bad value is an InputError."""
+    from . import InputError
+    try:
+        chosen = take(policy, settings)
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    refuse_unknown(settings, driver_accepts, where)
+    return chosen
+
+
+__all__ = ["Policy", "take", "refuse_unknown", "policy_of", "KEYWORDS"]

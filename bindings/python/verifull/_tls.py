@@ -1,17 +1,20 @@
 """verifull.ssl_context(): an ssl.SSLContext for pure-Python drivers (asyncpg, PyMySQL,
 aiomysql) that verifies like verifull does, in-band: right after the TLS handshake and
-before the driver can send a byte, the session is checked and refused by raising from the
-handshake itself.
+before the driver can send or read a byte of application data, the session is checked and
+refused by raising from the handshake itself. Whatever order the caller drives the TLS
+object in (an SSLSocket wrapped with do_handshake_on_connect=False and written at once,
+an SSLObject written before do_handshake()), every data method of the socket and object
+classes first completes the handshake through the checking do_handshake(): OpenSSL's
+implicit handshake inside a write never runs unchecked. The weak-TLS rule and the cipher
+list are the core's (vf_tls_weak_reason, vf_tls_strong_ciphers).
 """
 from __future__ import annotations
 
 import hashlib
 import ssl
-from typing import Optional, Sequence
+from typing import Optional
 
-# TLS 1.2 suites with forward secrecy and AEAD (TLS 1.3's are all such); the same list
-# the C++ core gives Connector/C.
-STRONG_TLS12_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20"
+from . import _native
 
 
 class PeerRefused(ssl.SSLCertVerificationError):
@@ -29,26 +32,15 @@ def _colon_hex(digest: bytes) -> str:
     return ":".join(f"{b:02X}" for b in digest)
 
 
-def _weak_tls(version: Optional[str], cipher) -> Optional[str]:
-    if version == "TLSv1.3":
-        return None
-    name = cipher[0] if cipher else ""
-    forward_secret = name.startswith(("ECDHE-", "DHE-"))
-    aead = "GCM" in name or "CHACHA20" in name
-    if version == "TLSv1.2" and forward_secret and aead:
-        return None
-    return (f"the server negotiated {version} with {name}, without forward secrecy or an AEAD cipher; verifull "
-            "requires TLS 1.3, or TLS 1.2 with ECDHE or DHE and AES-GCM or ChaCha20-Poly1305")
-
-
 class _InBand:
     """The check made on a finished handshake (shared by the socket and object classes)."""
 
-    def __init__(self, trust, host, policy: dict, expected_leaf_sha256: Optional[str]):
+    def __init__(self, trust, host, policy, expected_leaf_sha256: Optional[str]):
         self.trust, self.host, self.policy, self.expected = trust, host, policy, expected_leaf_sha256
 
     def __call__(self, tls) -> None:
-        weak = _weak_tls(tls.version(), tls.cipher())
+        cipher = tls.cipher()
+        weak = _native.weak_tls_reason(tls.version(), cipher[0] if cipher else None)
         if weak:
             raise PeerRefused("weak_tls", weak)
         leaf = tls.getpeercert(binary_form=True)
@@ -56,55 +48,91 @@ class _InBand:
             raise PeerRefused("invalid_chain", "the server presented no certificate")
         if self.expected is not None:
             # verifull verified this endpoint's whole chain (probe, engines, profile, pins)
-            # moments ago; the connection may reach exactly that certificate. A callable
-            # names the certificate approved now (a pool's, which re-approves on rotation).
+            # moments ago; the connection may reach exactly that certificate.
+            # A callable names the certificate approved now (a pool's, which re-approves on
+            # rotation).
             expected = self.expected() if callable(self.expected) else self.expected
             if _colon_hex(hashlib.sha256(leaf).digest()) != expected:
                 raise PeerRefused("pin_mismatch", "the server presented a different certificate than the one "
                                                   "verifull verified for it moments ago")
             return
         from . import verify_pem  # the full verdict on what the server presented
-        report = verify_pem(ssl.DER_cert_to_PEM_cert(leaf), self.trust, host=self.host, **self.policy)
+        report = verify_pem(ssl.DER_cert_to_PEM_cert(leaf), self.trust, host=self.host, policy=self.policy)
         if not report.ok:
             raise PeerRefused(report.outcome, report.message, report)
 
 
-def ssl_context(trust, host: str, *, pins: Sequence[str] = (), engine: Optional[str] = None,
-                profile: Optional[str] = None, allow_cn_fallback: bool = False,
-                expected_leaf_sha256: Optional[str] = None) -> ssl.SSLContext:
-    """An SSLContext that verifies chain and name against `trust` (OpenSSL, TLS 1.2+, strong
-    suites only) and then, in-band, runs verifull's verdict before the driver sends
-    anything: either the certificate must be exactly `expected_leaf_sha256` (the
-    helpers pass the one their probe approved; or a callable returning it at each
-    handshake), or verifull verifies the presented
-    certificate itself with pins, engine and profile. Without a probe only the server
-    certificate is available in-band (Python's ssl module does not expose the chain), so
-    a server certificate issued through an intermediate needs the helpers' probe."""
-    from . import InputError, _policy
-    _policy(host, pins, engine, 10, None, profile, allow_cn_fallback)  # validates; InputError on bad input
-    if not host:
-        raise InputError("host is required: verifull always verifies the name that was dialled")
-    check = _InBand(trust, host, {"pins": pins, "engine": engine, "profile": profile,
-                                  "allow_cn_fallback": allow_cn_fallback}, expected_leaf_sha256)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.set_ciphers(STRONG_TLS12_CIPHERS)
-    ctx.load_verify_locations(cafile=trust.anchors_file)  # kept file: outlives `trust`
-    ctx.verify_mode = ssl.CERT_REQUIRED
-    ctx.check_hostname = True
-    ctx.hostname_checks_common_name = bool(allow_cn_fallback)
+# The data methods of ssl.SSLSocket and ssl.SSLObject that can send or read application
+# data (or run OpenSSL's implicit handshake): each is guarded so it first passes the
+# checking do_handshake(). tests/python/test_lifetime.py asserts they all exist on the
+# ssl classes, so a renamed one cannot silently lose its guard.
+SOCKET_DATA_METHODS = ("send", "sendall", "write", "recv", "recv_into", "read", "sendfile")
+OBJECT_DATA_METHODS = ("write", "read")
 
+
+def _guarded(base: type, method_name: str):
+    unchecked = getattr(base, method_name)
+
+    def guarded(self, *args, **kwargs):
+        if not self._verifull_checked:
+            self.do_handshake()  # the checking one: it raises (or wants I/O) before any data moves
+        return unchecked(self, *args, **kwargs)
+    guarded.__name__ = method_name
+    return guarded
+
+
+def _checking_classes(check):
     class VerifiedSocket(ssl.SSLSocket):
+        _verifull_checked = False
+
         def do_handshake(self, *args, **kwargs):
             super().do_handshake(*args, **kwargs)
             check(self)
+            self._verifull_checked = True
 
     class VerifiedObject(ssl.SSLObject):
+        _verifull_checked = False
+
         def do_handshake(self):
             super().do_handshake()
             check(self)
+            self._verifull_checked = True
 
-    ctx.sslsocket_class = VerifiedSocket
-    ctx.sslobject_class = VerifiedObject
+    for name in SOCKET_DATA_METHODS:
+        setattr(VerifiedSocket, name, _guarded(ssl.SSLSocket, name))
+    for name in OBJECT_DATA_METHODS:
+        setattr(VerifiedObject, name, _guarded(ssl.SSLObject, name))
+    return VerifiedSocket, VerifiedObject
+
+
+def ssl_context(trust, host: str, *, policy=None, expected_leaf_sha256: Optional[str] = None,
+                **settings) -> ssl.SSLContext:
+    """An SSLContext that verifies chain and name against `trust` (OpenSSL, TLS 1.2+, strong
+    suites only) and then, in-band, runs verifull's verdict before the driver sends or
+    reads anything: either the certificate must be exactly `expected_leaf_sha256` (the
+    helpers pass the one their probe approved, or a callable returning it at each
+    handshake), or verifull verifies the presented
+    certificate itself with the policy (verifull.Policy, or pins=, engine=, profile=,
+    allow_cn_fallback= as keywords). Without a probe only the server certificate is
+    available in-band (Python's ssl module does not expose the chain), so a server
+    certificate issued through an intermediate needs the helpers' probe."""
+    from . import InputError
+    from ._policy import policy_of
+    chosen = policy_of(policy, settings, "verifull.ssl_context()")
+    if not host:
+        raise InputError("host is required: verifull always verifies the name that was dialled")
+    try:
+        chosen.native(host)  # validates the host too; InputError on bad input
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    check = _InBand(trust, host, chosen, expected_leaf_sha256)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.set_ciphers(_native.strong_tls12_ciphers())
+    ctx.load_verify_locations(cafile=trust.anchors_file)  # kept file: outlives `trust`
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.check_hostname = True
+    ctx.hostname_checks_common_name = bool(chosen.allow_cn_fallback)
+    ctx.sslsocket_class, ctx.sslobject_class = _checking_classes(check)
     ctx._verifull_trust = trust  # the context keeps its Trust (and so its anchors) alive
     return ctx

@@ -8,32 +8,43 @@
         "reports": verifull.django.database("mysql://app:pw@db.example.com:3306/app", TRUST),
     }
 
+database() does no network I/O: settings import in a build step without the database
+(collectstatic) works, and an unresolvable host is only an error when Django connects.
+
 PostgreSQL: Django's psycopg2 backend gets verifull's hardened libpq parameters (the
-same as verifull.postgres.conninfo: verify-full against the anchors, pinned destination,
-TLS 1.2+). MySQL: Django's MySQLdb backend gets verifull.mysql.connect_kwargs(): the
-endpoint is verified now, and every connection Django opens is pinned to that
-certificate through the option file (after a certificate rotation, restart or call
-database() again). The files named stay valid for the life of the process and beyond.
+same as verifull.postgres.conninfo: verify-full against the anchors, TLS 1.2+, a
+destination PGHOSTADDR, PGPORT and service files cannot change, the host resolved by
+libpq on each connect). libpq's verify-full accepts a rotated certificate that chains to
+the anchors and names the host. MySQL: the backend verifull.django_mysql makes each new
+connection with verifull.mysql (probed and verified, pinned to the approved certificate;
+after a certificate rotation one re-approval, a refused certificate stays refused).
+The policy (a verifull.Policy, or pins=, engine=, ... as keywords) is enforced on every
+connection or refused by name (PostgreSQL refuses what libpq cannot check in-band, as
+conninfo() does).
 """
 from __future__ import annotations
 
-from . import InputError, Trust, _url, mysql, postgres
+from typing import Optional
+
+from . import InputError, Policy, Trust, _native_policy, _trust, _url, mysql, policy_of, postgres
 
 
-def database(url: str, trust: Trust, **policy) -> dict:
+def database(url: str, trust: Trust, policy: "Optional[Policy]" = None, **settings) -> dict:
+    chosen = policy_of(policy, settings, "verifull.django.database()")
     plain = _url(url)
     if plain.startswith("postgres://"):
         from psycopg2.extensions import parse_dsn
-        params = parse_dsn(postgres.conninfo(plain, trust, **policy))
+        params = parse_dsn(postgres.conninfo(plain, trust, chosen))
         entry = {"ENGINE": "django.db.backends.postgresql", "NAME": params.pop("dbname", ""),
                  "USER": params.pop("user", ""), "PASSWORD": params.pop("password", ""),
                  "HOST": params.pop("host"), "PORT": params.pop("port")}
-        entry["OPTIONS"] = params  # sslmode, sslrootcert, gssencmode, hostaddr, ...
+        entry["OPTIONS"] = params  # sslmode, sslrootcert, gssencmode, hostaddr='', ...
         return entry
-    kwargs = mysql.connect_kwargs(plain, trust, **policy)
+    endpoint = mysql.checked_url(plain)
     for key in ("charset", "autocommit", "init_command", "sql_mode"):
-        if key in kwargs:
+        if key in endpoint["params"]:
             raise InputError(f"set {key} in Django's own settings, not in the URL")
-    return {"ENGINE": "django.db.backends.mysql", "NAME": kwargs.pop("db", ""), "USER": kwargs.pop("user"),
-            "PASSWORD": kwargs.pop("passwd"), "HOST": "", "PORT": "",  # from the option file only
-            "OPTIONS": kwargs}
+    _native_policy(chosen)  # a setting the native layer cannot carry is refused now, not at the first connect
+    return {"ENGINE": "verifull.django_mysql", "NAME": endpoint["database"] or "", "USER": endpoint["user"],
+            "PASSWORD": endpoint["password"], "HOST": "", "PORT": "",  # the URL decides; see django_mysql
+            "OPTIONS": {"verifull": {"url": plain, "trust": _trust(trust), "policy": chosen}}}

@@ -18,12 +18,14 @@ plaintext.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import json
 import os
 import time
-from typing import Optional, Sequence
+from typing import Optional
 
-from . import (AuditReport, InputError, Report, Trust, _audit, _native, _policy, _raise_for, _text, _trust, _url)
+from . import (AuditReport, InputError, Policy, Report, Trust, _audit, _native, _native_policy, _raise_for, _text,
+               _trust, _url, policy_of)
 
 OPTION_GROUP = "verifull"
 MISSING_SOCKET = _native.lib.vf_mysql_option_file_missing_socket().decode()
@@ -45,11 +47,11 @@ def parse_url(url: str) -> dict:
         _raise_for(e)
 
 
-def approve(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
-            timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False) -> tuple:
+def approve(url: str, trust: Trust, policy: "Optional[Policy]" = None, **settings) -> tuple:
     """(Report, SHA-1 fingerprint) of the endpoint's verified certificate; raises on refusal.
     Approvals are cached per endpoint and policy (clear_cache() forgets them)."""
-    opts, keep = _policy(None, pins, engine, timeout, None, profile, allow_cn_fallback)
+    chosen = policy_of(policy, settings, "verifull.mysql.approve()")
+    opts, keep = _native_policy(chosen)
     handle = ctypes.c_void_p()
     try:
         fingerprint = _native.string_out(_native.lib.vf_mysql_approve, ctypes.byref(handle),
@@ -95,53 +97,78 @@ def _url_params(params: dict) -> dict:
     return out
 
 
-def connect_kwargs(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
-                   timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False) -> dict:
-    """Keyword arguments for MySQLdb.connect(**kwargs) to a mysql://, mariadb:// or
-    mysql+mysqldb:// URL (parameters such as ?charset=utf8mb4 are carried over). The
-    password comes from the URL or MYSQL_PWD. Do not add host, port or ssl: the verified
-    settings are in the option file, and those would replace them."""
+def checked_url(url: str) -> dict:
+    """The URL's parts (parse_url) once it is known to be one connect_kwargs() can use,
+    with its parameters checked: everything but the network. InputError otherwise."""
     endpoint = parse_url(url)
     if endpoint["protocol"] != "mysql":
         raise InputError("not a MySQL URL (expected mysql:// or mariadb://)")
     if endpoint["host"] == "localhost":
         raise InputError("mysqlclient reaches 'localhost' through a Unix socket, where there is no TLS to verify; "
                          "use the server's name or IP address (127.0.0.1)")
-    extra = _url_params(endpoint["params"])
-    report, fingerprint = approve(url, trust, pins, engine, timeout, profile, allow_cn_fallback)
+    endpoint["params"] = _url_params(endpoint["params"])
+    return endpoint
+
+
+def connect_kwargs(url: str, trust: Trust, policy: "Optional[Policy]" = None, **settings) -> dict:
+    """Keyword arguments for MySQLdb.connect(**kwargs) to a mysql://, mariadb:// or
+    mysql+mysqldb:// URL (parameters such as ?charset=utf8mb4 are carried over). The
+    password comes from the URL or MYSQL_PWD. Do not add host, port or ssl: the verified
+    settings are in the option file, and those would replace them. policy: a
+    verifull.Policy or its settings as keywords."""
+    chosen = policy_of(policy, settings, "verifull.mysql.connect_kwargs()")
+    endpoint = checked_url(url)
+    report, fingerprint = approve(url, trust, chosen)
     kwargs = {
         "user": endpoint["user"],
         "passwd": endpoint["password"] or os.environ.get("MYSQL_PWD", ""),
-        "connect_timeout": max(1, int(timeout)),
+        "connect_timeout": max(1, int(chosen.timeout)),
         "read_default_file": option_file(url, trust, fingerprint),
         "read_default_group": OPTION_GROUP,
         "unix_socket": MISSING_SOCKET,
     }
     if endpoint["database"]:
         kwargs["db"] = endpoint["database"]
-    kwargs.update(extra)
+    kwargs.update(endpoint["params"])
     return kwargs
 
 
 def _rotated(error) -> bool:
-    """True when Connector/C refused the certificate: the server's was probably rotated."""
-    text = str(error)
-    return "Fingerprint verification" in text or "certificate verify failed" in text
+    """True when Connector/C refused the certificate it got (the core's rule,
+    vf_mysql_presented_another_certificate): the server's was probably rotated."""
+    code, message = error.args[:2] if len(error.args) >= 2 else (0, str(error))
+    return isinstance(code, int) and _native.mysql_presented_another_certificate(code, str(message))
 
 
-def connect(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None, timeout: float = 10,
-            profile: Optional[str] = None, allow_cn_fallback: bool = False, **mysqldb_kwargs):
+# What MySQLdb.connect() takes besides where and how to connect (mysqlclient 1.4's
+# Connection and _mysql.connect keywords); the rest is set by verifull or refused.
+MYSQLDB_SETTINGS = frozenset(_PASSED_PARAMS) | {"conv", "cursorclass"}
+
+
+def connect(url: str, trust: Trust, policy: "Optional[Policy]" = None, **settings):
     """A MySQLdb connection, verified as connect_kwargs() describes. When the server's
     certificate changed since it was approved (a rotation), the endpoint is probed and
-    verified again, once, and the connect retried; never more."""
-    import MySQLdb
-    for key in set(mysqldb_kwargs) & (_REFUSED_PARAMS | {"passwd", "password", "user", "db"}):
+    verified again, once, and the connect retried; never more. policy: a verifull.Policy
+    or its settings as keywords; other keywords go to MySQLdb.connect() (charset=, ...),
+    and one it does not take, or one that would replace the verified settings, is refused
+    by name."""
+    for key in set(settings) & (_REFUSED_PARAMS | {"passwd", "password", "user", "db"}):
         raise InputError(f"{key} cannot be passed to verifull.mysql.connect(); put it in the URL or remove it")
-    deadline = time.monotonic() + timeout
+    chosen = policy_of(policy, settings, "verifull.mysql.connect()", MYSQLDB_SETTINGS)
+    return connect_verified(url, trust, chosen, settings)
+
+
+def connect_verified(url: str, trust: Trust, policy: Policy, mysqldb_kwargs: dict, replace: Optional[dict] = None):
+    """connect()'s work, for callers that checked their keywords (the Django backend).
+    `replace` overrides what the URL gave (user, passwd, db, client_flag) for a framework
+    that manages those itself."""
+    import MySQLdb
+    deadline = time.monotonic() + policy.timeout
     for attempt in range(2):
         left = max(1.0, deadline - time.monotonic())
-        kwargs = connect_kwargs(url, trust, pins, engine, left, profile, allow_cn_fallback)
+        kwargs = connect_kwargs(url, trust, dataclasses.replace(policy, timeout=min(policy.timeout, left)))
         kwargs.update(mysqldb_kwargs)
+        kwargs.update(replace or {})
         try:
             return MySQLdb.connect(**kwargs)
         except MySQLdb.OperationalError as e:

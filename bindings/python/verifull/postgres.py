@@ -6,7 +6,8 @@ What the string enforces, on every connect made with it (libpq reads it each tim
 sslmode=verify-full against the trust's anchors (chain and host name, by libpq's rules,
 which include its subject-CN fallback), TLS 1.2 or newer, gssencmode=disable, and a pinned
 destination (port and hostaddr are explicit, so PGHOSTADDR, PGPORT and PGSERVICE cannot
-redirect it). The anchors file it names is content-addressed and kept: the string stays
+redirect it; the host is resolved by libpq on each connect, never frozen in the string).
+The anchors file it names is content-addressed and kept: the string stays
 correct after the Trust is gone and in child processes.
 
 What it cannot enforce, because libpq connects without verifull: pins, the second
@@ -19,17 +20,21 @@ verifull checked in-band.
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional
 
-from . import AuditReport, InputError, Trust, _audit, _native, _policy, _raise_for, _text, _trust, _url
+from . import (AuditReport, InputError, Policy, Trust, _audit, _native, _native_policy, _raise_for, _text, _trust,
+               _url, policy_of)
 
 
-def conninfo(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
-             timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False) -> str:
+def conninfo(url: str, trust: Trust, policy: "Optional[Policy]" = None, **settings) -> str:
     """The hardened conninfo for a postgres:// URL (postgresql+psycopg2:// too) or a
-    "key=value" string. InputError (from the library) for anything it cannot keep (see the
-    module docs)."""
-    opts, keep = _policy(None, pins, engine, timeout, None, profile, allow_cn_fallback)
+    "key=value" string. Resolves nothing: libpq resolves the host on each connect, so a
+    kept string follows a name that moved, while an explicitly empty hostaddr and an
+    explicit port keep PGHOSTADDR, PGPORT and service files out. policy: a
+    verifull.Policy or its settings as keywords; InputError (from the library) for what a
+    string cannot keep (see the module docs), TypeError for an unknown keyword."""
+    chosen = policy_of(policy, settings, "verifull.postgres.conninfo()")
+    opts, keep = _native_policy(chosen)
     target = _url(url, "postgres") if "://" in str(url) else url
     try:
         return _native.string_out(_native.lib.vf_pg_conninfo, _text(target, "url"), _trust(trust)._handle, opts)

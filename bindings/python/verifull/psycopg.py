@@ -7,28 +7,36 @@ verifull's own libpq connect runs (sslmode=verify-full against the anchors, and 
 CONNECTION_MADE, before the startup packet, verifull's verdict: pins, engines, profile,
 SAN-only names unless allow_cn_fallback, key floor, strong TLS); the finished PGconn is
 then handed to psycopg. So a psycopg 3 connection gets exactly what `verifull connect`
-gives, on every connect (a pool calls connect() for each new connection:
-psycopg_pool.ConnectionPool(connection_class=..., kwargs=...) with
-`verifull.psycopg.connection_factory(url, trust)` as the connection factory).
+gives, on every connect. A pool calls connect() for each new connection:
+
+    pool = psycopg_pool.ConnectionPool("", connection_class=verifull.psycopg.connection_factory(url, trust))
+    pool = psycopg_pool.AsyncConnectionPool("", connection_class=verifull.psycopg.async_connection_factory(url, trust))
+
+Each pooled connection is verified in full when opened, so after the server's
+certificate is rotated to another one verifull accepts the next connection simply opens,
+and one it refuses stays refused.
 """
 from __future__ import annotations
 
 import asyncio
 import ctypes
-from typing import Optional, Sequence
+import dataclasses
+from typing import Optional
 
 import psycopg
 from psycopg import pq
 
-from . import InputError, Report, Trust, VerificationError, _native, _policy, _raise_for, _text, _trust, _url
+from . import (InputError, Policy, Report, Trust, VerificationError, _native, _native_policy, _raise_for, _text, _trust,
+               _url, policy_of)
+from ._policy import refuse_unknown
 
 
-def _pgconn(url: str, trust: Trust, pins, engine, timeout, profile, allow_cn_fallback) -> "pq.PGconn":
+def _pgconn(url: str, trust: Trust, policy: Policy) -> "pq.PGconn":
     if pq.__impl__ != "python":
         raise InputError(f"verifull.psycopg needs psycopg's pure-Python libpq binding (this one is {pq.__impl__!r}); "
                          "set PSYCOPG_IMPL=python")
     from psycopg.pq import _pq_ctypes
-    opts, keep = _policy(None, pins, engine, timeout, None, profile, allow_cn_fallback)
+    opts, keep = _native_policy(policy)
     target = _url(url, "postgres") if "://" in str(url) else url
     handle = ctypes.c_void_p()
     try:
@@ -48,43 +56,80 @@ def _pgconn(url: str, trust: Trust, pins, engine, timeout, profile, allow_cn_fal
     return pq.PGconn(ctypes.cast(raw, _pq_ctypes.PGconn_ptr))
 
 
-def connect(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None, timeout: float = 10,
-            profile: Optional[str] = None, allow_cn_fallback: bool = False, autocommit: bool = False,
-            row_factory=None) -> "psycopg.Connection":
-    """A psycopg.Connection to a postgres:// URL or "key=value" string, opened and
-    checked by verifull. VerificationError (or NetworkError) on refusal; the password
-    comes from the URL or PGPASSWORD."""
-    conn = psycopg.Connection(_pgconn(url, trust, pins, engine, timeout, profile, allow_cn_fallback))
+# What verifull's connections take from the caller besides the policy: psycopg's own
+# settings of a Connection object. Anything else (a conninfo keyword, a host) would be
+# ignored by a connection verifull opens, so it is refused by name instead.
+_CONNECTION_SETTINGS = ("autocommit", "row_factory", "prepare_threshold")
+
+
+def _configured(conn, autocommit=False, row_factory=None, prepare_threshold=None):
     conn._autocommit = bool(autocommit)
     if row_factory is not None:
         conn.row_factory = row_factory
+    if prepare_threshold is not None:
+        conn.prepare_threshold = prepare_threshold
     return conn
 
 
-async def connect_async(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
-                        timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False,
-                        autocommit: bool = False, row_factory=None) -> "psycopg.AsyncConnection":
+def connect(url: str, trust: Trust, policy: "Optional[Policy]" = None, **settings) -> "psycopg.Connection":
+    """A psycopg.Connection to a postgres:// URL or "key=value" string, opened and
+    checked by verifull. policy: a verifull.Policy or its settings as keywords; also
+    autocommit=, row_factory=, prepare_threshold=. VerificationError (or NetworkError) on
+    refusal; the password comes from the URL or PGPASSWORD."""
+    chosen = policy_of(policy, settings, "verifull.psycopg.connect()", _CONNECTION_SETTINGS)
+    return _configured(psycopg.Connection(_pgconn(url, trust, chosen)), **settings)
+
+
+async def connect_async(url: str, trust: Trust, policy: "Optional[Policy]" = None,
+                        **settings) -> "psycopg.AsyncConnection":
     """The same as a psycopg.AsyncConnection; the connect runs in a worker thread, so the
     event loop is never blocked."""
-    pgconn = await asyncio.to_thread(_pgconn, url, trust, pins, engine, timeout, profile, allow_cn_fallback)
-    conn = psycopg.AsyncConnection(pgconn)
-    conn._autocommit = bool(autocommit)
-    if row_factory is not None:
-        conn.row_factory = row_factory
-    return conn
+    chosen = policy_of(policy, settings, "verifull.psycopg.connect_async()", _CONNECTION_SETTINGS)
+    pgconn = await asyncio.to_thread(_pgconn, url, trust, chosen)
+    return _configured(psycopg.AsyncConnection(pgconn), **settings)
 
 
-def connection_factory(url: str, trust: Trust, **policy):
-    """A psycopg.Connection subclass whose connect() ignores the conninfo it is given and
-    connects through verifull, for psycopg_pool.ConnectionPool(connection_class=...)."""
+def _pool_connect_policy(chosen: Policy, conninfo: str, kwargs: dict, where: str) -> Policy:
+    """The policy for one pool connect: a pool's connect_timeout (seconds, from its own
+    timeout) may shorten the policy's, never lengthen it. A conninfo or a keyword the
+    verified connection would not use is refused by name."""
+    if conninfo:
+        raise InputError(f"{where}: the pool's conninfo is not used (verifull connects to the URL given to the "
+                         "factory); pass conninfo=\"\" to the pool")
+    timeout = kwargs.pop("connect_timeout", None)
+    refuse_unknown(kwargs, _CONNECTION_SETTINGS, where)
+    if timeout:
+        chosen = dataclasses.replace(chosen, timeout=min(chosen.timeout, float(timeout)))
+    return chosen
+
+
+def connection_factory(url: str, trust: Trust, policy: "Optional[Policy]" = None, **settings):
+    """A psycopg.Connection subclass whose connect() opens every connection through
+    verifull (fully verified each time: a pool keeps working after the server's
+    certificate is rotated to one verifull accepts), for
+    psycopg_pool.ConnectionPool(conninfo="", connection_class=...). No network I/O here."""
+    chosen = policy_of(policy, settings, "verifull.psycopg.connection_factory()")
+
     class VerifiedConnection(psycopg.Connection):
         @classmethod
         def connect(cls, conninfo: str = "", **kwargs):
-            conn = cls(_pgconn(url, trust, policy.get("pins", ()), policy.get("engine"), policy.get("timeout", 10),
-                               policy.get("profile"), policy.get("allow_cn_fallback", False)))
-            conn._autocommit = bool(kwargs.get("autocommit", False))
-            return conn
+            this = _pool_connect_policy(chosen, conninfo, kwargs, "verifull.psycopg connection_factory")
+            return _configured(cls(_pgconn(url, trust, this)), **kwargs)
     return VerifiedConnection
 
 
-__all__ = ["connect", "connect_async", "connection_factory", "VerificationError"]
+def async_connection_factory(url: str, trust: Trust, policy: "Optional[Policy]" = None, **settings):
+    """The same for psycopg_pool.AsyncConnectionPool: a psycopg.AsyncConnection subclass
+    whose connect() runs verifull's connect in a worker thread."""
+    chosen = policy_of(policy, settings, "verifull.psycopg.async_connection_factory()")
+
+    class VerifiedAsyncConnection(psycopg.AsyncConnection):
+        @classmethod
+        async def connect(cls, conninfo: str = "", **kwargs):
+            this = _pool_connect_policy(chosen, conninfo, kwargs, "verifull.psycopg async_connection_factory")
+            pgconn = await asyncio.to_thread(_pgconn, url, trust, this)
+            return _configured(cls(pgconn), **kwargs)
+    return VerifiedAsyncConnection
+
+
+__all__ = ["connect", "connect_async", "connection_factory", "async_connection_factory", "VerificationError"]
