@@ -178,11 +178,11 @@ class Plan:
 
     def _probe(self) -> Approval:
         p = self.policy
-        report = check(self.plain, self.trust, pins=p.pins, engine=p.engine, timeout=self.left(), profile=p.profile,
-                       allow_cn_fallback=p.allow_cn_fallback).raise_for_outcome()
+        # The whole policy (pins, engine, profile, CN fallback and any later setting) goes
+        # to both the probe and the in-band check; only the timeout is the time left.
+        report = check(self.plain, self.trust, policy=dataclasses.replace(p, timeout=self.left())).raise_for_outcome()
         leaf = report.chain[0].sha256
-        ctx = ssl_context(self.trust, self.endpoint["host"], pins=p.pins, engine=p.engine, profile=p.profile,
-                          allow_cn_fallback=p.allow_cn_fallback, expected_leaf_sha256=leaf)
+        ctx = ssl_context(self.trust, self.endpoint["host"], policy=p, expected_leaf_sha256=leaf)
         return Approval(leaf, report, ctx, time.monotonic() + self.cache.lifetime)
 
     def approve(self, replacing: Optional[Approval] = None) -> Tuple[Approval, bool]:

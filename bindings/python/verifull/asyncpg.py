@@ -109,8 +109,7 @@ async def create_pool(url: str, trust: Trust, policy: Optional[Policy] = None, *
                 if p.kind is p.KEYWORD_ONLY}
     settings.update({k: v for k, v in pool_kwargs.items() if k in settings_names})
     p = policy
-    pinned_to_current = ssl_context(trust, endpoint["host"], pins=p.pins, engine=p.engine, profile=p.profile,
-                                    allow_cn_fallback=p.allow_cn_fallback, expected_leaf_sha256=template.current_leaf)
+    pinned_to_current = ssl_context(trust, endpoint["host"], policy=p, expected_leaf_sha256=template.current_leaf)
 
     async def approve_then_password():
         await template.restarted().approve_async()  # from the cache, or a probe on a worker thread
