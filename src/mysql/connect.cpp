@@ -111,6 +111,23 @@ void configure(MYSQL* m, const Trust& trust, const Policy& policy, const std::st
 
 namespace {
 
+// The stack Connector/C's non-blocking API runs the connect on (its own default in 3.3).
+constexpr std::size_t kConnectStackBytes = 256 * 1024;
+
+// The non-blocking API keeps its context, with the stack the connect ran on, in the
+// handle until mysql_close: the pages the TLS handshake touched (~70 KiB) stayed
+// resident with every open connection. Setting MYSQL_OPT_NONBLOCK again frees that
+// context and makes a fresh one; one page larger than the connect's, so malloc cannot
+// hand the freed stack straight back: it goes to the next connect instead, and the open
+// connection keeps an untouched context (a few KiB resident) of at least the default
+// size, still usable by a caller's own mysql_*_start calls. Only memory is at stake:
+// should Connector/C refuse, the old context stays.
+void release_connect_stack(MYSQL* m) {
+  const detail::NoForkHere no_fork;  // malloc's and Connector/C's locks (core/fork_safe.hpp)
+  std::size_t fresh_stack_bytes = kConnectStackBytes + 4096;
+  mysql_optionsv(m, MYSQL_OPT_NONBLOCK, &fresh_stack_bytes);
+}
+
 // mysql_real_connect bounded by `deadline`. Connector/C's own timeouts are per step, so
 // a peer that trickles the TLS handshake a byte at a time would never trip them; the
 // connect runs on Connector/C's non-blocking API instead, and when the deadline passes
@@ -131,7 +148,8 @@ bool real_connect_until(MYSQL* m, const Endpoint& ep, const char* password, deta
     if (timed_out) return false;  // any other failure: Connector/C reports it in its words
   }
   const detail::NoForkHere no_fork;  // Connector/C's and OpenSSL's locks, between the polls (core/fork_safe.hpp)
-  set_option(m, MYSQL_OPT_NONBLOCK, nullptr, "MYSQL_OPT_NONBLOCK");
+  std::size_t stack_bytes = kConnectStackBytes;
+  set_option(m, MYSQL_OPT_NONBLOCK, &stack_bytes, "MYSQL_OPT_NONBLOCK");
   detail::SocketWatchdog watchdog(deadline);  // stopped before this returns: never shuts a reused descriptor
   MYSQL* connected = nullptr;
   int status = mysql_real_connect_start(&connected, m, ep.host.c_str(), ep.user.c_str(), password,
@@ -587,6 +605,7 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
                              audit.message);
         }
       }
+      release_connect_stack(m);
       return approval->report;
     }
     if (timed_out)

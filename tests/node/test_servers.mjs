@@ -65,6 +65,51 @@ test('a pin on the anchor is kept in-band (the anchor Node appends to the chain 
   await my.end();
 });
 
+test('mysql2/promise pool: a refusal keeps its class and outcome (query, execute, getConnection)', { skip }, async () => {
+  const refused = (e) => e instanceof verifull.VerificationError && e.outcome === 'untrusted_issuer' && !e.message.includes(password);
+  const pool = verifull.mysql2.promise.createPool(myUrl(), trust('other-ca.pem'), {}, { connectionLimit: 1 });
+  await assert.rejects(pool.query('SELECT 1'), refused);
+  await assert.rejects(pool.execute('SELECT ?', [1]), refused);
+  await assert.rejects(pool.getConnection(), refused);
+  await pool.end();
+});
+
+test('connections with one Trust share its TLS context; Node builds the peer certificate once per mysql2 connect', { skip }, async () => {
+  const tls = requireFromPackage('tls');
+  const shared = trust();  // a Trust no other test used: its context is made here
+  const createSecureContext = tls.createSecureContext;
+  const getPeerCertificate = tls.TLSSocket.prototype.getPeerCertificate;
+  let contexts = 0;
+  let peerCertificates = 0;
+  tls.createSecureContext = function counting(...args) {
+    contexts += 1;
+    return createSecureContext.apply(this, args);
+  };
+  tls.TLSSocket.prototype.getPeerCertificate = function counting(...args) {
+    peerCertificates += 1;
+    return getPeerCertificate.apply(this, args);
+  };
+  try {
+    for (let i = 0; i < 3; i++) {
+      const c = await verifull.mysql2.promise.createConnection(myUrl(), shared);
+      await c.end();
+    }
+    assert.equal(peerCertificates, 3, 'one certificate object per mysql2 connect (Node\'s, for checkServerIdentity)');
+    for (let i = 0; i < 3; i++) {
+      const c = await verifull.pg.connect(pgUrl(), shared);
+      assert.equal(c.connection.stream.verifullReport.outcome, 'ok');
+      await c.end();
+    }
+  } finally {
+    tls.createSecureContext = createSecureContext;
+    tls.TLSSocket.prototype.getPeerCertificate = getPeerCertificate;
+  }
+  assert.equal(contexts, 1, 'one TLS context for six connections with one Trust');
+  // Another Trust gets its own context: the server is refused by Node's chain check with it.
+  await assert.rejects(verifull.mysql2.promise.createConnection(myUrl(), trust('other-ca.pem')),
+    (e) => e instanceof verifull.VerificationError && e.outcome === 'untrusted_issuer');
+});
+
 test('servers without TLS are refused: tls_unavailable', { skip }, async () => {
   const refused = (e) => e instanceof verifull.VerificationError && e.outcome === 'tls_unavailable';
   await assert.rejects(verifull.pg.connect(url('pg', env.VERIFULL_PG_PLAIN_PORT), trust()), refused);

@@ -304,9 +304,19 @@ function verifyChain(derCertificates, trust, policy) {
   return new Report(native.reportJson(out[0]));
 }
 
+// The core's answer for each (protocol, cipher) pair, kept: the rule depends on the two
+// names only, and a process meets a handful of pairs (at most 64 are kept).
+const weakReasons = new Map();
+
 /** Why a negotiated session is too weak (the core's rule), or null. */
 function weakTlsReason(protocol, cipher) {
-  const reason = native.stringOut(fn.tls_weak_reason, String(protocol || ''), String(cipher || ''));
+  const key = `${String(protocol || '')}\0${String(cipher || '')}`;
+  let reason = weakReasons.get(key);
+  if (reason === undefined) {
+    reason = native.stringOut(fn.tls_weak_reason, String(protocol || ''), String(cipher || ''));
+    if (weakReasons.size >= 64) weakReasons.clear();
+    weakReasons.set(key, reason);
+  }
   return reason === '' ? null : reason;
 }
 

@@ -8,7 +8,7 @@
 // plugins verifull installs, before the password is sent.
 const tls = require('tls');
 const core = require('./core');
-const { SETTINGS, settingsFor, checkSession, tlsRefusal } = require('./inband');
+const { SETTINGS, settingsFor, secureContextFor, checkSession, tlsRefusal } = require('./inband');
 
 // Set by verifull from the URL and the policy: a value from mysqlOptions would be dropped
 // or would weaken the check, so it is refused by name.
@@ -67,7 +67,10 @@ function prepare(url, trust, policy = {}, mysqlOptions = {}) {
 // mysql2 builds its TLS socket inside Connection#startTLS and calls back before sending
 // the login. The wrapper sees the socket tls.connect returns during that call and checks
 // the session in the callback. Only connections whose ssl carries verifull's settings are
-// affected; the wrapper is installed once on the class that defines startTLS.
+// affected; the wrapper is installed once on the class that defines startTLS. During the
+// call it also hands mysql2 the Trust's shared TLS context (inband.secureContextFor)
+// instead of a new one per connect, and keeps the certificate object Node makes for
+// checkServerIdentity, so the check does not ask Node to build it a second time.
 let installedOn = null;
 
 // mysql2's connectTimeout ends once the greeting arrives; a server that then goes quiet
@@ -103,15 +106,34 @@ function install(mysql2) {
     const settings = settingsOf();
     armDeadline(this, settings);  // pooled connections: from here; createConnection's from its start
     const connectTls = tls.connect;
+    const createSecureContext = tls.createSecureContext;
     let secureSocket = null;
-    tls.connect = function capture(...args) {
-      secureSocket = connectTls.apply(this, args);
+    let shownCert = null;
+    const sharedContext = secureContextFor(settings);  // made (once per Trust) before the override below
+    // mysql2 asks for a context with exactly the ssl options verifull set (ssl is
+    // verifull's: a user's ssl option is refused); anything else gets its own.
+    tls.createSecureContext = function shared(options, ...rest) {
+      const ours = options && options.ca === settings.tls.ca && options.ciphers === settings.tls.ciphers
+        && options.minVersion === settings.tls.minVersion && !options.cert && !options.key && !options.pfx
+        && !options.maxVersion;
+      return ours ? sharedContext : createSecureContext.call(this, options, ...rest);
+    };
+    tls.connect = function capture(options, ...rest) {
+      const checkIdentity = options.checkServerIdentity || tls.checkServerIdentity;
+      secureSocket = connectTls.call(this, {
+        ...options,
+        // Node calls this for this socket only, with the peer certificate of its session.
+        checkServerIdentity(host, cert) {
+          shownCert = cert;
+          return checkIdentity(host, cert);
+        },
+      }, ...rest);
       return secureSocket;
     };
     try {
       return original.call(this, (err) => {
         if (err) return onSecure(tlsRefusal(err, settings));
-        const refused = checkSession(secureSocket, settings);
+        const refused = checkSession(secureSocket, settings, shownCert);
         if (refused) {
           if (secureSocket) secureSocket.destroy();
           return onSecure(refused);
@@ -120,6 +142,7 @@ function install(mysql2) {
       });
     } finally {
       tls.connect = connectTls;
+      tls.createSecureContext = createSecureContext;
     }
   };
   verifiedStartTLS[SETTINGS] = true;
@@ -203,12 +226,44 @@ function driverModule(url, trust, policy = {}, mysqlOptions = {}, name = 'mysql2
   return { module: mod, config, settings };
 }
 
+// mysql2/promise's pool copies a failed query's message and code into a new Error, so a
+// refusal by a pooled connection reached the app as a plain Error without its class and
+// outcome. query and execute are made the same way here, but a refusal (verifullError)
+// is passed on as it is; other errors exactly as mysql2/promise reports them.
+function keepRefusals(promisePool, settings) {
+  for (const method of ['query', 'execute']) {
+    promisePool[method] = function keepingRefusals(sql, args) {
+      if (typeof args === 'function') throw new Error('Callback function is not available with promise clients.');
+      const localErr = new Error();  // as mysql2/promise: the stack of the caller
+      return new this.Promise((resolve, reject) => {
+        const done = (err, rows, fields) => {
+          if (!err) return resolve([rows, fields]);
+          const refusal = verifullError(err, settings);
+          if (refusal instanceof core.VerifullError) return reject(refusal);
+          for (const key of ['message', 'code', 'errno', 'sql', 'sqlState', 'sqlMessage']) localErr[key] = err[key];
+          return reject(localErr);
+        };
+        if (args !== undefined) this.pool[method](sql, args, done);
+        else this.pool[method](sql, done);
+      });
+    };
+  }
+  const getConnection = promisePool.getConnection;
+  promisePool.getConnection = function gettingRefusals() {
+    return getConnection.call(this).catch((err) => {
+      throw verifullError(err, settings);
+    });
+  };
+  return promisePool;
+}
+
 const promise = {
   /** A connected mysql2/promise Connection, verified in-band. */
   createConnection: connect,
-  /** A mysql2/promise Pool whose every connection verifies in-band. */
+  /** A mysql2/promise Pool whose every connection verifies in-band; refusals keep their class. */
   createPool(url, trust, policy = {}, mysqlOptions = {}) {
-    return driver('mysql2/promise').createPool(prepare(url, trust, policy, mysqlOptions).config);
+    const { settings, config } = prepare(url, trust, policy, mysqlOptions);
+    return keepRefusals(driver('mysql2/promise').createPool(config), settings);
   },
 };
 

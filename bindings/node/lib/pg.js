@@ -4,7 +4,7 @@
 // name, pins, profile, engines, TLS strength) on that session; pg has queued its startup
 // packet but Node sends it only once checkServerIdentity has returned without an error.
 const core = require('./core');
-const { settingsFor, checkSession, tlsRefusal } = require('./inband');
+const { settingsFor, secureContextFor, checkSession, tlsRefusal } = require('./inband');
 
 // Set by verifull from the URL and the policy: a value from pgOptions would be dropped or
 // would weaken the check, so it is refused by name.
@@ -69,6 +69,7 @@ function verifiedClientClass(pg, settings) {
         connectionTimeoutMillis: Math.round(settings.policy.timeout * 1000),
         ssl: {
           ...settings.tls,
+          secureContext: secureContextFor(settings),  // the Trust's, made from settings.tls once
           // Called in the handshake, before Node releases pg's queued startup packet.
           checkServerIdentity: (host, cert) => {
             const socket = client && client.connection && client.connection.stream;
