@@ -58,13 +58,17 @@ fakes::FakeServer tls_fake(const testpki::Cert& cert) {
 }
 
 
-// Replaces the real server's certificate and makes it reload (MariaDB's FLUSH SSL).
+// The server whose certificate this file rotates: maria-rotate, a maria-tls of this
+// suite's own, so the suites sharing maria-tls never meet a certificate mid-swap.
+std::string rotate_port() { return servers::env("VERIFULL_MYSQL_ROTATE_PORT"); }
+
+// Replaces maria-rotate's certificate and makes it reload (MariaDB's FLUSH SSL).
 void install_server_cert(const std::string& name) {
-  const fs::path dir = fs::path(servers::env("VERIFULL_SERVERS_DIR")) / "maria-tls";
+  const fs::path dir = fs::path(servers::env("VERIFULL_SERVERS_DIR")) / "maria-rotate";
   for (const char* ext : {".pem", ".key"})
     fs::copy_file(servers::pki(name + ext), dir / (std::string("server") + ext), fs::copy_options::overwrite_existing);
   mysql::ApprovedCache fresh;
-  auto admin = mysql::connect(url("localhost", servers::mysql_port(), "verifull_admin", servers::env("VERIFULL_ADMIN_PASSWORD")),
+  auto admin = mysql::connect(url("localhost", rotate_port(), "verifull_admin", servers::env("VERIFULL_ADMIN_PASSWORD")),
                               servers::trust(), Policy{}, fresh);
   REQUIRE_MESSAGE(admin.report.ok(), admin.report.message);
   REQUIRE(mysql_query(admin.conn.get(), "FLUSH SSL") == 0);
@@ -126,10 +130,10 @@ TEST_CASE("a cache hit skips the probe: one TCP connection instead of two") {
 
 TEST_CASE("after the server's certificate rotates, the next connect succeeds after one re-probe") {
   mysql::ApprovedCache cache;
-  REQUIRE(mysql::connect(url("localhost", servers::mysql_port()), servers::trust(), Policy{}, cache).report.ok());
+  REQUIRE(mysql::connect(url("localhost", rotate_port()), servers::trust(), Policy{}, cache).report.ok());
   CHECK(cache.probes() == 1);
   install_server_cert("server2");
-  auto after = mysql::connect(url("localhost", servers::mysql_port()), servers::trust(), Policy{}, cache);
+  auto after = mysql::connect(url("localhost", rotate_port()), servers::trust(), Policy{}, cache);
   install_server_cert("server");  // restore for the other tests before asserting
   CHECK_MESSAGE(after.report.ok(), after.report.message);
   CHECK(cache.hits() == 1);    // the stale approval was tried

@@ -159,13 +159,15 @@ def test_each_option_file_setting_takes_effect(servers, tmp_path):
 
 
 def install_ip_server_cert(servers, trust, name, forget_approvals=False):
-    """Gives maria-ip another certificate (same CA, same names, another key) and reloads it.
-    The cached approval of the old certificate stays unless `forget_approvals`."""
+    """Gives maria-ip-rotate (a maria-ip of this suite's own, so the suites sharing maria-ip
+    never meet a certificate mid-swap) another certificate (same CA, same names, another
+    key) and reloads it. The cached approval of the old certificate stays unless
+    `forget_approvals`."""
     import shutil
-    home = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / "maria-ip"
+    home = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / "maria-ip-rotate"
     for ext in ("pem", "key"):
         shutil.copyfile(servers.file(f"{name}.{ext}"), home / f"server-ip.{ext}")
-    admin_url = f"mysql://verifull_admin:{servers.env['VERIFULL_ADMIN_PASSWORD']}@127.0.0.1:{servers.port('MYSQL_IP')}/"
+    admin_url = f"mysql://verifull_admin:{servers.env['VERIFULL_ADMIN_PASSWORD']}@127.0.0.1:{servers.port('MYSQL_IP_ROTATE')}/"
     admin = verifull.mysql.connect(admin_url, trust)  # still the old certificate until FLUSH SSL
     admin.cursor().execute("FLUSH SSL")
     admin.close()
@@ -174,9 +176,10 @@ def install_ip_server_cert(servers, trust, name, forget_approvals=False):
 
 
 def test_connect_recovers_from_a_certificate_rotation_with_one_reprobe(servers, trust):
-    conn = verifull.mysql.connect(servers.mysql_url(), trust)  # approval cached for server-ip
+    rotating = servers.mysql_url(port=servers.port("MYSQL_IP_ROTATE"))
+    conn = verifull.mysql.connect(rotating, trust)  # approval cached for server-ip
     conn.close()
-    kwargs_before = verifull.mysql.connect_kwargs(servers.mysql_url(), trust)
+    kwargs_before = verifull.mysql.connect_kwargs(rotating, trust)
     install_ip_server_cert(servers, trust, "server-ip2")
     try:
         # A kept kwargs dict now meets another certificate: the pin refuses it ...
@@ -184,7 +187,7 @@ def test_connect_recovers_from_a_certificate_rotation_with_one_reprobe(servers, 
             MySQLdb.connect(**kwargs_before)
         # ... and connect(), whose cached approval is just as stale, verifies the new
         # certificate once and gets through.
-        conn = verifull.mysql.connect(servers.mysql_url(), trust, charset="utf8mb4")
+        conn = verifull.mysql.connect(rotating, trust, charset="utf8mb4")
         assert ssl_version(conn).startswith("TLSv1.")
         conn.close()
     finally:
