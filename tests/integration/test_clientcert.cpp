@@ -12,6 +12,7 @@
 #include <functional>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "fake_server.hpp"
 #include "run_cli.hpp"
@@ -299,5 +300,52 @@ TEST_CASE("mysql_clear_password: a verified server gets the password only with a
     CHECK(c.report.outcome == Outcome::untrusted_issuer);
     CHECK(fake.received().find(secret) == std::string::npos);
     CHECK(fake.received().find(servers::user()) == std::string::npos);
+  }
+}
+
+TEST_CASE("PostgreSQL's cleartext password request: the real server's password method, refused without "
+          "allow_cleartext_password, answered with it") {
+  const std::string url = pg_url(servers::env("VERIFULL_CLEAR_USER"), servers::env("VERIFULL_CLEAR_PASSWORD"));
+  auto refused = postgres::connect(url, servers::trust());
+  CHECK(refused.report.outcome == Outcome::connection_failed);
+  CHECK_MESSAGE(refused.report.message.find("allow_cleartext_password") != std::string::npos, refused.report.message);
+  Policy allow;
+  allow.allow_cleartext_password = true;
+  auto allowed = postgres::connect(url, servers::trust(), allow);
+  CHECK_MESSAGE(allowed.report.ok(), allowed.report.message);
+  // The CLI's switch.
+  CHECK(testcli::verifull({"connect", url, "--ca", servers::pki("ca.pem")}).exit_code == 4);
+  auto cli = testcli::verifull({"connect", url, "--ca", servers::pki("ca.pem"), "--allow-cleartext-password"});
+  CHECK_MESSAGE(cli.exit_code == 0, (cli.out + cli.err));
+}
+
+TEST_CASE("PostgreSQL's cleartext password request: a verified fake gets the password only with the option, an "
+          "impostor never") {
+  const std::string secret = "pg-clear-text-secret-4711";
+  const auto fake_asking_in_clear = [](const testpki::Cert& cert) {
+    return fakes::FakeServer([cert](fakes::Conn& c) {
+      if (!fakes::pg_expect_ssl_request(c)) return;
+      c.write("S");
+      if (!c.start_tls(cert)) return;
+      if (c.read(4096).empty()) return;  // the startup packet
+      c.write(std::string("R\0\0\0\x08\0\0\0\x03", 9));  // AuthenticationCleartextPassword
+      c.drain(1000);
+    });
+  };
+  for (const auto& [name, allowed, password_expected] :
+       {std::tuple{"server2", false, false}, std::tuple{"server2", true, true}, std::tuple{"impostor", false, false},
+        std::tuple{"impostor", true, false}}) {
+    CAPTURE(name);
+    CAPTURE(allowed);
+    auto fake = fake_asking_in_clear(servers::cert(name));
+    Policy p;
+    p.allow_cleartext_password = allowed;
+    p.timeout = std::chrono::seconds(3);
+    auto c = postgres::connect(pg_url("someone", secret, std::to_string(fake.port())), servers::trust(), p);
+    CHECK_FALSE(c.report.ok());
+    CHECK((fake.received().find(secret) != std::string::npos) == password_expected);
+    if (std::string(name) == "impostor") CHECK(c.report.outcome == Outcome::untrusted_issuer);
+    if (std::string(name) == "server2" && !allowed)
+      CHECK(c.report.message.find("allow_cleartext_password") != std::string::npos);
   }
 }

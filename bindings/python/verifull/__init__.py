@@ -268,7 +268,12 @@ def suggest_readonly_sql(kind: str, tables: Sequence[str], user: str = "readonly
 
 
 from ._tls import PeerRefused, ssl_context  # noqa: E402  (they use the names above)
+_policy_options = _policy
 from ._policy import Policy  # noqa: E402
+# Importing the submodule verifull._policy rebinds the package's name _policy to the
+# module, and every helper that calls _policy(...) would then fail (TypeError): the
+# function is bound again (the module stays importable through sys.modules).
+_policy = _policy_options
 from . import mysql, postgres  # noqa: E402
 
 # Driver helpers load on first use, so `import verifull` needs none of the drivers:

@@ -69,16 +69,28 @@ class _InBand:
 
 def ssl_context(trust, host: str, *, pins: Sequence[str] = (), engine: Optional[str] = None,
                 profile: Optional[str] = None, allow_cn_fallback: bool = False,
-                expected_leaf_sha256: Optional[str] = None) -> ssl.SSLContext:
+                expected_leaf_sha256: Optional[str] = None, client_cert: Optional[str] = None,
+                client_key: Optional[str] = None, client_key_passphrase: Optional[str] = None,
+                allow_cleartext_password: bool = False) -> ssl.SSLContext:
     """An SSLContext that verifies chain and name against `trust` (OpenSSL, TLS 1.2+, strong
     suites only) and then, in-band, runs verifull's verdict before the driver sends
     anything: either the certificate must be exactly `expected_leaf_sha256` (the
     helpers pass the one their probe approved), or verifull verifies the presented
     certificate itself with pins, engine and profile. Without a probe only the server
     certificate is available in-band (Python's ssl module does not expose the chain), so
-    a server certificate issued through an intermediate needs the helpers' probe."""
+    a server certificate issued through an intermediate needs the helpers' probe.
+
+    client_cert, client_key, client_key_passphrase: a client certificate the context
+    presents (load_cert_chain), checked first by the library as every connect checks it
+    (vf_client_certificate_check: the key readable by its owner only, the passphrase
+    right, the key that of the certificate; InputError naming the file).
+    allow_cleartext_password: the PyMySQL and aiomysql helpers may answer
+    mysql_clear_password on a connection made with this context (which reaches only a
+    server verifull verified); off, they refuse it before sending the password."""
     from . import InputError, _policy
     _policy(host, pins, engine, 10, None, profile, allow_cn_fallback)  # validates; InputError on bad input
+    client = {"client_cert": client_cert, "client_key": client_key, "client_key_passphrase": client_key_passphrase}
+    _check_client_certificate(client)
     if not host:
         raise InputError("host is required: verifull always verifies the name that was dialled")
     check = _InBand(trust, host, {"pins": pins, "engine": engine, "profile": profile,
@@ -90,6 +102,8 @@ def ssl_context(trust, host: str, *, pins: Sequence[str] = (), engine: Optional[
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.check_hostname = True
     ctx.hostname_checks_common_name = bool(allow_cn_fallback)
+    if client_cert:
+        ctx.load_cert_chain(client_cert, client_key, password=client_key_passphrase)
 
     class VerifiedSocket(ssl.SSLSocket):
         def do_handshake(self, *args, **kwargs):
@@ -104,4 +118,18 @@ def ssl_context(trust, host: str, *, pins: Sequence[str] = (), engine: Optional[
     ctx.sslsocket_class = VerifiedSocket
     ctx.sslobject_class = VerifiedObject
     ctx._verifull_trust = trust  # the context keeps its Trust (and so its anchors) alive
+    # Read by _mysql_protocol.refuse_if_clear_text: only a context made here (verified
+    # in-band) can carry the opt-in.
+    ctx._verifull_allow_cleartext_password = bool(allow_cleartext_password)
     return ctx
+
+
+def _check_client_certificate(client: dict) -> None:
+    """The library's check of a client certificate (InputError naming the file)."""
+    import ctypes
+    from . import InputError, _native
+    try:
+        opts, keep = _native.policy(**{k: v for k, v in client.items() if v is not None})
+        _native.call(_native.lib.vf_client_certificate_check, ctypes.byref(opts))
+    except (ValueError, _native.NativeError) as e:
+        raise InputError(str(e)) from None
