@@ -10,7 +10,6 @@
 #include <cstring>
 #include <memory>
 #include <fstream>
-#include <sstream>
 
 #include "core/cert_facts.hpp"
 #include "core/openssl_types.hpp"
@@ -34,9 +33,13 @@ std::string read_small_file(const ClientSetting& s, const char* what) {
     throw InputError("the " + std::string(what) + " " + shown(s) + " is larger than 1 MiB; it is not a PEM " + what);
   std::ifstream in(s.value, std::ios::binary);
   if (!in) throw InputError("the " + std::string(what) + " " + shown(s) + " cannot be read: " + std::strerror(errno));
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str().substr(0, kMaxFileBytes);
+  // Bounded by the read itself too: a file whose size stat() does not tell (/proc) stops here.
+  std::string content(kMaxFileBytes + 1, '\0');
+  in.read(&content[0], static_cast<std::streamsize>(content.size()));
+  content.resize(static_cast<std::size_t>(in.gcount()));
+  if (content.size() > kMaxFileBytes)
+    throw InputError("the " + std::string(what) + " " + shown(s) + " is larger than 1 MiB; it is not a PEM " + what);
+  return content;
 }
 
 // libpq's rule (fe-secure-openssl.c, initialize_SSL): a key owned by this user may be
