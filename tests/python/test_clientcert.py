@@ -122,3 +122,32 @@ def test_mysql_clear_password_reaches_a_verified_server_only_with_the_option(ser
                 assert "allow_cleartext_password" in str(e.value) or "allow_cleartext_password" in str(
                     e.value.__cause__)
         assert (servers.password.encode() + b"\0" in fake.received) == expected, (cert, allow)
+
+
+def test_mysqldb_logs_in_with_the_certificate_in_verifull_option_file(servers, trust):
+    """The option-file route (vf_mysql_option_file_with_policy) MySQLdb's helper goes
+    through: ssl-cert and ssl-key from the policy reach Connector/C inside MySQLdb."""
+    import ctypes
+    import MySQLdb
+    from verifull import _native
+    user, password = cert_user(servers)
+    url = f"mysql://{user}@127.0.0.1:{servers.port('MYSQL_IP')}/{servers.db}"
+    _report, fingerprint = verifull.mysql.approve(url, trust)
+    opts, _keep = verifull.Policy(client_cert=servers.file("client.pem"), client_key=servers.file("client.key")).native()
+    path = _native.string_out(_native.lib.vf_mysql_option_file_with_policy, url.encode(), trust._handle,
+                              fingerprint.encode(), ctypes.byref(opts))
+    args = dict(read_default_file=path, read_default_group="verifull", unix_socket=verifull.mysql.MISSING_SOCKET,
+                user=user, passwd=password, db=servers.db, connect_timeout=5)
+    conn = MySQLdb.connect(**args)
+    conn.close()
+    # Without the certificate the same user is refused (REQUIRE SUBJECT).
+    plain = _native.string_out(_native.lib.vf_mysql_option_file, url.encode(), trust._handle, fingerprint.encode())
+    with pytest.raises(MySQLdb.OperationalError, match="Access denied"):
+        MySQLdb.connect(**dict(args, read_default_file=plain))
+    # A passphrase would stay on disk in the kept file: refused by name.
+    enc, _keep2 = verifull.Policy(client_cert=servers.file("client-enc.pem"), client_key=servers.file("client-enc.key"),
+                                  client_key_passphrase=passphrase(servers)).native()
+    with pytest.raises(_native.NativeError, match="passphrase") as e:
+        _native.string_out(_native.lib.vf_mysql_option_file_with_policy, url.encode(), trust._handle,
+                           fingerprint.encode(), ctypes.byref(enc))
+    assert passphrase(servers) not in str(e.value)
