@@ -122,6 +122,8 @@ def test_mysql_clear_password_reaches_a_verified_server_only_with_the_option(ser
                 assert "allow_cleartext_password" in str(e.value) or "allow_cleartext_password" in str(
                     e.value.__cause__)
         assert (servers.password.encode() + b"\0" in fake.received) == expected, (cert, allow)
+        if cert == "impostor":
+            assert servers.user.encode() not in fake.received
 
 
 def test_mysqldb_logs_in_with_the_certificate_in_verifull_option_file(servers, trust):
