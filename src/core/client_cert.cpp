@@ -43,9 +43,10 @@ std::string read_small_file(const ClientSetting& s, const char* what) {
 }
 
 // libpq's rule (fe-secure-openssl.c, initialize_SSL): a key owned by this user may be
-// read by its owner only; one owned by anyone else (root, for keys an administrator
-// installs) may also be read by the group, and neither may be writable or executable by
-// the group nor reachable by others.
+// read by its owner only; one owned by root (keys an administrator installs) may also be
+// read by the group, and neither may be writable or executable by the group nor
+// reachable by others. libpq checks no other owner; verifull holds a key owned by anyone
+// else to root's rule, since a key everyone may read is no secret whoever owns it.
 void refuse_loose_permissions(const ClientSetting& key) {
   struct stat st {};
   if (::stat(key.value.c_str(), &st) != 0)
