@@ -128,7 +128,7 @@ VF_API int vf_trust_anchors_file(vf_trust_t trust, char* buf, size_t* len);
 /* Version 2 added refuse_admin_credentials, version 3 profile and allow_cn_fallback;
  * structs of earlier versions are still accepted (their missing fields take the
  * defaults: standard profile, no CN fallback). */
-#define VF_POLICY_OPTIONS_VERSION 3
+#define VF_POLICY_OPTIONS_VERSION 4
 typedef struct vf_policy_options {
   unsigned int version;      /* VF_POLICY_OPTIONS_VERSION */
   const char* host;          /* required: DNS name or IP literal that was dialled */
@@ -144,9 +144,15 @@ typedef struct vf_policy_options {
   int allow_cn_fallback;     /* nonzero: a DNS name may match the subject CN of a
                                 certificate without subjectAltName, as libpq does
                                 (version 3) */
+  /* version 4: client certificates and clear-text passwords (clientcert engineer) */
+  const char* client_cert;    /* PEM file: the client certificate (chain) */
+  const char* client_key;     /* PEM file: its private key */
+  const char* client_key_passphrase;
+  int allow_cleartext_password;
 } vf_policy_options;
 #define VF_POLICY_OPTIONS_INIT \
-  { VF_POLICY_OPTIONS_VERSION, NULL, NULL, 0, VF_ENGINE_DEFAULT, 0, 0, -1, 0, 0, VF_PROFILE_STANDARD, 0 }
+  { VF_POLICY_OPTIONS_VERSION, NULL, NULL, 0, VF_ENGINE_DEFAULT, 0, 0, -1, 0, 0, VF_PROFILE_STANDARD, 0, \
+    NULL, NULL, NULL, 0 }
 
 /* ---- offline verification ------------------------------------------------------ */
 /* presented_pem: the leaf first, then intermediates as a server would send them.
@@ -245,7 +251,18 @@ VF_API int vf_mysql_approve(vf_report_t* report, const char* url, vf_trust_t tru
  * unreadable file makes the connection fail instead of going plaintext. */
 VF_API int vf_mysql_option_file(const char* url, vf_trust_t trust, const char* sha1_fingerprint, char* buf,
                                 size_t* len);
+/* The same with the connection settings of `options` (version 4): the client certificate
+ * (ssl-cert, ssl-key; also from the URL) and allow_cleartext_password. A key passphrase
+ * is refused (VF_ERROR_INPUT): the file is kept, so it would stay on disk. */
+VF_API int vf_mysql_option_file_with_policy(const char* url, vf_trust_t trust, const char* sha1_fingerprint,
+                                            const vf_policy_options* options, char* buf, size_t* len);
 VF_API const char* vf_mysql_option_file_missing_socket(void);
+/* Checks the client certificate of `options` (version 4) as every connect does, before
+ * any traffic: VF_OK (also when none is given), or VF_ERROR_INPUT naming the setting and
+ * the file, never its contents (both files readable, the key readable by its owner only,
+ * the passphrase right, the key that of the certificate). For bindings whose drivers
+ * load the certificate themselves (Python's ssl contexts). */
+VF_API int vf_client_certificate_check(const vf_policy_options* options);
 /* Forgets every cached approval (vf_mysql_connect and vf_mysql_approve probe again). */
 VF_API int vf_mysql_cache_clear(void);
 

@@ -82,6 +82,11 @@ VERIFULL_API Approved approve(const Endpoint& endpoint, const Trust& trust, cons
 // falling back to plaintext (Connector/C skips a missing option file silently).
 // InputError for host "localhost", which Connector/C reaches by Unix socket (no TLS).
 VERIFULL_API std::string option_file(const Endpoint& endpoint, const Trust& trust, const std::string& sha1_fingerprint);
+// The same with the policy's connection settings: its client certificate (ssl-cert,
+// ssl-key; also from the URL) and allow_cleartext_password (mysql_clear_password in
+// restricted-auth). A key passphrase is refused: the file is kept, so it would stay on disk.
+VERIFULL_API std::string option_file(const Endpoint& endpoint, const Trust& trust, const std::string& sha1_fingerprint,
+                                     const Policy& policy);
 constexpr const char* option_file_missing_socket = "/nonexistent/verifull-option-file-missing";
 
 // InputError for URL parameters verifull does not honour, naming each with the reason

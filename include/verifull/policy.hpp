@@ -60,6 +60,20 @@ struct Policy {
   // admin_credential) when it is an administrator. For BI tools and other
   // integrations that must never hold one.
   bool refuse_admin_credentials = false;
+  // Connections only: a client certificate (mutual TLS), for servers that require one
+  // (PostgreSQL's clientcert=verify-full, MariaDB's REQUIRE X509). PEM files: the
+  // certificate (chain), its private key, and the key's passphrase when it is encrypted.
+  // Checked before any traffic (InputError naming the file): both files readable, the
+  // key not readable by group or others (libpq's rule), the passphrase right, the key
+  // that of the certificate. Credentials: never printed, never in a report or message.
+  std::string client_cert;
+  std::string client_key;
+  std::string client_key_passphrase;
+  // Connections only: let verifull answer a server that asks for the password as it is
+  // (MySQL's mysql_clear_password: RDS IAM tokens, PAM and LDAP accounts; PostgreSQL's
+  // password method), only on a connection whose certificate verifull has just
+  // verified. Off: such a request is refused before the password is sent.
+  bool allow_cleartext_password = false;
 };
 
 // What a server may present, at most: more is refused (invalid_chain) before any engine

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/client_cert.hpp"
 #include "core/trust_data.hpp"
 #include "verifull/verifull.hpp"
 
@@ -210,6 +211,13 @@ Policy to_policy(const vf_policy_options* o, bool host_required) {
       default: throw InputError("unknown profile " + std::to_string(o->profile) + " (VF_PROFILE_STANDARD or VF_PROFILE_STRICT)");
     }
     p.allow_cn_fallback = o->allow_cn_fallback != 0;
+  }
+  if (o->version >= 4) {
+    // Credentials: checked by the connect that uses them (core/client_cert.hpp), never echoed.
+    if (o->client_cert) p.client_cert = o->client_cert;
+    if (o->client_key) p.client_key = o->client_key;
+    if (o->client_key_passphrase) p.client_key_passphrase = o->client_key_passphrase;
+    p.allow_cleartext_password = o->allow_cleartext_password != 0;
   }
   return p;
 }
@@ -574,6 +582,24 @@ int vf_mysql_option_file(const char* url, vf_trust_t trust, const char* sha1_fin
     const Trust* t = trust_of(trust);
     if (!t) return fail(VF_ERROR_INVALID_HANDLE, "not a live trust handle");
     return write_string(mysql::option_file(parse_url(url), *t, sha1_fingerprint), buf, len);
+  });
+}
+
+int vf_mysql_option_file_with_policy(const char* url, vf_trust_t trust, const char* sha1_fingerprint,
+                                     const vf_policy_options* options, char* buf, size_t* len) {
+  return guard([&] {
+    if (!url || !sha1_fingerprint) return fail(VF_ERROR_NULL_POINTER, "url and sha1_fingerprint must not be NULL");
+    const Trust* t = connect_inputs(url, trust, options);
+    return write_string(mysql::option_file(parse_url(url), *t, sha1_fingerprint, to_policy_without_host(options)),
+                        buf, len);
+  });
+}
+
+int vf_client_certificate_check(const vf_policy_options* options) {
+  return guard([&] {
+    if (!options) return fail(VF_ERROR_NULL_POINTER, "options must not be NULL");
+    detail::check_client_certificate(to_policy_without_host(options));
+    return VF_OK;
   });
 }
 

@@ -131,6 +131,44 @@ void add_endpoint_options(CLI::App* cmd, EndpointOptions& o) {
   add_rule_options(cmd, o.rules);
 }
 
+// What a connection presents or allows beyond the verification rules (connect, audit):
+// a client certificate and the clear-text password opt-in. check and show send no
+// credential, so they do not take these.
+struct ConnectionOptions {
+  std::string cert, key, key_passphrase_file;
+  bool allow_cleartext_password = false;
+
+  void apply(Policy& p) const {
+    p.client_cert = cert;
+    p.client_key = key;
+    if (!key_passphrase_file.empty()) p.client_key_passphrase = read_passphrase(key_passphrase_file);
+    p.allow_cleartext_password = allow_cleartext_password;
+  }
+
+  // The first line of the file, without its line break. Never echoed: a refusal names the
+  // file only.
+  static std::string read_passphrase(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::string line;
+    if (!in || !std::getline(in, line) || in.bad())
+      throw InputError("--key-passphrase-file \"" + path + "\" cannot be read (or is empty)");
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) throw InputError("--key-passphrase-file \"" + path + "\" holds an empty first line");
+    if (line.size() > 1024) throw InputError("--key-passphrase-file \"" + path + "\": the passphrase is over 1024 bytes");
+    return line;
+  }
+};
+
+void add_connection_options(CLI::App* cmd, ConnectionOptions& o) {
+  cmd->add_option("--cert", o.cert, "client certificate (PEM file) for servers that require one");
+  cmd->add_option("--key", o.key, "the client certificate's private key (PEM file, mode 0600)");
+  cmd->add_option("--key-passphrase-file", o.key_passphrase_file,
+                  "a file whose first line is the key's passphrase (never given on the command line)");
+  cmd->add_flag("--allow-cleartext-password", o.allow_cleartext_password,
+                "answer a verified server that asks for the password as it is (mysql_clear_password: RDS IAM "
+                "tokens, PAM, LDAP; PostgreSQL's password method)");
+}
+
 struct CheckArgs {
   std::vector<std::string> urls;
   std::string from;  // a file of URLs, one a line
@@ -280,6 +318,7 @@ struct ConnectArgs {
   std::string url;
   std::string query = "SELECT 1";
   EndpointOptions options;
+  ConnectionOptions connection;
 };
 
 // How a column's values appear in JSON: strings, or typed (SQL NULL is always null).
@@ -409,7 +448,11 @@ int print_connection(const Report& report, const std::string& sql, const QueryRe
 
 int run_connect(const ConnectArgs& a) {
   const Endpoint endpoint = parse_url(a.url);  // validates the scheme and shape
-  const Policy policy = a.options.policy();
+  const Policy policy = [&] {
+    Policy p = a.options.policy();
+    a.connection.apply(p);
+    return p;
+  }();
   const Trust trust = a.options.trust();
   QueryResult q;
   if (endpoint.protocol == Protocol::mysql) {
@@ -427,6 +470,7 @@ int run_connect(const ConnectArgs& a) {
 struct AuditArgs {
   std::string target;  // a URL, or with --suggest-readonly the tables
   EndpointOptions options;
+  ConnectionOptions connection;
   bool suggest_readonly = false;
   std::string kind;
   std::string user = "readonly_integration";
@@ -469,7 +513,11 @@ int run_audit(const AuditArgs& a) {
     return kOk;
   }
   const Endpoint endpoint = parse_url(a.target);
-  const Policy policy = a.options.policy();
+  const Policy policy = [&] {
+    Policy p = a.options.policy();
+    a.connection.apply(p);
+    return p;
+  }();
   const Trust trust = a.options.trust();
   const bool json = a.options.json;
   // --timeout bounds the connect and the audit queries together (NetworkError, exit 3).
@@ -670,12 +718,14 @@ int main(int argc, char** argv) {
   connect_cmd->add_option("URL", connect_args.url, "postgres:// or mysql:// user:password@host:port/db")->required();
   connect_cmd->add_option("--query", connect_args.query, "SQL to run (default SELECT 1)");
   add_endpoint_options(connect_cmd, connect_args.options);
+  add_connection_options(connect_cmd, connect_args.connection);
 
   AuditArgs audit_args;
   auto* audit_cmd = app.add_subcommand("audit", "report what the credential in URL may do (least privilege)");
   audit_cmd->footer("Examples:\n  verifull audit mysql://report:pw@db.example.com:3306/shop --ca ca.pem\n  verifull audit --suggest-readonly --kind postgres orders,customers\n" + exit_codes);
   audit_cmd->add_option("TARGET", audit_args.target, "URL; with --suggest-readonly: TABLE[,TABLE...]")->required();
   add_endpoint_options(audit_cmd, audit_args.options);
+  add_connection_options(audit_cmd, audit_args.connection);
   audit_cmd->add_flag("--suggest-readonly", audit_args.suggest_readonly,
                       "print SQL creating a read-only user for the tables, with a generated password");
   audit_cmd->add_option("--kind", audit_args.kind, "postgres or mysql (with --suggest-readonly)");

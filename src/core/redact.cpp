@@ -33,9 +33,10 @@ std::string redact_userinfo(std::string text) {
 
 bool is_key_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
-// password=value / password = 'va lue' / passwd=...  ->  password=***
+// password=value / password = 'va lue' / passwd=...  ->  password=***; also a client
+// key's passphrase (libpq's sslpassword, MySQL URLs' ssl-passphrase / ssl_passphrase).
 std::string redact_keywords(std::string text) {
-  for (const std::string key : {"password", "passwd"}) {
+  for (const std::string key : {"password", "passwd", "sslpassword", "passphrase", "ssl_passphrase"}) {
     for (std::size_t at = 0; (at = text.find(key, at)) != std::string::npos; at += key.size()) {
       if (at > 0 && is_key_char(text[at - 1])) continue;
       std::size_t i = at + key.size();

@@ -5,6 +5,7 @@
 // approval re-probes once (the server's certificate was rotated), never more.
 #include <mysql.h>
 #include <errmsg.h>
+#include <mysqld_error.h>
 #include <poll.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
@@ -20,6 +21,7 @@
 #include <cstring>
 
 #include "core/cert_facts.hpp"
+#include "core/client_cert.hpp"
 #include "core/deadline.hpp"
 #include "core/driver_files.hpp"
 #include "core/fork_safe.hpp"
@@ -44,6 +46,16 @@ namespace {
 // Authentication plugins that never put the password on the wire in clear text
 // (mysql_clear_password and dialog, which can prompt for it, are left out).
 constexpr const char* kAllowedAuth = "mysql_native_password,client_ed25519,caching_sha2_password,sha256_password";
+// With Policy::allow_cleartext_password: mysql_clear_password too (RDS IAM tokens, PAM and
+// LDAP accounts). Only ever set on a connection pinned to the certificate verifull just
+// approved, so the password goes to the verified server only. dialog stays out: it
+// shows the server's prompts, and verifull has no one to show them to.
+constexpr const char* kAllowedAuthWithClearText =
+    "mysql_native_password,client_ed25519,caching_sha2_password,sha256_password,mysql_clear_password";
+
+const char* allowed_auth(const Policy& policy) {
+  return policy.allow_cleartext_password ? kAllowedAuthWithClearText : kAllowedAuth;
+}
 
 std::string sha1_hex_of_pem(const std::string& pem) {
   detail::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -106,7 +118,18 @@ void configure(MYSQL* m, const Trust& trust, const Policy& policy, const std::st
   // TLS 1.2 only with forward secrecy and AEAD (TLS 1.3's suites are not affected).
   set_option(m, MYSQL_OPT_SSL_CIPHER, detail::kStrongTls12Ciphers, "MYSQL_OPT_SSL_CIPHER");
   set_option(m, MARIADB_OPT_TLS_PEER_FP, fingerprint.c_str(), "MARIADB_OPT_TLS_PEER_FP");
-  set_option(m, MARIADB_OPT_RESTRICTED_AUTH, kAllowedAuth, "MARIADB_OPT_RESTRICTED_AUTH");
+  set_option(m, MARIADB_OPT_RESTRICTED_AUTH, allowed_auth(policy), "MARIADB_OPT_RESTRICTED_AUTH");
+  if (policy.allow_cleartext_password) {
+    const my_bool enable = 1;
+    set_option(m, MYSQL_ENABLE_CLEARTEXT_PLUGIN, &enable, "MYSQL_ENABLE_CLEARTEXT_PLUGIN");
+  }
+  // The policy's client certificate, checked by effective_policy (core/client_cert.hpp).
+  if (!policy.client_cert.empty()) {
+    set_option(m, MYSQL_OPT_SSL_CERT, policy.client_cert.c_str(), "MYSQL_OPT_SSL_CERT");
+    set_option(m, MYSQL_OPT_SSL_KEY, policy.client_key.c_str(), "MYSQL_OPT_SSL_KEY");
+    if (!policy.client_key_passphrase.empty())
+      set_option(m, MARIADB_OPT_TLS_PASSPHRASE, policy.client_key_passphrase.c_str(), "MARIADB_OPT_TLS_PASSPHRASE");
+  }
 }
 
 namespace {
@@ -232,7 +255,7 @@ bool says_revoked(const std::string& says) {
 
 bool says_revoked(MYSQL* m) { return says_revoked(std::string(mysql_error(m))); }
 
-Report failure_report(MYSQL* m, const Report& approved) {
+Report failure_report(MYSQL* m, const Report& approved, bool presented_client_certificate) {
   const unsigned int code = mysql_errno(m);
   const std::string says = detail::escape_display(mysql_error(m));  // may quote the server
   switch (code) {
@@ -264,11 +287,24 @@ Report failure_report(MYSQL* m, const Report& approved) {
       return refused(approved, Outcome::connection_failed,
                      "the verified server asked for an authentication method that verifull does not allow "
                      "(mysql_clear_password or dialog, which would send the password as it is, or a plugin "
-                     "Connector/C cannot load); verifull stopped before sending the password");
+                     "Connector/C cannot load); verifull stopped before sending the password. An account that needs "
+                     "the password as it is (an RDS IAM token, PAM or LDAP) can be allowed with "
+                     "allow_cleartext_password (CLI --allow-cleartext-password): verifull then sends it only over "
+                     "the connection it verified");
     case CR_CONN_HOST_ERROR:
     case CR_CONNECTION_ERROR:
     case CR_UNKNOWN_HOST:
       return refused(approved, Outcome::network_error, "the verified endpoint could not be reached again: " + says);
+    case ER_ACCESS_DENIED_ERROR:
+      if (!presented_client_certificate)
+        // MariaDB does not say why; REQUIRE X509 / SUBJECT / ISSUER accounts are refused
+        // exactly this way when no certificate is presented.
+        return refused(approved, Outcome::connection_failed,
+                       "the server was verified, then refused the login: " + says +
+                           " — no client certificate was presented; if this account requires one (REQUIRE X509, "
+                           "SUBJECT or ISSUER), give it with client_cert and client_key (CLI --cert, --key; URL "
+                           "ssl-cert, ssl-key)");
+      return refused(approved, Outcome::connection_failed, "the server was verified, then the connection failed: " + says);
     default:
       return refused(approved, Outcome::connection_failed,
                      "the server was verified, then the connection failed: " + says);
@@ -410,6 +446,16 @@ const HonouredParameter kHonoured[] = {
      [](MYSQL* m, const std::string& v) { set_option_text(m, MYSQL_OPT_SSL_CRL, v, "MYSQL_OPT_SSL_CRL"); }},
     {"ssl_crlpath", [](const std::string& k, const std::string& v) { require_readable(k, v, true); },
      [](MYSQL* m, const std::string& v) { set_option_text(m, MYSQL_OPT_SSL_CRLPATH, v, "MYSQL_OPT_SSL_CRLPATH"); }},
+    // A client certificate (mutual TLS): the three are checked together by validate()
+    // (url_client_certificate, core/client_cert.hpp), before any traffic.
+    {"ssl_cert", [](const std::string&, const std::string&) {},
+     [](MYSQL* m, const std::string& v) { set_option_text(m, MYSQL_OPT_SSL_CERT, v, "MYSQL_OPT_SSL_CERT"); }},
+    {"ssl_key", [](const std::string&, const std::string&) {},
+     [](MYSQL* m, const std::string& v) { set_option_text(m, MYSQL_OPT_SSL_KEY, v, "MYSQL_OPT_SSL_KEY"); }},
+    {"ssl_passphrase", [](const std::string&, const std::string&) {},
+     [](MYSQL* m, const std::string& v) {
+       set_option_text(m, MARIADB_OPT_TLS_PASSPHRASE, v, "MARIADB_OPT_TLS_PASSPHRASE");
+     }},
 };
 
 const HonouredParameter* honoured(const std::string& key) {
@@ -444,6 +490,24 @@ std::string refusal_reason(const std::string& k) {
   return "is not a setting verifull knows (it honours " + known + ")";
 }
 
+// The client certificate a mysql:// URL gives (ssl-cert, ssl-key, ssl-passphrase), each
+// named as the caller wrote it.
+struct UrlClientCertificate {
+  detail::ClientSetting cert{"", "ssl-cert"}, key{"", "ssl-key"}, passphrase{"", "ssl-passphrase"};
+  bool given() const { return !cert.value.empty() || !key.value.empty() || !passphrase.value.empty(); }
+};
+
+UrlClientCertificate url_client_certificate(const Endpoint& endpoint) {
+  UrlClientCertificate out;
+  for (const auto& [key, value] : endpoint.params) {
+    const std::string k = parameter_key(key);
+    auto* setting = k == "ssl_cert" ? &out.cert : k == "ssl_key" ? &out.key : k == "ssl_passphrase" ? &out.passphrase
+                                                                                                     : nullptr;
+    if (setting) *setting = {value, key};
+  }
+  return out;
+}
+
 }  // namespace
 
 void apply_url_parameters(MYSQL* m, const Endpoint& endpoint) {
@@ -465,23 +529,8 @@ void validate(const Endpoint& endpoint) {
       throw InputError("the URL parameter " + key + " " + refusal_reason(parameter_key(key)) + "; remove it");
     }
   }
-}
-
-std::string option_file(const Endpoint& endpoint, const Trust& trust, const std::string& sha1_fingerprint) {
-  if (endpoint.protocol != Protocol::mysql) throw InputError(endpoint.display() + " is not a mysql:// endpoint");
-  if (sha1_fingerprint.size() != 40 || sha1_fingerprint.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-    throw InputError("the certificate fingerprint must be 40 hex digits (from approve())");
-  // Connector/C reaches "localhost" through the Unix socket, and an option file's
-  // protocol setting does not change that: no TLS there, so it is refused.
-  if (endpoint.host == "localhost")
-    throw InputError("an option-file driver reaches 'localhost' through a Unix socket, where there is no TLS to "
-                     "verify; use the server's name or IP address (127.0.0.1)");
-  const std::string content = "[verifull]\nhost=" + endpoint.host + "\nport=" + std::to_string(endpoint.port) +
-                              "\nssl-ca=" + trust.anchors_file() +
-                              "\nssl-verify-server-cert=1\ntls-version=TLSv1.2,TLSv1.3\nssl-cipher=" +
-                              detail::kStrongTls12Ciphers + "\nssl-fp=" + sha1_fingerprint +
-                              "\nrestricted-auth=" + kAllowedAuth + "\n";
-  return detail::driver_file(content, ".cnf");
+  const auto client = url_client_certificate(endpoint);
+  detail::check_client_certificate(client.cert, client.key, client.passphrase);
 }
 
 // ---- approve / connect ------------------------------------------------------------------
@@ -491,6 +540,18 @@ namespace {
 Policy effective_policy(const Endpoint& endpoint, const Policy& policy) {
   validate(endpoint);
   Policy effective = policy;
+  // One client certificate, from the URL or the policy (core/client_cert.hpp); the URL's
+  // is carried in the policy from here on.
+  if (const auto client = url_client_certificate(endpoint); client.given()) {
+    if (detail::has_client_certificate(policy))
+      throw InputError("a client certificate is given both in the URL (ssl-cert, ssl-key, ssl-passphrase) and in "
+                       "the policy (client_cert, client_key, client_key_passphrase); give it in one place");
+    effective.client_cert = client.cert.value;
+    effective.client_key = client.key.value;
+    effective.client_key_passphrase = client.passphrase.value;
+  } else {
+    detail::check_client_certificate(effective);
+  }
   if (effective.host.empty()) effective.host = endpoint.host;
   detail::parse_peer_name(effective.host);
   for (const auto& pin : effective.pins) decode_pin(pin);
@@ -521,6 +582,42 @@ std::optional<Approval> find_or_probe(const Endpoint& endpoint, const Trust& tru
 }
 
 }  // namespace
+
+std::string option_file(const Endpoint& endpoint, const Trust& trust, const std::string& sha1_fingerprint,
+                        const Policy& policy) {
+  if (endpoint.protocol != Protocol::mysql) throw InputError(endpoint.display() + " is not a mysql:// endpoint");
+  if (sha1_fingerprint.size() != 40 || sha1_fingerprint.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+    throw InputError("the certificate fingerprint must be 40 hex digits (from approve())");
+  // Connector/C reaches "localhost" through the Unix socket, and an option file's
+  // protocol setting does not change that: no TLS there, so it is refused.
+  if (endpoint.host == "localhost")
+    throw InputError("an option-file driver reaches 'localhost' through a Unix socket, where there is no TLS to "
+                     "verify; use the server's name or IP address (127.0.0.1)");
+  const Policy effective = effective_policy(endpoint, policy);
+  std::string content = "[verifull]\nhost=" + endpoint.host + "\nport=" + std::to_string(endpoint.port) +
+                        "\nssl-ca=" + trust.anchors_file() +
+                        "\nssl-verify-server-cert=1\ntls-version=TLSv1.2,TLSv1.3\nssl-cipher=" +
+                        detail::kStrongTls12Ciphers + "\nssl-fp=" + sha1_fingerprint +
+                        "\nrestricted-auth=" + allowed_auth(effective) + "\n";
+  if (!effective.client_cert.empty()) {
+    // The file is kept (content-addressed, in verifull's private folder): a passphrase
+    // would stay on disk beside the key it protects.
+    if (!effective.client_key_passphrase.empty())
+      throw InputError("an option file cannot carry the client key's passphrase (client_key_passphrase / "
+                       "ssl-passphrase): verifull keeps its option files, so the passphrase would stay on disk; give "
+                       "an unencrypted key readable only by you (mode 0600), or connect with verifull's own "
+                       "Connector/C connect, which hands the passphrase over in memory");
+    for (const auto* path : {&effective.client_cert, &effective.client_key})
+      if (path->find_first_of("\r\n") != std::string::npos)
+        throw InputError("a client certificate or key path holds a line break, which an option file cannot carry");
+    content += "ssl-cert=" + effective.client_cert + "\nssl-key=" + effective.client_key + "\n";
+  }
+  return detail::driver_file(content, ".cnf");
+}
+
+std::string option_file(const Endpoint& endpoint, const Trust& trust, const std::string& sha1_fingerprint) {
+  return option_file(endpoint, trust, sha1_fingerprint, Policy{});
+}
 
 Approved approve(const Endpoint& endpoint, const Trust& trust, const Policy& policy, ApprovedCache& cache) {
   const Policy effective = effective_policy(endpoint, policy);
@@ -617,9 +714,9 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
       impl.forget(key);  // rotated certificate: verify the new one, once
       continue;
     }
-    return failure_report(m, approval->report);
+    return failure_report(m, approval->report, !effective.client_cert.empty());
   }
-  return failure_report(m, Report{});
+  return failure_report(m, Report{}, !effective.client_cert.empty());
 }
 
 Connected connect(const std::string& url, const Trust& trust, const Policy& policy, ApprovedCache& cache) {

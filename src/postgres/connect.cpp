@@ -4,10 +4,12 @@
 // PQconnectPoll reports CONNECTION_MADE with TLS in use right after the handshake and
 // before the startup packet. A refusal there closes the socket; no extra round trip.
 #include <libpq-fe.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -71,6 +73,43 @@ Report verify_in_band(PGconn* conn, const Trust& trust, const Policy& policy) {
   }
   report.endpoint = endpoint_of(conn);
   return report;
+}
+
+// What a verified server asked for first after the startup packet, seen before libpq
+// reads it (peek_authentication_request).
+enum class AuthRequest { not_arrived, other, cleartext_password };
+
+// libpq 15 answers a request for the password in clear text (AuthenticationCleartext-
+// Password, the `password` hba method; PAM, LDAP and RADIUS too) by itself: it has no
+// require_auth (PostgreSQL 16). So while libpq awaits the server's answer to its startup
+// packet, verifull peeks into libpq's own TLS session (SSL_peek: decrypted, nothing
+// consumed) and reads the message types and authentication codes the verified server
+// sent, before libpq may read them; libpq is polled only after that (step()).
+AuthRequest peek_authentication_request(PGconn* conn) {
+  auto* ssl = static_cast<SSL*>(PQsslStruct(conn, "OpenSSL"));
+  if (!ssl) return AuthRequest::other;
+  unsigned char buf[4096];
+  ERR_clear_error();
+  const int n = SSL_peek(ssl, buf, sizeof buf);
+  const int why = n > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, n);
+  ERR_clear_error();
+  if (n <= 0) return why == SSL_ERROR_WANT_READ ? AuthRequest::not_arrived : AuthRequest::other;  // libpq reports it
+  constexpr std::uint32_t kCleartextPassword = 3;  // AUTH_REQ_PASSWORD
+  for (int at = 0; at < n;) {
+    if (n - at < 5) break;
+    const std::uint32_t length = (std::uint32_t{buf[at + 1]} << 24) | (std::uint32_t{buf[at + 2]} << 16) |
+                                 (std::uint32_t{buf[at + 3]} << 8) | buf[at + 4];
+    if (buf[at] == 'R') {
+      // An authentication request whose code is not visible in this record: fail closed.
+      if (n - at < 9) return AuthRequest::cleartext_password;
+      const std::uint32_t code = (std::uint32_t{buf[at + 5]} << 24) | (std::uint32_t{buf[at + 6]} << 16) |
+                                 (std::uint32_t{buf[at + 7]} << 8) | buf[at + 8];
+      if (code == kCleartextPassword) return AuthRequest::cleartext_password;
+    }
+    if (length < 4) break;  // malformed: libpq refuses it
+    at += 1 + static_cast<int>(std::min<std::uint32_t>(length, sizeof buf));
+  }
+  return AuthRequest::other;
 }
 
 // libpq's words when its own verification refused the server's certificate (OpenSSL's
@@ -380,6 +419,23 @@ AsyncConnect::Wait AsyncConnect::step() {
     s.finish_refused();
     return Wait::done;
   }
+  if (!s.policy.allow_cleartext_password && s.checked_this_attempt && s.report.ok() &&
+      PQstatus(s.conn) == CONNECTION_AWAITING_RESPONSE) {
+    switch (peek_authentication_request(s.conn)) {
+      case AuthRequest::not_arrived:  // libpq is not polled: it would read what was not seen
+        s.wait = Wait::read;
+        return s.wait;
+      case AuthRequest::cleartext_password:
+        s.report.outcome = Outcome::connection_failed;
+        s.report.message = "the verified server asked for the password in clear text (PostgreSQL's password "
+                           "method, also used for PAM, LDAP and RADIUS accounts); verifull stopped before libpq "
+                           "sent it. If this account needs it, allow it with allow_cleartext_password (CLI "
+                           "--allow-cleartext-password): the password then goes only to the server verifull verified";
+        s.finish_refused();
+        return Wait::done;
+      case AuthRequest::other: break;
+    }
+  }
   const PostgresPollingStatusType polled = PQconnectPoll(s.conn);
   const ConnStatusType status = PQstatus(s.conn);
   if (!PQsslInUse(s.conn)) s.checked_this_attempt = false;  // a new host or attempt
@@ -452,6 +508,12 @@ AsyncConnect::Wait AsyncConnect::step() {
         // The server proved its identity; what failed came through verified TLS.
         s.report.outcome = Outcome::connection_failed;
         s.report.message = "the server was verified, then the connection failed: " + libpq_says;
+        // PostgreSQL's words for an hba rule with clientcert=verify-full (or the cert
+        // method) met by a connection without a certificate.
+        if (libpq_says.find("requires a valid client certificate") != std::string::npos)
+          s.report.message = "the server was verified, then refused the login: it requires a client certificate "
+                             "(issued by a CA it trusts) and none it accepts was presented; give one with client_cert "
+                             "and client_key (CLI --cert, --key; sslcert, sslkey in a URL): " + libpq_says;
       } else {
         s.report = diagnose_failure(s.conn, s.last_status, s.trust, s.policy, s.deadline);
       }

@@ -12,6 +12,7 @@
 #include <set>
 #include <vector>
 
+#include "core/client_cert.hpp"
 #include "core/deadline.hpp"
 #include "probe/failure.hpp"
 #include "probe/resolve.hpp"
@@ -258,6 +259,31 @@ void refuse_policy_a_string_cannot_carry(const Policy& policy) {
                    "(postgres::connect / vf_pg_connect / verifull.psycopg.connect)");
 }
 
+// The client certificate (mutual TLS): from the string (sslcert, sslkey, sslpassword) or
+// from the policy, never from both, checked before any traffic (core/client_cert.hpp):
+// libpq itself skips a certificate file it cannot find and sends none, so a typo would
+// otherwise surface only as the server's refusal. The policy's are added to `out`.
+void add_client_certificate(const Params& params, const Policy& policy, Params& out) {
+  const auto given = [&](const char* key) {
+    const auto* value = find(params, key);
+    return value ? *value : std::string();
+  };
+  const detail::ClientSetting cert{given("sslcert"), "sslcert"}, key{given("sslkey"), "sslkey"},
+      passphrase{given("sslpassword"), "sslpassword"};
+  const bool in_string = !cert.value.empty() || !key.value.empty() || !passphrase.value.empty();
+  if (!detail::has_client_certificate(policy)) {
+    detail::check_client_certificate(cert, key, passphrase);
+    return;
+  }
+  if (in_string)
+    throw InputError("a client certificate is given both in the connection string (sslcert, sslkey, sslpassword) "
+                     "and in the policy (client_cert, client_key, client_key_passphrase); give it in one place");
+  detail::check_client_certificate(policy);
+  out.emplace_back("sslcert", policy.client_cert);
+  out.emplace_back("sslkey", policy.client_key);
+  if (!policy.client_key_passphrase.empty()) out.emplace_back("sslpassword", policy.client_key_passphrase);
+}
+
 }  // namespace
 
 Params parse_conninfo(const std::string& conninfo_or_url) {
@@ -317,6 +343,7 @@ Params harden(const Params& params, const Trust& trust, const Policy& policy, Re
   Params out;
   for (const auto& [key, value] : params)
     if (!kOurs.count(key)) out.emplace_back(key, value);
+  add_client_certificate(params, policy, out);
   if (resolve != Resolve::no) pin_destination(params, out, resolve, detail::deadline_of(policy));
   const auto* min_tls = find(params, "ssl_min_protocol_version");
   out.emplace_back("sslmode", "verify-full");
@@ -331,7 +358,12 @@ Params harden(const Params& params, const Trust& trust, const Policy& policy, Re
   return out;
 }
 
-void validate(const std::string& conninfo_or_url) { refuse_weak_params(parse_conninfo(conninfo_or_url)); }
+void validate(const std::string& conninfo_or_url) {
+  const Params params = parse_conninfo(conninfo_or_url);
+  refuse_weak_params(params);
+  Params unused;
+  add_client_certificate(params, Policy{}, unused);
+}
 
 std::string conninfo(const std::string& conninfo_or_url, const Trust& trust, const Policy& policy) {
   refuse_policy_a_string_cannot_carry(policy);

@@ -3,6 +3,7 @@
 #include "verifull/errors.hpp"
 
 #include "core/cert_facts.hpp"
+#include "core/client_cert.hpp"
 #include "core/crl.hpp"
 #include "core/fork_safe.hpp"
 #include "core/peer_name.hpp"
@@ -75,6 +76,9 @@ Report check(const Endpoint& endpoint, const Trust& trust, const Policy& policy)
   if (effective.host.empty()) effective.host = endpoint.host;
   detail::parse_peer_name(effective.host);  // bad input is an InputError before any traffic
   for (const auto& pin : effective.pins) decode_pin(pin);
+  // A connection would present it: a bad client certificate is input, refused before
+  // any traffic here too (the probe itself never presents it).
+  detail::check_client_certificate(effective);
   Report report;
   try {
     const auto probed = probe(endpoint, policy.timeout);

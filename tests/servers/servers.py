@@ -20,6 +20,11 @@ Each server gets its own data directory under STATE_DIR and a free port on 127.0
               like maria-tls and maria-ip, each for the one suite that rotates its
               certificate (tests/integration/test_mysql.cpp, tests/python/test_mysqldb.py),
               so the suites that share maria-tls and maria-ip can run alongside those
+The TLS servers also accept client certificates from pki/client-ca.pem (ssl_ca_file,
+--ssl-ca) and have a user verifull_cert (the CN of pki/client.pem) that must present one:
+PostgreSQL's hba line says clientcert=verify-full (scram-sha-256 as well), MariaDB's
+user is REQUIRE SUBJECT '/CN=verifull_cert'. PostgreSQL also has verifull_clear, whose
+hba line asks for the password in clear text (method password).
 STATE_DIR/env.sh exports the ports and credentials for the tests. As root, PostgreSQL
 runs as the postgres user and MariaDB as mysql.
 """
@@ -34,6 +39,8 @@ from concurrent.futures import ThreadPoolExecutor
 PG_BIN = "/usr/lib/postgresql/15/bin"
 APP_USER, APP_PASSWORD, APP_DB = "verifull_app", "app-Pa55word", "verifull_test"
 ADMIN_PASSWORD = "admin-Pa55word"
+CERT_USER, CERT_PASSWORD = "verifull_cert", "cert-Pa55word"  # CERT_USER = the CN of pki/client.pem
+CLEAR_USER, CLEAR_PASSWORD = "verifull_clear", "clear-Pa55word"
 IS_ROOT = os.geteuid() == 0
 
 
@@ -108,9 +115,14 @@ def pg_start(state, name, template_data, pki, tls, port=None):
     ]
     if tls:
         install_cert(pki, data, "postgres")
+        shutil.copy(os.path.join(pki, "client-ca.pem"), os.path.join(data, "client-ca.pem"))
+        chown(os.path.join(data, "client-ca.pem"), "postgres")
         conf += ["ssl = on", "ssl_cert_file = 'server.pem'", "ssl_key_file = 'server.key'",
-                 "ssl_min_protocol_version = 'TLSv1.2'"]
-        hba = ["local all postgres trust", "hostssl all all 127.0.0.1/32 scram-sha-256"]
+                 "ssl_min_protocol_version = 'TLSv1.2'", "ssl_ca_file = 'client-ca.pem'"]
+        hba = ["local all postgres trust",
+               f"hostssl all {CERT_USER} 127.0.0.1/32 scram-sha-256 clientcert=verify-full",
+               f"hostssl all {CLEAR_USER} 127.0.0.1/32 password",
+               "hostssl all all 127.0.0.1/32 scram-sha-256"]
     else:
         conf += ["ssl = off"]
         hba = ["local all postgres trust", "host all all 127.0.0.1/32 scram-sha-256"]
@@ -122,6 +134,8 @@ def pg_start(state, name, template_data, pki, tls, port=None):
     psql = [f"{PG_BIN}/psql", "-h", home, "-p", str(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c"]
     run(psql + [f"CREATE ROLE {APP_USER} LOGIN PASSWORD '{APP_PASSWORD}'"], user="postgres")
     run(psql + [f"CREATE DATABASE {APP_DB} OWNER {APP_USER}"], user="postgres")
+    run(psql + [f"CREATE ROLE {CERT_USER} LOGIN PASSWORD '{CERT_PASSWORD}'"], user="postgres")
+    run(psql + [f"CREATE ROLE {CLEAR_USER} LOGIN PASSWORD '{CLEAR_PASSWORD}'"], user="postgres")
     return port
 
 
@@ -159,7 +173,8 @@ def maria_start(state, name, template_data, pki, tls, cert="server", port=None):
         args.append("--user=mysql")
     if tls:
         install_cert(pki, home, "mysql", cert)
-        args += [f"--ssl-cert={home}/{cert}.pem", f"--ssl-key={home}/{cert}.key",
+        shutil.copy(os.path.join(pki, "client-ca.pem"), os.path.join(home, "client-ca.pem"))
+        args += [f"--ssl-cert={home}/{cert}.pem", f"--ssl-key={home}/{cert}.key", f"--ssl-ca={home}/client-ca.pem",
                  "--require-secure-transport=ON", "--tls-version=TLSv1.2,TLSv1.3"]
     else:
         args.append("--skip-ssl")
@@ -175,7 +190,9 @@ def maria_start(state, name, template_data, pki, tls, cert="server", port=None):
            f"CREATE DATABASE {APP_DB};"
            f"GRANT ALL ON {APP_DB}.* TO '{APP_USER}'@'%';"
            f"CREATE USER 'verifull_admin'@'%' IDENTIFIED BY '{ADMIN_PASSWORD}';"
-           f"GRANT ALL ON *.* TO 'verifull_admin'@'%' WITH GRANT OPTION;")
+           f"GRANT ALL ON *.* TO 'verifull_admin'@'%' WITH GRANT OPTION;"
+           f"CREATE USER '{CERT_USER}'@'%' IDENTIFIED BY '{CERT_PASSWORD}' REQUIRE SUBJECT '/CN={CERT_USER}';"
+           f"GRANT SELECT ON {APP_DB}.* TO '{CERT_USER}'@'%';")
     run(client + ["-e", sql])
     return port
 
@@ -235,6 +252,10 @@ def start(state):
         "VERIFULL_DB_PASSWORD": APP_PASSWORD,
         "VERIFULL_DB_NAME": APP_DB,
         "VERIFULL_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "VERIFULL_CERT_USER": CERT_USER,
+        "VERIFULL_CERT_PASSWORD": CERT_PASSWORD,
+        "VERIFULL_CLEAR_USER": CLEAR_USER,
+        "VERIFULL_CLEAR_PASSWORD": CLEAR_PASSWORD,
         "VERIFULL_MYSQL_SOCKET": os.path.join(state, "maria-tls", "sock"),
         # Where the interop servers read their certificate (server.pem, server.key), and
         # their Unix sockets, where the administrator logs in without TLS to reload it.

@@ -10,10 +10,19 @@
 //   wrong-name.pem/.key         same CA, but for wrong-name.invalid only
 //   other-ca.pem                an unrelated CA
 //   impostor.pem/.key           issued by the other CA for localhost and 127.0.0.1
+//   client-ca.pem               the CA the servers accept client certificates from
+//   client.pem/.key             a client certificate (CN = the database user verifull_cert)
+//   client-enc.pem/.key         another one, its key encrypted (PKCS#8, AES-256) with the
+//   client-enc.pass             passphrase in this file (random, one line)
 // Keys are generated fresh on every run and never leave the folder (mode 0600).
+#include <openssl/rand.h>
+
 #include <iostream>
 
 #include "test_pki.hpp"
+
+// The database user the client certificates name (tests/servers/servers.py creates it).
+constexpr const char* kClientUser = "verifull_cert";
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -49,6 +58,21 @@ int main(int argc, char** argv) {
   write_file(dir + "/other-ca.pem", other_ca.pem());
   write_file(dir + "/impostor.pem", impostor.pem());
   write_file(dir + "/impostor.key", impostor.key_pem());
+  const Cert client_ca = make_root(ca_spec("verifull demo client CA"));
+  Spec client_spec = leaf_spec(kClientUser, {});
+  client_spec.eku = {"clientAuth"};
+  const Cert client = issue(client_ca, client_spec);
+  const Cert client_enc = issue(client_ca, client_spec);
+  unsigned char random[12];
+  RAND_bytes(random, sizeof random);
+  std::string passphrase = "pass-";
+  for (unsigned char b : random) passphrase += "0123456789abcdef"[b & 15];
+  write_file(dir + "/client-ca.pem", client_ca.pem());
+  write_file(dir + "/client.pem", client.pem());
+  write_file(dir + "/client.key", client.key_pem());
+  write_file(dir + "/client-enc.pem", client_enc.pem());
+  write_file(dir + "/client-enc.key", client_enc.key_pem_encrypted(passphrase));
+  write_file(dir + "/client-enc.pass", passphrase + "\n");
   std::cout << "test PKI written to " << dir << "\n";
   return 0;
 }

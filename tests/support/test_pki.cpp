@@ -137,6 +137,13 @@ std::string Cert::key_pem() const {
   return bio_string(bio);
 }
 
+std::string Cert::key_pem_encrypted(const std::string& passphrase) const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PKCS8PrivateKey(bio, key.get(), EVP_aes_256_cbc(), passphrase.data(), static_cast<int>(passphrase.size()),
+                                nullptr, nullptr);
+  return bio_string(bio);
+}
+
 Cert load(const std::string& cert_path, const std::string& key_path) {
   Cert out;
   FILE* f = std::fopen(cert_path.c_str(), "r");

@@ -23,6 +23,9 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "mysql/handle_internal.hpp"
 #include "postgres/params_internal.hpp"
 #include "test_pki.hpp"
@@ -80,10 +83,61 @@ std::string quoted(const std::string& value) {
   return out + "'";
 }
 
-postgres::Params libpq_hardened(const std::string& keyword, const std::string& value) {
+// Client certificate files for the rows that name them ($CLIENT_CERT, ...): a pair, an
+// encrypted pair whose passphrase is $CLIENT_KEY_PASSPHRASE, and a key readable by others.
+struct ClientFiles {
+  std::string dir, cert, key, enc_cert, enc_key, loose_key, passphrase = "settings-passphrase";
+  ClientFiles() {
+    char pattern[] = "/tmp/verifull-settings-XXXXXX";
+    dir = ::mkdtemp(pattern);
+    testpki::Spec spec = testpki::leaf_spec("settings client", {});
+    spec.eku = {"clientAuth"};
+    const auto pair = testpki::issue(test_ca(), spec), enc = testpki::issue(test_ca(), spec);
+    cert = dir + "/client.pem", key = dir + "/client.key", loose_key = dir + "/loose.key";
+    enc_cert = dir + "/enc.pem", enc_key = dir + "/enc.key";
+    testpki::write_file(cert, pair.pem());
+    testpki::write_file(key, pair.key_pem());
+    testpki::write_file(loose_key, pair.key_pem());
+    ::chmod(loose_key.c_str(), 0644);
+    testpki::write_file(enc_cert, enc.pem());
+    testpki::write_file(enc_key, enc.key_pem_encrypted(passphrase));
+  }
+};
+const ClientFiles& client_files() {
+  static const ClientFiles files;
+  return files;
+}
+
+// $FILE and $DIR in the table: a readable file and folder made for the test; $CLIENT_*
+// and $LOOSE_KEY: the client certificate files above.
+std::string expand(const std::string& value) {
+  if (value == "$FILE") return std::getenv("VERIFULL_README");
+  if (value == "$DIR") return "/";
+  if (value == "$CLIENT_CERT") return client_files().cert;
+  if (value == "$CLIENT_KEY") return client_files().key;
+  if (value == "$LOOSE_KEY") return client_files().loose_key;
+  if (value == "$CLIENT_KEY_PASSPHRASE") return client_files().passphrase;
+  return value;
+}
+
+// A client certificate setting is checked with its partners (a certificate needs its
+// key): the other settings a row's string or URL needs, as (name, value) pairs.
+std::vector<std::pair<std::string, std::string>> companions(const std::string& name) {
+  const auto& f = client_files();
+  if (name == "sslcert") return {{"sslkey", f.key}};
+  if (name == "sslkey") return {{"sslcert", f.cert}};
+  if (name == "sslpassword") return {{"sslcert", f.enc_cert}, {"sslkey", f.enc_key}};
+  if (name == "ssl-cert") return {{"ssl-key", f.key}};
+  if (name == "ssl-key") return {{"ssl-cert", f.cert}};
+  if (name == "ssl-passphrase") return {{"ssl-cert", f.enc_cert}, {"ssl-key", f.enc_key}};
+  return {};
+}
+
+postgres::Params libpq_hardened(const std::string& keyword, const std::string& raw_value) {
   // hostaddr given: the destination is pinned without resolving a name.
-  const std::string conninfo =
-      "host=db.example.com hostaddr=127.0.0.1 dbname=app " + keyword + "=" + quoted(value);
+  const std::string value = expand(raw_value);
+  std::string conninfo = "host=db.example.com hostaddr=127.0.0.1 dbname=app " + keyword + "=" + quoted(value);
+  for (const auto& [name, partner] : companions(keyword)) conninfo += " " + name + "=" + quoted(partner);
   return postgres::hardened_params(conninfo, test_trust());
 }
 
@@ -119,7 +173,7 @@ void walk_libpq(const Row& row) {
     check_refused([&] { libpq_hardened(key, row.refused); }, row, row.refused);
   } else if (row.treatment == "honoured") {
     const auto out = libpq_hardened(key, row.value);
-    CHECK_MESSAGE(param(out, key) == std::optional<std::string>(row.value),
+    CHECK_MESSAGE(param(out, key) == std::optional<std::string>(expand(row.value)),
                   "README line " << row.line << ": " << key << "=" << row.value << " is not carried");
     if (row.refused != "-") check_refused([&] { libpq_hardened(key, row.refused); }, row, row.refused);
   } else if (row.treatment == "refused") {
@@ -146,8 +200,10 @@ std::string percent_encoded(const std::string& value) {
   return out;
 }
 
-Endpoint mysql_endpoint(const std::string& name, const std::string& value) {
-  return parse_url("mysql://app@127.0.0.1:3306/app?" + name + "=" + percent_encoded(value));
+Endpoint mysql_endpoint(const std::string& name, const std::string& raw_value) {
+  std::string url = "mysql://app@127.0.0.1:3306/app?" + name + "=" + percent_encoded(expand(raw_value));
+  for (const auto& [partner, value] : companions(name)) url += "&" + partner + "=" + percent_encoded(value);
+  return parse_url(url);
 }
 
 struct Handle {
@@ -162,7 +218,9 @@ std::optional<std::string> read_option(MYSQL* m, const std::string& option) {
       {"MYSQL_OPT_SSL_CA", MYSQL_OPT_SSL_CA},         {"MYSQL_OPT_SSL_CIPHER", MYSQL_OPT_SSL_CIPHER},
       {"MARIADB_OPT_TLS_VERSION", MARIADB_OPT_TLS_VERSION}, {"MARIADB_OPT_TLS_PEER_FP", MARIADB_OPT_TLS_PEER_FP},
       {"MYSQL_OPT_SSL_CRL", MYSQL_OPT_SSL_CRL},       {"MYSQL_OPT_SSL_CRLPATH", MYSQL_OPT_SSL_CRLPATH},
-      {"MYSQL_SET_CHARSET_NAME", MYSQL_SET_CHARSET_NAME}};
+      {"MYSQL_SET_CHARSET_NAME", MYSQL_SET_CHARSET_NAME},
+      {"MYSQL_OPT_SSL_CERT", MYSQL_OPT_SSL_CERT},     {"MYSQL_OPT_SSL_KEY", MYSQL_OPT_SSL_KEY},
+      {"MARIADB_OPT_TLS_PASSPHRASE", MARIADB_OPT_TLS_PASSPHRASE}};
   static const std::map<std::string, enum mysql_option> flags = {
       {"MYSQL_OPT_SSL_VERIFY_SERVER_CERT", MYSQL_OPT_SSL_VERIFY_SERVER_CERT},
       {"MYSQL_OPT_SSL_ENFORCE", MYSQL_OPT_SSL_ENFORCE},
@@ -197,13 +255,6 @@ std::optional<std::string> read_option(MYSQL* m, const std::string& option) {
     return all;
   }
   return std::nullopt;
-}
-
-// $FILE and $DIR in the table: a readable file and folder made for the test.
-std::string expand(const std::string& value) {
-  if (value == "$FILE") return std::getenv("VERIFULL_README");
-  if (value == "$DIR") return "/";
-  return value;
 }
 
 void walk_connector_c(const Row& row) {

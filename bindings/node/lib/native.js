@@ -14,7 +14,7 @@ const ERROR = {
 };
 const ENGINES = { openssl: 1, botan: 2, both: 3 };  // absent: VF_ENGINE_DEFAULT (0)
 const PROFILES = { standard: 0, strict: 1 };
-const POLICY_OPTIONS_VERSION = 3;
+const POLICY_OPTIONS_VERSION = 4;
 const ANCHOR_FIELDS = { subject: 0, not_before: 3, not_after: 4, sha256: 5, spki_sha256: 6 };
 
 // Where libverifull may be: $VERIFULL_LIBRARY, the loader's search path (after meson
@@ -46,6 +46,11 @@ const PolicyOptions = koffi.struct('vf_policy_options', {
   refuse_admin_credentials: 'int',
   profile: 'int',
   allow_cn_fallback: 'int',
+  // version 4: client certificates and clear-text passwords (not offered by the package yet: NULL/0)
+  client_cert: 'const char *',
+  client_key: 'const char *',
+  client_key_passphrase: 'const char *',
+  allow_cleartext_password: 'int',
 });
 koffi.opaque('vf_trust_struct');
 koffi.opaque('vf_report_struct');

@@ -31,7 +31,7 @@ ENGINE_DEFAULT, ENGINE_OPENSSL, ENGINE_BOTAN, ENGINE_BOTH = 0, 1, 2, 3
 ENGINES = {None: ENGINE_DEFAULT, "openssl": ENGINE_OPENSSL, "botan": ENGINE_BOTAN, "both": ENGINE_BOTH}
 PROFILE_STANDARD, PROFILE_STRICT = 0, 1
 PROFILES = {None: PROFILE_STANDARD, "standard": PROFILE_STANDARD, "strict": PROFILE_STRICT}
-POLICY_OPTIONS_VERSION = 3
+POLICY_OPTIONS_VERSION = 4
 
 
 class _PolicyOptions(ctypes.Structure):
@@ -48,6 +48,11 @@ class _PolicyOptions(ctypes.Structure):
         ("refuse_admin_credentials", ctypes.c_int),
         ("profile", ctypes.c_int),
         ("allow_cn_fallback", ctypes.c_int),
+        # version 4: client certificates and clear-text passwords
+        ("client_cert", ctypes.c_char_p),
+        ("client_key", ctypes.c_char_p),
+        ("client_key_passphrase", ctypes.c_char_p),
+        ("allow_cleartext_password", ctypes.c_int),
     ]
 
 
@@ -105,7 +110,9 @@ for name, args in {
     "vf_mysql_audit": [_p, ctypes.c_char_p, _size_p],
     "vf_suggest_readonly_sql": [ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, _size_p],
     "vf_mysql_option_file": [ctypes.c_char_p, _p, ctypes.c_char_p, ctypes.c_char_p, _size_p],
+    "vf_mysql_option_file_with_policy": [ctypes.c_char_p, _p, ctypes.c_char_p, _opts_p, ctypes.c_char_p, _size_p],
     "vf_mysql_cache_clear": [],
+    "vf_client_certificate_check": [_opts_p],
     "vf_pg_connect": [_pp, ctypes.c_char_p, _p, _opts_p],
     "vf_pg_report": [_p, _pp],
     "vf_pg_release": [_p, _pp],
@@ -189,10 +196,19 @@ def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optiona
            timeout: float = 10, at: Optional[int] = None, profile: Optional[str] = None,
            allow_cn_fallback: bool = False, **tls_settings) -> tuple[_PolicyOptions, Any]:
     """A vf_policy_options and the Python objects that keep its pointers alive.
-    tls_settings: the issue-22 settings of verifull.Policy that are set (crls, client_cert,
-    ...); refused by name until this layer carries them to the C ABI."""
+    tls_settings: the issue-22 settings of verifull.Policy that are set: client_cert,
+    client_key, client_key_passphrase (checked by the library before any traffic) and
+    allow_cleartext_password are carried; any other is refused by name until this layer
+    carries it to the C ABI."""
+    client = {name: tls_settings.pop(name) for name in ("client_cert", "client_key", "client_key_passphrase")
+              if tls_settings.get(name) is not None}
+    allow_cleartext_password = tls_settings.pop("allow_cleartext_password", False)
     for name in sorted(tls_settings):
         raise ValueError(f"{name} is not supported by this version of verifull; refusing rather than ignoring it")
+    if not isinstance(allow_cleartext_password, bool):
+        raise ValueError("allow_cleartext_password must be True or False")
+    # Never the value in a message: the passphrase is a credential.
+    client = {name: text(value, name) for name, value in client.items()}
     if not isinstance(engine, (str, type(None))) or engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (expected 'openssl', 'botan' or 'both')")
     if not isinstance(profile, (str, type(None))) or profile not in PROFILES:
@@ -219,8 +235,10 @@ def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optiona
     opts = _PolicyOptions(POLICY_OPTIONS_VERSION, text(host, "host") if host else None,
                           ctypes.cast(pin_array, ctypes.POINTER(ctypes.c_char_p)), len(encoded),
                           ENGINES[engine], 1 if at is not None else 0, at or 0, -1, _milliseconds(timeout), 0,
-                          PROFILES[profile], 1 if allow_cn_fallback else 0)
-    return opts, (pin_array, encoded)
+                          PROFILES[profile], 1 if allow_cn_fallback else 0,
+                          client.get("client_cert"), client.get("client_key"), client.get("client_key_passphrase"),
+                          1 if allow_cleartext_password else 0)
+    return opts, (pin_array, encoded, client)
 
 
 def report_json(handle: ctypes.c_void_p) -> dict:

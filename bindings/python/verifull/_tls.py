@@ -115,7 +115,13 @@ def ssl_context(trust, host: str, *, policy=None, expected_leaf_sha256: Optional
     certificate itself with the policy (verifull.Policy, or pins=, engine=, profile=,
     allow_cn_fallback= as keywords). Without a probe only the server certificate is
     available in-band (Python's ssl module does not expose the chain), so a server
-    certificate issued through an intermediate needs the helpers' probe."""
+    certificate issued through an intermediate needs the helpers' probe.
+
+    The policy's client_cert, client_key, client_key_passphrase: a client certificate the
+    context presents (load_cert_chain), checked first by the library as every connect
+    checks it. Its allow_cleartext_password: the PyMySQL and aiomysql helpers may answer
+    mysql_clear_password on a connection made with this context (which reaches only a
+    server verifull verified); off, they refuse it before sending the password."""
     from . import InputError
     from ._policy import policy_of
     chosen = policy_of(policy, settings, "verifull.ssl_context()")
@@ -125,6 +131,7 @@ def ssl_context(trust, host: str, *, policy=None, expected_leaf_sha256: Optional
         chosen.native(host)  # validates the host too; InputError on bad input
     except ValueError as e:
         raise InputError(str(e)) from None
+    _check_client_certificate(chosen)
     check = _InBand(trust, host, chosen, expected_leaf_sha256)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -134,5 +141,25 @@ def ssl_context(trust, host: str, *, policy=None, expected_leaf_sha256: Optional
     ctx.check_hostname = True
     ctx.hostname_checks_common_name = bool(chosen.allow_cn_fallback)
     ctx.sslsocket_class, ctx.sslobject_class = _checking_classes(check)
+    if chosen.client_cert:
+        ctx.load_cert_chain(chosen.client_cert, chosen.client_key, password=chosen.client_key_passphrase)
     ctx._verifull_trust = trust  # the context keeps its Trust (and so its anchors) alive
+    # Read by _mysql_protocol.refuse_if_clear_text: only a context made here (verified
+    # in-band) can carry the opt-in.
+    ctx._verifull_allow_cleartext_password = bool(chosen.allow_cleartext_password)
     return ctx
+
+
+def _check_client_certificate(policy) -> None:
+    """The library's check of the policy's client certificate, as every connect checks it
+    (vf_client_certificate_check: the key readable by its owner only, the passphrase right,
+    the key that of the certificate); InputError naming the file. Nothing when none is set."""
+    if not (policy.client_cert or policy.client_key or policy.client_key_passphrase):
+        return
+    import ctypes
+    from . import InputError
+    try:
+        opts, keep = policy.native()
+        _native.call(_native.lib.vf_client_certificate_check, ctypes.byref(opts))
+    except (ValueError, _native.NativeError) as e:
+        raise InputError(str(e)) from None

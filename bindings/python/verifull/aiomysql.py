@@ -28,7 +28,7 @@ class VerifiedConnection(aiomysql.connection.Connection):
         return await super()._request_authentication()
 
     async def _process_auth(self, plugin_name, auth_packet):
-        refuse_if_clear_text(plugin_name)
+        refuse_if_clear_text(plugin_name, self._ssl_context)
         return await super()._process_auth(plugin_name, auth_packet)
 
 

@@ -34,7 +34,7 @@ class VerifiedConnection(pymysql.connections.Connection):
         return super()._request_authentication()
 
     def _process_auth(self, plugin_name, auth_packet):
-        refuse_if_clear_text(plugin_name)
+        refuse_if_clear_text(plugin_name, self.ctx)
         return super()._process_auth(plugin_name, auth_packet)
 
 

@@ -24,7 +24,7 @@ module Verifull
 
     ENGINES = { nil => 0, "openssl" => 1, "botan" => 2, "both" => 3 }.freeze
     PROFILES = { nil => 0, "standard" => 0, "strict" => 1 }.freeze
-    POLICY_OPTIONS_VERSION = 3
+    POLICY_OPTIONS_VERSION = 4
 
     CERT_FIELDS = { subject: 0, issuer: 1, sans: 2, not_before: 3, not_after: 4, sha256: 5, spki_sha256: 6 }.freeze
 
@@ -74,7 +74,12 @@ module Verifull
              :timeout_ms, :uint,
              :refuse_admin_credentials, :int,
              :profile, :int,
-             :allow_cn_fallback, :int
+             :allow_cn_fallback, :int,
+             # version 4: client certificates and clear-text passwords (not offered by the gem yet: NULL/0)
+             :client_cert, :pointer,
+             :client_key, :pointer,
+             :client_key_passphrase, :pointer,
+             :allow_cleartext_password, :int
     end
 
     attach_function :vf_version_string, [], :string
