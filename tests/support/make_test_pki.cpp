@@ -10,6 +10,14 @@
 //   wrong-name.pem/.key         same CA, but for wrong-name.invalid only
 //   other-ca.pem                an unrelated CA
 //   impostor.pem/.key           issued by the other CA for localhost and 127.0.0.1
+//   crl-revoked.pem / .der      the CA's CRL listing server.pem (and server-ip.pem): the
+//                               certificate the TLS test servers present
+//   crl-empty.pem               the CA's CRL listing nothing
+//   crl-expired.pem             the CA's CRL listing nothing, past its nextUpdate
+//   crl-wrong-key.pem           a CRL under the CA's name signed by another key
+//   crl-other-ca.pem            the other CA's CRL (no CRL of the demo CA)
+//   crl-dir/, crl-dir-empty/    hashed folders (libpq's sslcrldir) with crl-revoked and
+//                               crl-empty, named <issuer hash>.r0
 // Keys are generated fresh on every run and never leave the folder (mode 0600).
 #include <iostream>
 
@@ -49,6 +57,22 @@ int main(int argc, char** argv) {
   write_file(dir + "/other-ca.pem", other_ca.pem());
   write_file(dir + "/impostor.pem", impostor.pem());
   write_file(dir + "/impostor.key", impostor.key_pem());
+  const Crl revoked = make_crl(ca, CrlSpec{{&server, &server_ip}});
+  const Crl empty = make_crl(ca);
+  CrlSpec expired;
+  expired.this_update = -10L * 86400;
+  expired.next_update = -86400;
+  CrlSpec forged;
+  forged.signing_key = other_ca.key.get();
+  // It names the CA's key identifier, as a forgery copying the CA's CRL would.
+  write_file(dir + "/crl-revoked.pem", revoked.pem);
+  write_file(dir + "/crl-revoked.der", revoked.der);
+  write_file(dir + "/crl-empty.pem", empty.pem);
+  write_file(dir + "/crl-expired.pem", make_crl(ca, expired).pem);
+  write_file(dir + "/crl-wrong-key.pem", make_crl(ca, forged).pem);
+  write_file(dir + "/crl-other-ca.pem", make_crl(other_ca).pem);
+  write_file(dir + "/crl-dir/" + revoked.hash_name, revoked.pem);
+  write_file(dir + "/crl-dir-empty/" + empty.hash_name, empty.pem);
   std::cout << "test PKI written to " << dir << "\n";
   return 0;
 }

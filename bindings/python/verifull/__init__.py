@@ -190,20 +190,24 @@ def _url(url, kind: Optional[str] = None) -> str:
 
 
 def _policy(host=None, pins: Sequence[str] = (), engine: Optional[str] = None, timeout: float = 10, at=None,
-            profile: Optional[str] = None, allow_cn_fallback: bool = False):
+            profile: Optional[str] = None, allow_cn_fallback: bool = False, crls: Sequence[str] = (),
+            require_crl: bool = False):
     try:
-        return _native.policy(host, pins, engine, timeout, at, profile, allow_cn_fallback)
+        return _native.policy(host, pins, engine, timeout, at, profile, allow_cn_fallback, crls=crls,
+                              require_crl=require_crl)
     except ValueError as e:
         raise InputError(str(e)) from None
 
 
 def check(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,
-          timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False) -> Report:
+          timeout: float = 10, profile: Optional[str] = None, allow_cn_fallback: bool = False,
+          crls: Sequence[str] = (), require_crl: bool = False) -> Report:
     """Probes a postgres:// or mysql:// endpoint and verifies what it presents. Never sends
     a credential. Returns the Report whatever the verdict; InputError for bad input.
     profile: "standard" (default) or "strict"; allow_cn_fallback: match the subject CN of a
-    certificate without subjectAltName, as libpq does."""
-    opts, keep = _policy(None, pins, engine, timeout, None, profile, allow_cn_fallback)
+    certificate without subjectAltName, as libpq does; crls: CRL files or folders (outcome
+    revoked, crl_expired, crl_bad_signature); require_crl: refuse an issuer without a CRL."""
+    opts, keep = _policy(None, pins, engine, timeout, None, profile, allow_cn_fallback, crls, require_crl)
     handle = ctypes.c_void_p()
     url = _url(url)
     try:
@@ -216,9 +220,9 @@ def check(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str
 
 def verify_pem(chain_pem: str, trust: Trust, host: str, untrusted_pem: str = "", pins: Sequence[str] = (),
                engine: Optional[str] = None, at: Optional[int] = None, profile: Optional[str] = None,
-               allow_cn_fallback: bool = False) -> Report:
+               allow_cn_fallback: bool = False, crls: Sequence[str] = (), require_crl: bool = False) -> Report:
     """Verifies a chain offline (leaf first), as a connection would."""
-    opts, keep = _policy(host, pins, engine, 10, at, profile, allow_cn_fallback)
+    opts, keep = _policy(host, pins, engine, 10, at, profile, allow_cn_fallback, crls, require_crl)
     chain, extra = _text(chain_pem, "chain_pem"), _text(untrusted_pem, "untrusted_pem")
     handle = ctypes.c_void_p()
     try:

@@ -31,7 +31,7 @@ ENGINE_DEFAULT, ENGINE_OPENSSL, ENGINE_BOTAN, ENGINE_BOTH = 0, 1, 2, 3
 ENGINES = {None: ENGINE_DEFAULT, "openssl": ENGINE_OPENSSL, "botan": ENGINE_BOTAN, "both": ENGINE_BOTH}
 PROFILE_STANDARD, PROFILE_STRICT = 0, 1
 PROFILES = {None: PROFILE_STANDARD, "standard": PROFILE_STANDARD, "strict": PROFILE_STRICT}
-POLICY_OPTIONS_VERSION = 3
+POLICY_OPTIONS_VERSION = 4
 
 
 class _PolicyOptions(ctypes.Structure):
@@ -48,6 +48,12 @@ class _PolicyOptions(ctypes.Structure):
         ("refuse_admin_credentials", ctypes.c_int),
         ("profile", ctypes.c_int),
         ("allow_cn_fallback", ctypes.c_int),
+        # version 4: revocation
+        ("crls", ctypes.POINTER(ctypes.c_char_p)),
+        ("crl_count", ctypes.c_size_t),
+        ("crl_pem", ctypes.c_char_p),
+        ("crl_pem_len", ctypes.c_size_t),
+        ("require_crl", ctypes.c_int),
     ]
 
 
@@ -110,6 +116,7 @@ for name, args in {
     "vf_pg_report": [_p, _pp],
     "vf_pg_release": [_p, _pp],
     "vf_pg_destroy": [_p],
+    "vf_policy_crl_file": [_opts_p, ctypes.c_char_p, _size_p],
 }.items():
     fn = getattr(lib, name)
     fn.argtypes = args
@@ -183,10 +190,21 @@ def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optiona
            timeout: float = 10, at: Optional[int] = None, profile: Optional[str] = None,
            allow_cn_fallback: bool = False, **tls_settings) -> tuple[_PolicyOptions, Any]:
     """A vf_policy_options and the Python objects that keep its pointers alive.
-    tls_settings: the issue-22 settings of verifull.Policy that are set (crls, client_cert,
-    ...); refused by name until this layer carries them to the C ABI."""
+    tls_settings: the issue-22 settings of verifull.Policy that are set: crls (CRL files or
+    folders) and require_crl are carried to the C ABI; the others are refused by name until
+    this layer carries them."""
+    crls = tls_settings.pop("crls", ())
+    require_crl = tls_settings.pop("require_crl", False)
     for name in sorted(tls_settings):
         raise ValueError(f"{name} is not supported by this version of verifull; refusing rather than ignoring it")
+    if isinstance(crls, (str, bytes, os.PathLike)):
+        crls = (crls,)
+    try:
+        encoded_crls = [text(os.fspath(c), "crls") for c in crls]
+    except TypeError:
+        raise ValueError("crls must be a sequence of CRL file or folder paths") from None
+    if not isinstance(require_crl, bool):
+        raise ValueError("require_crl must be True or False")
     if not isinstance(engine, (str, type(None))) or engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (expected 'openssl', 'botan' or 'both')")
     if not isinstance(profile, (str, type(None))) or profile not in PROFILES:
@@ -214,7 +232,11 @@ def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optiona
                           ctypes.cast(pin_array, ctypes.POINTER(ctypes.c_char_p)), len(encoded),
                           ENGINES[engine], 1 if at is not None else 0, at or 0, -1, _milliseconds(timeout), 0,
                           PROFILES[profile], 1 if allow_cn_fallback else 0)
-    return opts, (pin_array, encoded)
+    crl_array = (ctypes.c_char_p * max(1, len(encoded_crls)))(*encoded_crls)
+    opts.crls = ctypes.cast(crl_array, ctypes.POINTER(ctypes.c_char_p))
+    opts.crl_count = len(encoded_crls)
+    opts.require_crl = 1 if require_crl else 0
+    return opts, (pin_array, encoded, crl_array, encoded_crls)
 
 
 def report_json(handle: ctypes.c_void_p) -> dict:

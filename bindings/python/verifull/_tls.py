@@ -5,6 +5,7 @@ handshake itself.
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import ssl
 from typing import Optional, Sequence
@@ -69,24 +70,37 @@ class _InBand:
 
 def ssl_context(trust, host: str, *, pins: Sequence[str] = (), engine: Optional[str] = None,
                 profile: Optional[str] = None, allow_cn_fallback: bool = False,
-                expected_leaf_sha256: Optional[str] = None) -> ssl.SSLContext:
+                expected_leaf_sha256: Optional[str] = None, crls: Sequence[str] = (),
+                require_crl: bool = False) -> ssl.SSLContext:
     """An SSLContext that verifies chain and name against `trust` (OpenSSL, TLS 1.2+, strong
     suites only) and then, in-band, runs verifull's verdict before the driver sends
     anything: either the certificate must be exactly `expected_leaf_sha256` (the
     helpers pass the one their probe approved), or verifull verifies the presented
     certificate itself with pins, engine and profile. Without a probe only the server
     certificate is available in-band (Python's ssl module does not expose the chain), so
-    a server certificate issued through an intermediate needs the helpers' probe."""
-    from . import InputError, _policy
-    _policy(host, pins, engine, 10, None, profile, allow_cn_fallback)  # validates; InputError on bad input
+    a server certificate issued through an intermediate needs the helpers' probe.
+    crls / require_crl: revocation (docs/design.md, "Revocation"): the in-band verdict checks
+    them, and so does OpenSSL's own handshake (VERIFY_CRL_CHECK_CHAIN over the same CRLs,
+    as libpq and Connector/C do: then a CRL is needed for every certificate of the chain)."""
+    from . import InputError, _native, _policy
+    opts, keep = _policy(host, pins, engine, 10, None, profile, allow_cn_fallback, crls,
+                         require_crl)  # validates; InputError on bad input
     if not host:
         raise InputError("host is required: verifull always verifies the name that was dialled")
+    try:
+        crl_file = _native.string_out(_native.lib.vf_policy_crl_file, ctypes.byref(opts))
+    except _native.NativeError as e:
+        raise InputError(str(e)) from None
     check = _InBand(trust, host, {"pins": pins, "engine": engine, "profile": profile,
-                                  "allow_cn_fallback": allow_cn_fallback}, expected_leaf_sha256)
+                                  "allow_cn_fallback": allow_cn_fallback, "crls": crls,
+                                  "require_crl": require_crl}, expected_leaf_sha256)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.set_ciphers(STRONG_TLS12_CIPHERS)
     ctx.load_verify_locations(cafile=trust.anchors_file)  # kept file: outlives `trust`
+    if crl_file:  # the core's file of the same CRLs (kept, like the anchors file)
+        ctx.load_verify_locations(cafile=crl_file)
+        ctx.verify_flags |= ssl.VERIFY_CRL_CHECK_CHAIN
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.check_hostname = True
     ctx.hostname_checks_common_name = bool(allow_cn_fallback)
