@@ -161,10 +161,17 @@ bool is_url_crl_parameter(Protocol protocol, const std::string& key) {
 }
 
 Policy with_url_crls(Policy policy, Protocol protocol, const std::vector<std::pair<std::string, std::string>>& params) {
-  for (const auto& [key, value] : params)
-    if (is_url_crl_parameter(protocol, key) && !value.empty() &&
-        std::find(policy.crls.begin(), policy.crls.end(), value) == policy.crls.end())
-      policy.crls.push_back(value);
+  for (const auto& [key, value] : params) {
+    if (!is_url_crl_parameter(protocol, key) || std::find(policy.crls.begin(), policy.crls.end(), value) != policy.crls.end())
+      continue;
+    try {  // read now, so that a bad one is refused naming the parameter
+      std::vector<LoadedCrl> crls;
+      load_location(value, crls);
+    } catch (const InputError& e) {
+      throw InputError("the parameter " + key + " names no usable CRL: " + e.what());
+    }
+    policy.crls.push_back(value);
+  }
   return policy;
 }
 

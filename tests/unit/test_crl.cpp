@@ -8,8 +8,11 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "test_pki.hpp"
+#include "verifull.h"
 #include "verifull/verifull.hpp"
 
 using namespace verifull;
@@ -193,4 +196,61 @@ TEST_CASE("CRL input errors name the file and never verify without the CRL") {
   std::filesystem::create_directories(pki().folder + "/empty-folder");
   CHECK_THROWS_WITH_AS(verify(pki().leaf, policy_with({pki().folder + "/empty-folder"})),
                        doctest::Contains("holds no CRL file"), InputError);
+}
+
+TEST_CASE("C ABI: vf_policy_options version 4 carries crls, crl_pem and require_crl; version 3 reads none") {
+  const auto crl = testpki::make_crl(pki().root, {{&pki().leaf}});
+  const auto path = pki().file("capi-revoked.pem", crl.pem);
+  const auto root_pem = pki().root.pem();
+  vf_trust_t trust = nullptr;
+  REQUIRE(vf_trust_from_pem(&trust, root_pem.data(), root_pem.size()) == VF_OK);
+  const auto leaf_pem = pki().leaf.pem();
+  const auto outcome_with = [&](const vf_policy_options& opts) {
+    vf_report_t report = nullptr;
+    REQUIRE(vf_verify_pem(&report, leaf_pem.data(), leaf_pem.size(), nullptr, 0, trust, &opts) == VF_OK);
+    int outcome = -1;
+    vf_report_outcome(report, &outcome);
+    vf_report_destroy(report);
+    return outcome;
+  };
+  vf_policy_options opts = VF_POLICY_OPTIONS_INIT;
+  CHECK(opts.version == 4);
+  CHECK(opts.crls == nullptr);
+  CHECK(opts.require_crl == 0);
+  opts.host = "db.example.com";
+  const char* files[] = {path.c_str()};
+  opts.crls = files;
+  opts.crl_count = 1;
+  CHECK(outcome_with(opts) == VF_OUTCOME_REVOKED);
+  opts.crls = nullptr;
+  opts.crl_count = 0;
+  opts.crl_pem = crl.pem.data();
+  opts.crl_pem_len = crl.pem.size();
+  CHECK(outcome_with(opts) == VF_OUTCOME_REVOKED);
+  // The core's one file of the policy's CRLs, for a TLS stack's own check.
+  size_t len = 0;
+  CHECK(vf_policy_crl_file(&opts, nullptr, &len) == VF_ERROR_BUFFER_TOO_SMALL);
+  std::string file(len, '\0');
+  REQUIRE(vf_policy_crl_file(&opts, file.data(), &len) == VF_OK);
+  file.resize(len - 1);
+  std::ifstream in(file);
+  CHECK(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()) == crl.pem);
+  opts.version = 3;  // the version 4 fields are not read
+  CHECK(outcome_with(opts) == VF_OUTCOME_OK);
+  opts.version = 4;
+  opts.crl_pem = nullptr;
+  opts.crl_pem_len = 0;
+  opts.require_crl = 1;
+  CHECK(outcome_with(opts) == VF_OUTCOME_CRL_MISSING);
+  CHECK(std::string(vf_outcome_name(VF_OUTCOME_CRL_MISSING)) == "crl_missing");
+  CHECK(std::string(vf_outcome_name(VF_OUTCOME_CRL_EXPIRED)) == "crl_expired");
+  CHECK(std::string(vf_outcome_name(VF_OUTCOME_CRL_BAD_SIGNATURE)) == "crl_bad_signature");
+  opts.crls = files;
+  opts.crl_count = 2;  // a NULL entry
+  const char* with_null[] = {path.c_str(), nullptr};
+  opts.crls = with_null;
+  vf_report_t report = nullptr;
+  CHECK(vf_verify_pem(&report, leaf_pem.data(), leaf_pem.size(), nullptr, 0, trust, &opts) == VF_ERROR_INPUT);
+  CHECK(std::string(vf_last_error_message()).find("crls[1] is NULL") != std::string::npos);
+  vf_trust_destroy(trust);
 }
