@@ -189,7 +189,7 @@ def _url(url, kind: Optional[str] = None) -> str:
     return base + "://" + rest
 
 
-def _policy(host=None, pins: Sequence[str] = (), engine: Optional[str] = None, timeout: float = 10, at=None,
+def _policy_options(host=None, pins: Sequence[str] = (), engine: Optional[str] = None, timeout: float = 10, at=None,
             profile: Optional[str] = None, allow_cn_fallback: bool = False, crls: Sequence[str] = (),
             require_crl: bool = False):
     try:
@@ -207,7 +207,7 @@ def check(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str
     profile: "standard" (default) or "strict"; allow_cn_fallback: match the subject CN of a
     certificate without subjectAltName, as libpq does; crls: CRL files or folders (outcome
     revoked, crl_expired, crl_bad_signature); require_crl: refuse an issuer without a CRL."""
-    opts, keep = _policy(None, pins, engine, timeout, None, profile, allow_cn_fallback, crls, require_crl)
+    opts, keep = _policy_options(None, pins, engine, timeout, None, profile, allow_cn_fallback, crls, require_crl)
     handle = ctypes.c_void_p()
     url = _url(url)
     try:
@@ -222,7 +222,7 @@ def verify_pem(chain_pem: str, trust: Trust, host: str, untrusted_pem: str = "",
                engine: Optional[str] = None, at: Optional[int] = None, profile: Optional[str] = None,
                allow_cn_fallback: bool = False, crls: Sequence[str] = (), require_crl: bool = False) -> Report:
     """Verifies a chain offline (leaf first), as a connection would."""
-    opts, keep = _policy(host, pins, engine, 10, at, profile, allow_cn_fallback, crls, require_crl)
+    opts, keep = _policy_options(host, pins, engine, 10, at, profile, allow_cn_fallback, crls, require_crl)
     chain, extra = _text(chain_pem, "chain_pem"), _text(untrusted_pem, "untrusted_pem")
     handle = ctypes.c_void_p()
     try:

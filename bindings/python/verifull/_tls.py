@@ -82,8 +82,9 @@ def ssl_context(trust, host: str, *, pins: Sequence[str] = (), engine: Optional[
     crls / require_crl: revocation (docs/design.md, "Revocation"): the in-band verdict checks
     them, and so does OpenSSL's own handshake (VERIFY_CRL_CHECK_CHAIN over the same CRLs,
     as libpq and Connector/C do: then a CRL is needed for every certificate of the chain)."""
-    from . import InputError, _native, _policy
-    opts, keep = _policy(host, pins, engine, 10, None, profile, allow_cn_fallback, crls,
+    # (_policy_options: the package's `_policy` attribute is the verifull._policy module)
+    from . import InputError, _native, _policy_options
+    opts, keep = _policy_options(host, pins, engine, 10, None, profile, allow_cn_fallback, crls,
                          require_crl)  # validates; InputError on bad input
     if not host:
         raise InputError("host is required: verifull always verifies the name that was dialled")

@@ -23,7 +23,7 @@ import os
 import time
 from typing import Optional, Sequence
 
-from . import (AuditReport, InputError, Report, Trust, _audit, _native, _policy, _raise_for, _text, _trust, _url)
+from . import (AuditReport, InputError, Report, Trust, _audit, _native, _policy_options as _policy, _raise_for, _text, _trust, _url)
 
 OPTION_GROUP = "verifull"
 MISSING_SOCKET = _native.lib.vf_mysql_option_file_missing_socket().decode()

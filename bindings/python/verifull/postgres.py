@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from . import AuditReport, InputError, Trust, _audit, _native, _policy, _raise_for, _text, _trust, _url
+from . import AuditReport, InputError, Trust, _audit, _native, _policy_options as _policy, _raise_for, _text, _trust, _url
 
 
 def conninfo(url: str, trust: Trust, pins: Sequence[str] = (), engine: Optional[str] = None,

@@ -20,7 +20,7 @@ from typing import Optional, Sequence
 import psycopg
 from psycopg import pq
 
-from . import InputError, Report, Trust, VerificationError, _native, _policy, _raise_for, _text, _trust, _url
+from . import InputError, Report, Trust, VerificationError, _native, _policy_options as _policy, _raise_for, _text, _trust, _url
 
 
 def _pgconn(url: str, trust: Trust, pins, engine, timeout, profile, allow_cn_fallback) -> "pq.PGconn":
