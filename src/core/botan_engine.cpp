@@ -202,6 +202,15 @@ int check_revocation(const std::vector<std::shared_ptr<const Botan::X509_Certifi
     if (crls[i] && crls[i]->crl_issuing_distribution_point().empty())
       statuses[i].erase(Botan::Certificate_Status_Code::NO_MATCHING_CRLDP);
     if (!crls[i] && input.crls->require) statuses[i].insert(Botan::Certificate_Status_Code::NO_REVOCATION_DATA);
+    // A critical CRL extension other than the two a CRL check processes (issuing
+    // distribution point, delta CRL indicator) makes the CRL unusable, as in OpenSSL's
+    // check (RFC 5280 5.2: the CRL number, for one, must not be critical). Botan 2
+    // only refuses critical extensions it cannot name.
+    if (crls[i]) {
+      for (const auto& [oid, value] : crls[i]->extensions().extensions_raw())
+        if (value.second && oid.to_string() != "2.5.29.28" && oid.to_string() != "2.5.29.27")
+          statuses[i].insert(Botan::Certificate_Status_Code::UNKNOWN_CRITICAL_EXTENSION);
+    }
   }
   worst = Botan::PKIX::overall_status(statuses);
   if (worst == Botan::Certificate_Status_Code::OK) return -1;

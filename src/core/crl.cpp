@@ -220,6 +220,24 @@ std::string explain_crl_refusal(Outcome outcome, const X509* cert, const std::st
   return who + ": " + outcome_name(outcome);
 }
 
+std::vector<ProfileFinding> crl_profile_findings(const std::vector<X509Ptr>& verified, const CrlSet& crls) {
+  std::vector<ProfileFinding> out;
+  for (std::size_t depth = 0; depth + 1 < verified.size(); ++depth) {
+    EVP_PKEY* issuer_key = X509_get0_pubkey(verified[depth + 1].get());
+    for (const auto& loaded : crls.crls) {
+      if (!issuer_key || !issued_for(loaded.crl.get(), verified[depth].get()) ||
+          X509_CRL_verify(loaded.crl.get(), issuer_key) != 1)
+        continue;
+      int critical = 0;
+      auto* number = static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(loaded.crl.get(), NID_crl_number, &critical, nullptr));
+      if (!number) out.push_back({depth, crl_name(loaded) + " has no CRL number (RFC 5280 5.2.3)", false});
+      ASN1_INTEGER_free(number);
+    }
+  }
+  ERR_clear_error();
+  return out;
+}
+
 std::optional<std::string> revoked_in(const std::vector<CertInfo>& chain, const CrlSet& crls) {
   for (const auto& info : chain) {
     BioPtr bio(BIO_new_mem_buf(info.pem.data(), static_cast<int>(info.pem.size())));

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/openssl_types.hpp"
+#include "core/profile.hpp"
 #include "verifull/endpoint.hpp"
 #include "verifull/policy.hpp"
 #include "verifull/report.hpp"
@@ -60,6 +61,13 @@ bool is_url_crl_parameter(Protocol protocol, const std::string& key);
 // CA certificate"): names the serial, the CRL and its source, and the dates.
 std::string explain_crl_refusal(Outcome outcome, const X509* cert, const std::string& role, const CrlSet& crls,
                                 std::int64_t checked_at);
+
+// The encoding rules of RFC 5280 for the CRLs a verified path (leaf .. anchor) was
+// checked against (issued under a certificate's issuer name and signed by its key): a
+// CRL without a CRL number (5.2.3). Profile findings (profile.hpp): the strict profile
+// refuses them, the standard one lists them as warnings; none is a security rule (the
+// CRL is still the issuer's own, signed list).
+std::vector<ProfileFinding> crl_profile_findings(const std::vector<X509Ptr>& verified, const CrlSet& crls);
 
 // The certificate of `chain` (leaf first) that a CRL of `crls` signed by its issuer
 // lists, as "the certificate SUBJECT (serial S) is revoked by the CRL SOURCE": names a

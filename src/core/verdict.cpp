@@ -290,7 +290,11 @@ void apply_own_checks(EngineResult& r, const ChainInput& input, const std::vecto
   };
   // Most fundamental first: the rules of every profile, the name constraints, the key
   // floor; then the strict profile's encoding rules; the standard profile lists those.
-  const auto findings = check_profile(r.verified);
+  auto findings = check_profile(r.verified);
+  if (input.crls) {
+    auto crl_findings = crl_profile_findings(r.verified, *input.crls);
+    findings.insert(findings.end(), crl_findings.begin(), crl_findings.end());
+  }
   const ProfileFinding* always = nullptr;    // the first finding of a rule of every profile
   const ProfileFinding* encoding = nullptr;  // the first of an encoding rule
   for (const auto& f : findings) {

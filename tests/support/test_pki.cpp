@@ -149,6 +149,12 @@ Crl make_crl(const Cert& issuer, const CrlSpec& spec) {
     X509_CRL_add_ext(crl.get(), ext, -1);
     X509_EXTENSION_free(ext);
   }
+  if (spec.crl_number) {
+    std::unique_ptr<ASN1_INTEGER, decltype(&ASN1_INTEGER_free)> number(ASN1_INTEGER_new(), ASN1_INTEGER_free);
+    if (!number || ASN1_INTEGER_set(number.get(), 1) != 1 ||
+        X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, 0) != 1)
+      throw std::runtime_error("cannot add the CRL number");
+  }
   X509_CRL_sort(crl.get());
   if (X509_CRL_sign(crl.get(), spec.signing_key ? spec.signing_key : issuer.key.get(), EVP_sha256()) <= 0)
     throw std::runtime_error("cannot sign a CRL");

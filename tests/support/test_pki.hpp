@@ -76,6 +76,7 @@ struct CrlSpec {
   long next_update = 30L * 86400;  // seconds relative to now (negative: already expired)
   EVP_PKEY* signing_key = nullptr; // sign with this key instead of the issuer's (a forged CRL)
   bool authority_key_id = true;    // add the issuer's authorityKeyIdentifier
+  bool crl_number = true;          // add a CRL number (RFC 5280 5.2.3 requires one)
 };
 struct Crl {
   std::string pem;

@@ -175,6 +175,27 @@ TEST_CASE("require_crl: an issuer without a CRL is crl_missing; with one, accept
   CHECK_MESSAGE(given_only.ok(), outcome_name(given_only.outcome) << ": " << given_only.message);
 }
 
+TEST_CASE("a CRL without a CRL number: a warning in the standard profile, refused by the strict one") {
+  testpki::CrlSpec spec;
+  spec.crl_number = false;
+  const auto crl = testpki::make_crl(pki().root, spec);
+  // A leaf the strict profile accepts (its CN is one of its SANs).
+  const auto leaf = testpki::issue(pki().root, leaf_spec("db.example.com", {"db.example.com"}));
+  const Report standard = verify(leaf, policy_with({}, crl.pem));
+  CHECK_MESSAGE(standard.ok(), standard.message);
+  bool warned = false;
+  for (const auto& w : standard.warnings) warned = warned || contains(w, "has no CRL number");
+  CHECK(warned);
+  Policy strict = policy_with({}, crl.pem);
+  strict.profile = Profile::strict;
+  const Report refused = verify(leaf, strict);
+  CHECK_MESSAGE(refused.outcome == Outcome::invalid_chain, refused.message);
+  CHECK_MESSAGE(contains(refused.message, "has no CRL number"), refused.message);
+  // With one, the strict profile accepts.
+  strict.crl_pem = testpki::make_crl(pki().root).pem;
+  CHECK(verify(leaf, strict).ok());
+}
+
 TEST_CASE("a revoked intermediate is revoked, at the CA certificate") {
   const auto crl = testpki::make_crl(pki().root, {{&pki().intermediate}});
   const Report r = verify(pki().deep_leaf, policy_with({}, crl.pem), pki().intermediate.pem());
