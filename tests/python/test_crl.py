@@ -77,3 +77,15 @@ def test_ssl_context_checks_the_same_crls_in_band(servers, trust):
         conn.close()
     # Without CRLs the context checks none (nothing was asked for).
     assert not verifull.ssl_context(trust, "localhost").verify_flags & ssl.VERIFY_CRL_CHECK_CHAIN
+
+
+def test_a_url_crl_reaches_the_pymysql_helpers_probe(servers, trust):
+    """?ssl-crl= is a CRL of the policy: the helper's probe refuses the revoked server
+    before PyMySQL connects (the issue: the helper used to drop it)."""
+    import verifull.pymysql
+    url = servers.mysql_url(host="localhost", port=servers.port("MYSQL")) + "?ssl-crl=" + servers.file("crl-revoked.pem")
+    with pytest.raises(verifull.VerificationError) as refused:
+        verifull.pymysql.connect(url, trust, timeout=5)
+    assert refused.value.report.outcome == "revoked"
+    clean = servers.mysql_url(host="localhost", port=servers.port("MYSQL")) + "?ssl-crl=" + servers.file("crl-empty.pem")
+    verifull.pymysql.connect(clean, trust, timeout=5).close()
