@@ -196,6 +196,21 @@ TEST_CASE("a CRL without a CRL number: a warning in the standard profile, refuse
   CHECK(verify(leaf, strict).ok());
 }
 
+TEST_CASE("a certificate naming a CRL distribution point is covered by its issuer's full CRL (no IDP)") {
+  // RFC 5280 5.2.5: a CRL without issuingDistributionPoint covers every certificate of
+  // its issuer. Botan 2 alone would call it "not matching" the certificate's CRLDP.
+  const std::string uri = "http://c.example/c.crl";
+  std::string der = std::string("\x30") + char(uri.size() + 8) + "\x30" + char(uri.size() + 6) + "\xA0" +
+                    char(uri.size() + 4) + "\xA0" + char(uri.size() + 2) + "\x86" + char(uri.size()) + uri;
+  testpki::Spec spec = leaf_spec("db", {"db.example.com"});
+  spec.raw_extensions.push_back({NID_crl_distribution_points, der, false});
+  const auto leaf = testpki::issue(pki().root, spec);
+  const Report clean = verify(leaf, policy_with({}, testpki::make_crl(pki().root).pem));
+  CHECK_MESSAGE(clean.ok(), outcome_name(clean.outcome) << ": " << clean.message);
+  const Report listed = verify(leaf, policy_with({}, testpki::make_crl(pki().root, {{&leaf}}).pem));
+  CHECK_MESSAGE(listed.outcome == Outcome::revoked, outcome_name(listed.outcome) << ": " << listed.message);
+}
+
 TEST_CASE("a revoked intermediate is revoked, at the CA certificate") {
   const auto crl = testpki::make_crl(pki().root, {{&pki().intermediate}});
   const Report r = verify(pki().deep_leaf, policy_with({}, crl.pem), pki().intermediate.pem());
