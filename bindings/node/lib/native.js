@@ -14,7 +14,7 @@ const ERROR = {
 };
 const ENGINES = { openssl: 1, botan: 2, both: 3 };  // absent: VF_ENGINE_DEFAULT (0)
 const PROFILES = { standard: 0, strict: 1 };
-const POLICY_OPTIONS_VERSION = 3;
+const POLICY_OPTIONS_VERSION = 4;
 const ANCHOR_FIELDS = { subject: 0, not_before: 3, not_after: 4, sha256: 5, spki_sha256: 6 };
 
 // Where libverifull may be: $VERIFULL_LIBRARY, the loader's search path (after meson
@@ -46,6 +46,12 @@ const PolicyOptions = koffi.struct('vf_policy_options', {
   refuse_admin_credentials: 'int',
   profile: 'int',
   allow_cn_fallback: 'int',
+  // version 4: revocation (not exposed by this binding yet: left at the library's defaults)
+  crls: 'const char **',
+  crl_count: 'size_t',
+  crl_pem: 'const char *',
+  crl_pem_len: 'size_t',
+  require_crl: 'int',
 });
 koffi.opaque('vf_trust_struct');
 koffi.opaque('vf_report_struct');

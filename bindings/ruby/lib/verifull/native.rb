@@ -24,7 +24,7 @@ module Verifull
 
     ENGINES = { nil => 0, "openssl" => 1, "botan" => 2, "both" => 3 }.freeze
     PROFILES = { nil => 0, "standard" => 0, "strict" => 1 }.freeze
-    POLICY_OPTIONS_VERSION = 3
+    POLICY_OPTIONS_VERSION = 4
 
     CERT_FIELDS = { subject: 0, issuer: 1, sans: 2, not_before: 3, not_after: 4, sha256: 5, spki_sha256: 6 }.freeze
 
@@ -61,7 +61,8 @@ module Verifull
 
     LIBRARY_PATH = load_library
 
-    # vf_policy_options, version 3.
+    # vf_policy_options, version 4 (the revocation fields are not exposed by this gem yet:
+    # FFI zero-fills them, so no CRL is asked for).
     class PolicyOptions < FFI::Struct
       layout :version, :uint,
              :host, :pointer,
@@ -74,7 +75,12 @@ module Verifull
              :timeout_ms, :uint,
              :refuse_admin_credentials, :int,
              :profile, :int,
-             :allow_cn_fallback, :int
+             :allow_cn_fallback, :int,
+             :crls, :pointer,
+             :crl_count, :size_t,
+             :crl_pem, :pointer,
+             :crl_pem_len, :size_t,
+             :require_crl, :int
     end
 
     attach_function :vf_version_string, [], :string
