@@ -70,7 +70,10 @@ extern "C" {
 #define VF_OUTCOME_ADMIN_CREDENTIAL 18
 #define VF_OUTCOME_WEAK_TLS 19 /* TLS 1.2 without forward secrecy or an AEAD cipher */
 #define VF_OUTCOME_REVOKED 20 /* a CRL lists a certificate of the chain */
-#define VF_OUTCOME_LAST VF_OUTCOME_REVOKED
+#define VF_OUTCOME_CRL_EXPIRED 21 /* a CRL for the chain is past its nextUpdate */
+#define VF_OUTCOME_CRL_BAD_SIGNATURE 22 /* a CRL under an issuer's name its key did not sign */
+#define VF_OUTCOME_CRL_MISSING 23 /* require_crl: no CRL given for an issuer of the chain */
+#define VF_OUTCOME_LAST VF_OUTCOME_CRL_MISSING
 
 /* Verification engines. */
 #define VF_ENGINE_DEFAULT 0
@@ -125,9 +128,10 @@ VF_API int vf_trust_anchors_file(vf_trust_t trust, char* buf, size_t* len);
 #define VF_PROFILE_STANDARD 0
 #define VF_PROFILE_STRICT 1
 
-/* Version 2 added refuse_admin_credentials, version 3 profile and allow_cn_fallback;
- * structs of earlier versions are still accepted (their missing fields take the
- * defaults: standard profile, no CN fallback). */
+/* Version 2 added refuse_admin_credentials, version 3 profile and allow_cn_fallback,
+ * version 4 revocation (CRLs), client certificates and the clear-text opt-in; structs of
+ * earlier versions are still accepted (their missing fields take the defaults: standard
+ * profile, no CN fallback, no CRL, no client certificate, no clear-text password). */
 #define VF_POLICY_OPTIONS_VERSION 4
 typedef struct vf_policy_options {
   unsigned int version;      /* VF_POLICY_OPTIONS_VERSION */
@@ -144,7 +148,13 @@ typedef struct vf_policy_options {
   int allow_cn_fallback;     /* nonzero: a DNS name may match the subject CN of a
                                 certificate without subjectAltName, as libpq does
                                 (version 3) */
-  /* version 4: client certificates and clear-text passwords (clientcert engineer) */
+  /* version 4: revocation */
+  const char* const* crls;    /* CRL files or directories (PEM or DER), or NULL */
+  size_t crl_count;
+  const char* crl_pem;        /* in-memory CRLs (PEM, concatenated), or NULL */
+  size_t crl_pem_len;
+  int require_crl;            /* nonzero: an issuer with no CRL given refuses */
+  /* version 4: client certificates and clear-text passwords */
   const char* client_cert;    /* PEM file: the client certificate (chain) */
   const char* client_key;     /* PEM file: its private key */
   const char* client_key_passphrase;
@@ -152,7 +162,7 @@ typedef struct vf_policy_options {
 } vf_policy_options;
 #define VF_POLICY_OPTIONS_INIT \
   { VF_POLICY_OPTIONS_VERSION, NULL, NULL, 0, VF_ENGINE_DEFAULT, 0, 0, -1, 0, 0, VF_PROFILE_STANDARD, 0, \
-    NULL, NULL, NULL, 0 }
+    NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0 }
 
 /* ---- offline verification ------------------------------------------------------ */
 /* presented_pem: the leaf first, then intermediates as a server would send them.
@@ -323,6 +333,11 @@ VF_API int vf_outcome_exit_code(int outcome);
  * impostor), the one failure worth one re-approval (vf_mysql_cache_clear, approve, retry
  * once); 0 otherwise, including a revoked certificate. */
 VF_API int vf_mysql_presented_another_certificate(unsigned int error_code, const char* error_message, int* yes);
+/* The CRLs of a policy (version 4: crls, crl_pem) as one PEM file, for a TLS stack's own
+ * CRL check (Python's ssl: load_verify_locations), so it checks the same CRLs verifull
+ * does. buf receives the file's path, or "" when the policy names no CRL; VF_ERROR_INPUT
+ * when a CRL cannot be read. options->host may be NULL. */
+VF_API int vf_policy_crl_file(const vf_policy_options* options, char* buf, size_t* len);
 
 #ifdef __cplusplus
 }

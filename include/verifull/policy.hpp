@@ -60,6 +60,19 @@ struct Policy {
   // admin_credential) when it is an administrator. For BI tools and other
   // integrations that must never hold one.
   bool refuse_admin_credentials = false;
+  // Certificate revocation lists (docs/design.md, "Revocation"). Every certificate of the
+  // path below its anchor is checked against the CRLs its issuer signed: listed is
+  // outcome revoked; a CRL past its nextUpdate (at the verification time) is crl_expired;
+  // a CRL under the issuer's name that its key did not sign is crl_bad_signature.
+  // `crls`: files (PEM, several CRLs allowed, or DER) or folders of such files (like
+  // libpq's sslcrldir; files that are not CRLs are skipped). A file that cannot be read
+  // or holds no CRL is an InputError. The drivers get the same CRLs.
+  std::vector<std::string> crls;
+  // CRLs in memory, PEM ("-----BEGIN X509 CRL-----" blocks, concatenated).
+  std::string crl_pem;
+  // A certificate whose issuer signed none of the given CRLs is refused (crl_missing).
+  // Off: the CRLs given are checked, and an issuer without one is not.
+  bool require_crl = false;
   // Connections only: a client certificate (mutual TLS), for servers that require one
   // (PostgreSQL's clientcert=verify-full, MariaDB's REQUIRE X509). PEM files: the
   // certificate (chain), its private key, and the key's passphrase when it is encrypted.

@@ -35,6 +35,9 @@ enum class Outcome {
   admin_credential = 18,    // refuse_admin_credentials: the credential is an administrator
   weak_tls = 19,            // TLS 1.2 without forward secrecy or without an AEAD cipher
   revoked = 20,             // a CRL given to verifull or to the driver lists a certificate of the chain
+  crl_expired = 21,         // a CRL for a certificate of the chain is past its nextUpdate
+  crl_bad_signature = 22,   // a CRL under an issuer's name was not signed by the issuer's key
+  crl_missing = 23,         // require_crl: no CRL given for an issuer of the chain
 };
 
 VERIFULL_API const char* outcome_name(Outcome outcome);

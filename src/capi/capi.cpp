@@ -213,6 +213,14 @@ Policy to_policy(const vf_policy_options* o, bool host_required) {
     p.allow_cn_fallback = o->allow_cn_fallback != 0;
   }
   if (o->version >= 4) {
+    if (o->crl_count && !o->crls) throw InputError("vf_policy_options.crls is NULL but crl_count is not 0");
+    for (std::size_t i = 0; i < o->crl_count; ++i) {
+      if (!o->crls[i]) throw InputError("vf_policy_options.crls[" + std::to_string(i) + "] is NULL");
+      p.crls.emplace_back(o->crls[i]);
+    }
+    if (o->crl_pem_len && !o->crl_pem) throw InputError("vf_policy_options.crl_pem is NULL but crl_pem_len is not 0");
+    if (o->crl_pem) p.crl_pem.assign(o->crl_pem, o->crl_pem_len);
+    p.require_crl = o->require_crl != 0;
     // Credentials: checked by the connect that uses them (core/client_cert.hpp), never echoed.
     if (o->client_cert) p.client_cert = o->client_cert;
     if (o->client_key) p.client_key = o->client_key;
@@ -684,6 +692,8 @@ int vf_mysql_destroy(vf_mysql_t my) {
 // Kept in one block, appended (the C ABI is append-only).
 #include <algorithm>
 
+#include "core/crl.hpp"
+#include "core/driver_files.hpp"
 #include "core/pem.hpp"
 #include "core/tls_strength.hpp"
 #include "core/verdict.hpp"
@@ -776,6 +786,15 @@ int vf_mysql_presented_another_certificate(unsigned int error_code, const char* 
 int vf_outcome_exit_code(int outcome) {
   if (outcome < VF_OUTCOME_OK || outcome > VF_OUTCOME_LAST) return -1;
   return outcome_exit_code(static_cast<Outcome>(outcome));
+}
+
+int vf_policy_crl_file(const vf_policy_options* options, char* buf, size_t* len) {
+  return guard([&] {
+    if (!options) return fail(VF_ERROR_NULL_POINTER, "options must not be NULL");
+    const auto crls = detail::load_crls(to_policy_without_host(options));
+    return write_string(crls.crls.empty() ? std::string() : detail::driver_file(detail::crls_pem(crls), ".crl.pem"), buf,
+                        len);
+  });
 }
 
 }  // extern "C"

@@ -82,12 +82,24 @@ std::chrono::milliseconds timeout_from_seconds(double seconds) {
 struct RuleOptions {
   std::string profile = "standard";
   bool allow_cn_fallback = false;
+  std::vector<std::string> crls;
+  bool require_crl = false;
 
   void apply(Policy& p) const {
     p.profile = parse_profile(profile);
     p.allow_cn_fallback = allow_cn_fallback;
+    p.crls = crls;
+    p.require_crl = require_crl;
   }
 };
+
+// Revocation, for every command that verifies a chain (verify, check, connect, audit, show --ca).
+void add_crl_options(CLI::App* cmd, std::vector<std::string>& crls, bool& require_crl) {
+  cmd->add_option("--crl", crls,
+                  "certificate revocation list: a FILE (PEM or DER) or a DIR of them (like libpq's sslcrldir); "
+                  "repeatable; the driver gets the same CRLs");
+  cmd->add_flag("--require-crl", require_crl, "refuse a chain with an issuer for which no CRL was given");
+}
 
 void add_rule_options(CLI::App* cmd, RuleOptions& o) {
   cmd->add_option("--profile", o.profile,
@@ -95,6 +107,7 @@ void add_rule_options(CLI::App* cmd, RuleOptions& o) {
                   "strict (RFC 5280 / CA/B profile, OpenSSL's X509_STRICT)");
   cmd->add_flag("--allow-cn-fallback", o.allow_cn_fallback,
                 "match a DNS name against the subject CN when the certificate has no subjectAltName, as libpq does");
+  add_crl_options(cmd, o.crls, o.require_crl);
 }
 
 // The options every command that reaches an endpoint shares (check, connect, audit).
@@ -543,6 +556,8 @@ struct ShowArgs {
   double timeout = 10;
   std::vector<std::string> ca;  // optional: say which of these anchors the chain ends at
   bool json = false;
+  std::vector<std::string> crls;  // with --ca: revocation too, as `check` would
+  bool require_crl = false;
 };
 
 // `show` trusts nothing; with --ca it also says whether, and to which anchor, the chain
@@ -551,6 +566,8 @@ int run_show(const ShowArgs& a) {
   const Endpoint endpoint = parse_url(a.url);
   std::optional<Trust> trust;
   if (!a.ca.empty()) trust = load_trust(a.ca);
+  if (!trust && (!a.crls.empty() || a.require_crl))
+    throw InputError("--crl and --require-crl apply to the verdict `show` gives with --ca; give --ca too");
   const ProbeResult result = fetch_chain(endpoint, timeout_from_seconds(a.timeout));
   if (result.outcome != Outcome::ok) {
     if (a.json) {
@@ -568,6 +585,8 @@ int run_show(const ShowArgs& a) {
     for (const auto& c : result.chain) pem += c.pem;
     Policy policy;
     policy.host = endpoint.host;
+    policy.crls = a.crls;
+    policy.require_crl = a.require_crl;
     verdict = verify_pem(pem, "", *trust, policy);
   }
   if (a.json) {
@@ -738,6 +757,7 @@ int main(int argc, char** argv) {
   show_cmd->add_option("--timeout", show.timeout, "seconds for the whole probe (default 10)");
   show_cmd->add_option("--ca", show.ca, "also say whether the chain leads to these anchors; repeatable");
   show_cmd->add_flag("--json", show.json, "print one JSON object");
+  add_crl_options(show_cmd, show.crls, show.require_crl);
 
   try {
     app.parse(argc, argv);

@@ -81,6 +81,10 @@ Outcome outcome_of(Botan::Certificate_Status_Code code) {
       return Outcome::untrusted_issuer;
     case C::INVALID_USAGE: return Outcome::bad_usage;
     case C::CERT_NAME_NOMATCH: return Outcome::name_mismatch;
+    case C::CERT_IS_REVOKED: return Outcome::revoked;
+    case C::CRL_HAS_EXPIRED: return Outcome::crl_expired;
+    case C::CRL_BAD_SIGNATURE: return Outcome::crl_bad_signature;
+    case C::NO_REVOCATION_DATA: return Outcome::crl_missing;
     default: return Outcome::invalid_chain;
   }
 }
@@ -176,6 +180,45 @@ std::chrono::system_clock::time_point validation_time(const ChainInput& input) {
                                  : std::chrono::system_clock::now();
 }
 
+// Revocation of a validated path by Botan's own CRL check (PKIX::check_crl): every
+// certificate below the anchor against the CRL its issuer signed (found by name and
+// key identifier, the newest when several), the CRL's signature by the issuer's key,
+// its dates, cRLSign. Botan 2 calls a full CRL (no issuingDistributionPoint) "not
+// matching" a certificate that names a distribution point; RFC 5280 5.2.5 says such
+// a CRL covers every certificate of its issuer, so that status alone is dropped.
+// With require_crl, a certificate without a CRL is NO_REVOCATION_DATA. Returns the
+// failing depth, or -1 when the path passes.
+int check_revocation(const std::vector<std::shared_ptr<const Botan::X509_Certificate>>& cert_path,
+                     const ChainInput& input, Botan::Certificate_Status_Code& worst) {
+  if (!input.crls || !input.crls->active() || cert_path.size() < 2) return -1;
+  Botan::Certificate_Store_In_Memory store;
+  for (const auto& loaded : input.crls->crls)
+    store.add_crl(Botan::X509_CRL(std::vector<uint8_t>(loaded.der.begin(), loaded.der.end())));
+  std::vector<std::shared_ptr<const Botan::X509_CRL>> crls;
+  for (std::size_t i = 0; i + 1 < cert_path.size(); ++i) crls.push_back(store.find_crl_for(*cert_path[i]));
+  Botan::CertificatePathStatusCodes statuses = Botan::PKIX::check_crl(cert_path, crls, validation_time(input));
+  statuses.resize(cert_path.size());
+  for (std::size_t i = 0; i + 1 < cert_path.size(); ++i) {
+    if (crls[i] && crls[i]->crl_issuing_distribution_point().empty())
+      statuses[i].erase(Botan::Certificate_Status_Code::NO_MATCHING_CRLDP);
+    if (!crls[i] && input.crls->require) statuses[i].insert(Botan::Certificate_Status_Code::NO_REVOCATION_DATA);
+    // A critical CRL extension other than the two a CRL check processes (issuing
+    // distribution point, delta CRL indicator) makes the CRL unusable, as in OpenSSL's
+    // check (RFC 5280 5.2: the CRL number, for one, must not be critical). Botan 2
+    // only refuses critical extensions it cannot name.
+    if (crls[i]) {
+      for (const auto& [oid, value] : crls[i]->extensions().extensions_raw())
+        if (value.second && oid.to_string() != "2.5.29.28" && oid.to_string() != "2.5.29.27")
+          statuses[i].insert(Botan::Certificate_Status_Code::UNKNOWN_CRITICAL_EXTENSION);
+    }
+  }
+  worst = Botan::PKIX::overall_status(statuses);
+  if (worst == Botan::Certificate_Status_Code::OK) return -1;
+  for (std::size_t i = 0; i < statuses.size(); ++i)
+    if (statuses[i].count(worst)) return static_cast<int>(i);
+  return 0;
+}
+
 // Botan's verdict on one candidate path, with verifull's rules on top: the chain ends
 // at a self-signed anchor, the depth limit, and the name.
 EngineResult validate_path(const std::vector<Botan::X509_Certificate>& end_certs, const ChainInput& input,
@@ -194,6 +237,9 @@ EngineResult validate_path(const std::vector<Botan::X509_Certificate>& end_certs
   if (static_cast<int>(cert_path.size()) - 2 > input.max_intermediates)
     return refuse(Outcome::invalid_chain, "certificate chain too long", top, back_to_openssl(*cert_path.back()));
   if (!names_peer(*cert_path.front(), input)) return refuse_name(input);
+  Botan::Certificate_Status_Code revocation = Botan::Certificate_Status_Code::OK;
+  if (const int depth = check_revocation(cert_path, input, revocation); depth >= 0)
+    return refuse(outcome_of(revocation), Botan::to_string(revocation), depth, back_to_openssl(*cert_path[depth]));
   std::vector<X509Ptr> verified;
   for (const auto& cert : cert_path) verified.push_back(back_to_openssl(*cert));
   return accepted(std::move(verified));

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/crl.hpp"
 #include "core/openssl_types.hpp"
 #include "core/paths.hpp"
 #include "core/peer_name.hpp"
@@ -31,6 +32,9 @@ struct ChainInput {
   // `partial` against all anchors so its refusal names the missing issuer.
   const CandidatePath* path = nullptr;
   const std::vector<X509*>* partial = nullptr;
+  // The CRLs to check every certificate below the anchor against (crl.hpp); null or
+  // inactive: no revocation check.
+  const CrlSet* crls = nullptr;
 };
 
 struct EngineResult {

@@ -31,6 +31,12 @@ Outcome outcome_of(int error) {
     case X509_V_ERR_CA_KEY_TOO_SMALL:
     case X509_V_ERR_CA_MD_TOO_WEAK:
       return Outcome::weak_crypto;
+    case X509_V_ERR_CERT_REVOKED: return Outcome::revoked;
+    case X509_V_ERR_CRL_HAS_EXPIRED: return Outcome::crl_expired;
+    case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+    case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+      return Outcome::crl_bad_signature;
+    case X509_V_ERR_UNABLE_TO_GET_CRL: return Outcome::crl_missing;  // only reached with require_crl
     default: return Outcome::invalid_chain;
   }
 }
@@ -56,6 +62,69 @@ void configure(X509_VERIFY_PARAM* param, const ChainInput& input, bool strict) {
         param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
     X509_VERIFY_PARAM_set1_host(param, input.peer.value.c_str(), input.peer.value.size());
   }
+}
+
+bool is_crl_error(int error) {
+  switch (error) {
+    case X509_V_ERR_UNABLE_TO_GET_CRL:
+    case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+    case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+    case X509_V_ERR_CRL_NOT_YET_VALID:
+    case X509_V_ERR_CRL_HAS_EXPIRED:
+    case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
+    case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
+    case X509_V_ERR_CERT_REVOKED:
+    case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+    case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
+    case X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION:
+    case X509_V_ERR_DIFFERENT_CRL_SCOPE:
+    case X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
+      return true;
+    default: return false;
+  }
+}
+
+// CRL_CHECK_ALL checks the anchor too, against a CRL its own issuer (itself) signed.
+// An anchor is trusted by configuration, not by a CRL (RFC 5280 6.1 starts below it;
+// Botan checks below it too): its CRL errors are not the chain's.
+bool at_anchor(X509_STORE_CTX* ctx) {
+  const STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx);
+  return chain && X509_STORE_CTX_get_error_depth(ctx) == sk_X509_num(chain) - 1;
+}
+
+int check_given_crls(int ok, X509_STORE_CTX* ctx) {
+  const int error = X509_STORE_CTX_get_error(ctx);
+  if (ok || !is_crl_error(error)) return ok;
+  // Policy::require_crl off: an issuer that signed no given CRL is not checked.
+  if (error == X509_V_ERR_UNABLE_TO_GET_CRL || at_anchor(ctx)) {
+    X509_STORE_CTX_set_error(ctx, X509_V_OK);
+    return 1;
+  }
+  return 0;
+}
+
+int require_crls(int ok, X509_STORE_CTX* ctx) {
+  const int error = X509_STORE_CTX_get_error(ctx);
+  if (ok || !is_crl_error(error) || !at_anchor(ctx)) return ok;
+  X509_STORE_CTX_set_error(ctx, X509_V_OK);
+  return 1;
+}
+
+// Revocation by OpenSSL's own CRL check over the given CRLs (crl.hpp): every
+// certificate of the path (CRL_CHECK_ALL) against the CRLs its issuer signed, the
+// signature, and the CRL's dates at the verification time.
+void free_crl_stack(STACK_OF(X509_CRL) * stack) { sk_X509_CRL_free(stack); }  // not the CRLs: borrowed
+using CrlStackPtr = std::unique_ptr<STACK_OF(X509_CRL), OpenSslDeleter<STACK_OF(X509_CRL), free_crl_stack>>;
+bool give_crls(X509_STORE_CTX* ctx, const ChainInput& input, CrlStackPtr& held) {
+  if (!input.crls || !input.crls->active()) return true;
+  held.reset(sk_X509_CRL_new_null());
+  if (!held) return false;
+  for (const auto& loaded : input.crls->crls)
+    if (!sk_X509_CRL_push(held.get(), loaded.crl.get())) return false;  // borrowed: the set owns them
+  X509_STORE_CTX_set0_crls(ctx, held.get());
+  X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx), X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+  X509_STORE_CTX_set_verify_cb(ctx, input.crls->require ? require_crls : check_given_crls);
+  return true;
 }
 
 // What X509_verify_cert is given: with a candidate path, exactly that path (its
@@ -98,6 +167,7 @@ bool give(const ChainInput& input, const TrustData& trust, Given& given) {
 EngineResult run_openssl(const ChainInput& input, const TrustData& trust, bool strict) {
   EngineResult result;
   Given given;  // declared first: outlives the context that refers to it
+  CrlStackPtr crls;
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (!ctx || !give(input, trust, given) ||
       X509_STORE_CTX_init(ctx.get(), given.store, input.leaf, given.untrusted) != 1) {
@@ -105,6 +175,10 @@ EngineResult run_openssl(const ChainInput& input, const TrustData& trust, bool s
     return result;
   }
   configure(X509_STORE_CTX_get0_param(ctx.get()), input, strict);
+  if (!give_crls(ctx.get(), input, crls)) {
+    result.detail = "could not give OpenSSL the CRLs";
+    return result;
+  }
   const int rc = X509_verify_cert(ctx.get());
   const int error = X509_STORE_CTX_get_error(ctx.get());
   if (rc == 1 && error == X509_V_OK && input.cn_fallback && !common_name_matches(input.leaf, input.peer)) {

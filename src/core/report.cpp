@@ -28,6 +28,9 @@ const char* outcome_name(Outcome outcome) {
     case Outcome::admin_credential: return "admin_credential";
     case Outcome::weak_tls: return "weak_tls";
     case Outcome::revoked: return "revoked";
+    case Outcome::crl_expired: return "crl_expired";
+    case Outcome::crl_bad_signature: return "crl_bad_signature";
+    case Outcome::crl_missing: return "crl_missing";
   }
   return "unknown";
 }

@@ -136,6 +136,7 @@ struct Facts {
   const std::vector<std::string>& pins;
   std::int64_t checked_at;
   bool cn_fallback_allowed;
+  const CrlSet& crls;
 };
 
 std::string role_of(const Facts& f) {
@@ -252,6 +253,11 @@ std::string explain(Outcome outcome, const Facts& f, const std::string& finding,
                " — a rule verifull enforces in every profile";
       return "the certificate chain is invalid: " + f.engine.detail + " (at " + failing_subject(f) +
              ") — the server's chain is malformed or breaks its CA's constraints";
+    case Outcome::revoked:
+    case Outcome::crl_expired:
+    case Outcome::crl_bad_signature:
+    case Outcome::crl_missing:
+      return explain_crl_refusal(outcome, failing_cert(f), role_of(f), f.crls, f.checked_at);
     case Outcome::engines_disagree:
       return "the verification engines disagree: " + finding +
              " — verifull refuses unless both accept; please report this chain";
@@ -284,7 +290,11 @@ void apply_own_checks(EngineResult& r, const ChainInput& input, const std::vecto
   };
   // Most fundamental first: the rules of every profile, the name constraints, the key
   // floor; then the strict profile's encoding rules; the standard profile lists those.
-  const auto findings = check_profile(r.verified);
+  auto findings = check_profile(r.verified);
+  if (input.crls) {
+    auto crl_findings = crl_profile_findings(r.verified, *input.crls);
+    findings.insert(findings.end(), crl_findings.begin(), crl_findings.end());
+  }
   const ProfileFinding* always = nullptr;    // the first finding of a rule of every profile
   const ProfileFinding* encoding = nullptr;  // the first of an encoding rule
   for (const auto& f : findings) {
@@ -442,6 +452,8 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
   input.max_intermediates = policy.max_intermediates.value_or(max_chain_intermediates);
   if (input.max_intermediates < 0) throw InputError("max_intermediates must not be negative");
   input.strict = policy.profile == Profile::strict;
+  const CrlSet crls = load_crls(policy);  // read now: a CRL file may be replaced between calls
+  input.crls = &crls;
   std::vector<std::string> pins;
   for (const auto& pin : policy.pins) pins.push_back(decode_pin(pin));
 
@@ -476,7 +488,7 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
   const std::int64_t checked_at = policy.verification_time.value_or(static_cast<std::int64_t>(std::time(nullptr)));
   report.outcome = outcome;
   report.message = explain(outcome, Facts{input.peer, presented, trust.data(), result, pins, checked_at,
-                                          policy.allow_cn_fallback},
+                                          policy.allow_cn_fallback, crls},
                            finding, report.anchor);
   report.warnings = trust.warnings(checked_at);
   report.warnings.insert(report.warnings.end(), result.warnings.begin(), result.warnings.end());

@@ -23,6 +23,7 @@
 #include "core/cert_facts.hpp"
 #include "core/client_cert.hpp"
 #include "core/deadline.hpp"
+#include "core/crl.hpp"
 #include "core/driver_files.hpp"
 #include "core/fork_safe.hpp"
 #include "core/tls_strength.hpp"
@@ -76,6 +77,8 @@ std::string cache_key(const Endpoint& ep, const Trust& trust, const Policy& poli
                     std::to_string(policy.max_intermediates.value_or(max_chain_intermediates)) + "|";
   key += detail::trust_identity(trust) + "|";
   for (const auto& p : policy.pins) key += p + ",";
+  key += std::string("|crl") + (policy.require_crl ? "+required" : "") + "|" + detail::hex_lower(detail::sha256(policy.crl_pem));
+  for (const auto& c : policy.crls) key += "|" + c;
   return key;
 }
 
@@ -130,6 +133,11 @@ void configure(MYSQL* m, const Trust& trust, const Policy& policy, const std::st
     if (!policy.client_key_passphrase.empty())
       set_option(m, MARIADB_OPT_TLS_PASSPHRASE, policy.client_key_passphrase.c_str(), "MARIADB_OPT_TLS_PASSPHRASE");
   }
+  // The policy's CRLs (the URL's ssl-crl / ssl-crlpath among them), as one PEM file:
+  // Connector/C checks them too (CRL_CHECK_ALL: a CRL for every certificate of the chain).
+  const auto crls = detail::load_crls(policy);
+  if (!crls.crls.empty())
+    set_option(m, MYSQL_OPT_SSL_CRL, detail::driver_file(detail::crls_pem(crls), ".crl.pem").c_str(), "MYSQL_OPT_SSL_CRL");
 }
 
 namespace {
@@ -441,11 +449,12 @@ const HonouredParameter kHonoured[] = {
      [](MYSQL* m, const std::string& v) {
        set_option_uint(m, MYSQL_OPT_WRITE_TIMEOUT, seconds_of("write_timeout", v), "MYSQL_OPT_WRITE_TIMEOUT");
      }},
-    // A CRL makes Connector/C stricter: a revoked certificate is refused (outcome revoked).
+    // CRLs of the policy (effective_policy adds them, core/crl.hpp): verifull checks them
+    // and configure() gives Connector/C all of them as one file (MYSQL_OPT_SSL_CRL).
     {"ssl_crl", [](const std::string& k, const std::string& v) { require_readable(k, v, false); },
-     [](MYSQL* m, const std::string& v) { set_option_text(m, MYSQL_OPT_SSL_CRL, v, "MYSQL_OPT_SSL_CRL"); }},
+     [](MYSQL*, const std::string&) {}},
     {"ssl_crlpath", [](const std::string& k, const std::string& v) { require_readable(k, v, true); },
-     [](MYSQL* m, const std::string& v) { set_option_text(m, MYSQL_OPT_SSL_CRLPATH, v, "MYSQL_OPT_SSL_CRLPATH"); }},
+     [](MYSQL*, const std::string&) {}},
     // A client certificate (mutual TLS): the three are checked together by validate()
     // (url_client_certificate, core/client_cert.hpp), before any traffic.
     {"ssl_cert", [](const std::string&, const std::string&) {},
@@ -539,7 +548,7 @@ namespace {
 
 Policy effective_policy(const Endpoint& endpoint, const Policy& policy) {
   validate(endpoint);
-  Policy effective = policy;
+  Policy effective = detail::with_url_crls(policy, Protocol::mysql, endpoint.params);
   // One client certificate, from the URL or the policy (core/client_cert.hpp); the URL's
   // is carried in the policy from here on.
   if (const auto client = url_client_certificate(endpoint); client.given()) {

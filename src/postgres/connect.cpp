@@ -141,14 +141,19 @@ bool anchors_file_missing(PGconn* conn) {
 // TLS handshake: the outcome says which check refused it, never "verified, then failed".
 void name_libpq_refusal(PGconn* conn, const std::string& libpq_says, Report& report) {
   report.engines.push_back({"libpq", Outcome::invalid_chain, libpq_says});
-  detail::CrlLocations given;
-  if (auto file = conn_option(conn, "sslcrl"); !file.empty()) given.files.push_back(file);
-  if (auto folder = conn_option(conn, "sslcrldir"); !folder.empty()) given.folders.push_back(folder);
-  if (const auto subject = detail::revoked_certificate(report.chain, given)) {
+  // The CRLs libpq was given (sslcrl: verifull's file of the policy's CRLs, core/crl.hpp).
+  Policy given;
+  for (const char* keyword : {"sslcrl", "sslcrldir"})
+    if (auto location = conn_option(conn, keyword); !location.empty()) given.crls.push_back(location);
+  std::optional<std::string> revoked;
+  try {
+    revoked = detail::revoked_in(report.chain, detail::load_crls(given));
+  } catch (const InputError&) {  // the file went away since: libpq's words say what it found
+  }
+  if (revoked) {
     report.outcome = Outcome::revoked;
-    report.message = "the certificate " + detail::escape_display(*subject) + " is revoked by the CRL given to libpq "
-                     "(sslcrl/sslcrldir), so libpq refused the server before anything was sent; verifull's own "
-                     "checks (which read no CRL) accepted the chain: libpq: " + libpq_says;
+    report.message = *revoked + ", so libpq refused the server during the TLS handshake, before anything was sent: "
+                     "libpq: " + libpq_says;
   } else {
     report.outcome = Outcome::engines_disagree;
     report.message = "verifull accepted the server's chain, but libpq's verify-full refused it during the TLS "
@@ -319,7 +324,12 @@ struct AsyncConnect::State {
     return false;
   }
 
-  State(Params params_in, Trust t, Policy p) : trust(std::move(t)), policy(std::move(p)), requested(std::move(params_in)) {
+  // The URL's sslcrl/sslcrldir are CRLs of the policy: verifull checks them in-band
+  // too, and libpq gets them with the others (harden, core/crl.hpp).
+  State(Params params_in, Trust t, Policy p)
+      : trust(std::move(t)),
+        policy(detail::with_url_crls(std::move(p), Protocol::postgres, params_in)),
+        requested(std::move(params_in)) {
     // Hardening writes driver files and hashes with OpenSSL, libpq starts: OpenSSL's and
     // libpq's locks (core/fork_safe.hpp); the name resolution inside lets fork() through.
     const detail::NoForkHere no_fork;

@@ -18,6 +18,8 @@
 #include "probe/resolve.hpp"
 #include "core/peer_name.hpp"
 #include "verifull/errors.hpp"
+#include "core/crl.hpp"
+#include "core/driver_files.hpp"
 #include "verifull/policy.hpp"
 #include "verifull/postgres.hpp"
 #include "postgres/params_internal.hpp"
@@ -342,7 +344,7 @@ Params harden(const Params& params, const Trust& trust, const Policy& policy, Re
   refuse_weak_params(params);
   Params out;
   for (const auto& [key, value] : params)
-    if (!kOurs.count(key)) out.emplace_back(key, value);
+    if (!kOurs.count(key) && !detail::is_url_crl_parameter(Protocol::postgres, key)) out.emplace_back(key, value);
   add_client_certificate(params, policy, out);
   if (resolve != Resolve::no) pin_destination(params, out, resolve, detail::deadline_of(policy));
   const auto* min_tls = find(params, "ssl_min_protocol_version");
@@ -351,6 +353,10 @@ Params harden(const Params& params, const Trust& trust, const Policy& policy, Re
   out.emplace_back("gssencmode", "disable");
   out.emplace_back("ssl_min_protocol_version", min_tls ? *min_tls : "TLSv1.2");
   out.emplace_back("sslsni", "1");
+  // The policy's CRLs and the URL's sslcrl/sslcrldir, as one PEM file: libpq checks
+  // them too (its CRL_CHECK_ALL: a CRL for every certificate of the chain).
+  const auto crls = detail::load_crls(detail::with_url_crls(policy, Protocol::postgres, params));
+  if (!crls.crls.empty()) out.emplace_back("sslcrl", detail::driver_file(detail::crls_pem(crls), ".crl.pem"));
   if (!find(params, "connect_timeout")) {
     const auto seconds = static_cast<long>(std::ceil(policy.timeout.count() / 1000.0));
     out.emplace_back("connect_timeout", std::to_string(std::max(2L, seconds)));

@@ -72,13 +72,16 @@ ProbeResult fetch_chain(const Endpoint& endpoint, std::chrono::milliseconds time
 }
 
 Report check(const Endpoint& endpoint, const Trust& trust, const Policy& policy) {
-  Policy effective = policy;
+  // A CRL the URL gives the driver (sslcrl, ssl-crl, ...) is one more CRL of the
+  // policy, so `check` refuses what the connect would (core/crl.hpp).
+  Policy effective = detail::with_url_crls(policy, endpoint.protocol, endpoint.params);
   if (effective.host.empty()) effective.host = endpoint.host;
   detail::parse_peer_name(effective.host);  // bad input is an InputError before any traffic
   for (const auto& pin : effective.pins) decode_pin(pin);
   // A connection would present it: a bad client certificate is input, refused before
   // any traffic here too (the probe itself never presents it).
   detail::check_client_certificate(effective);
+  detail::load_crls(effective);  // a CRL that cannot be read is an InputError before any traffic
   Report report;
   try {
     const auto probed = probe(endpoint, policy.timeout);
@@ -88,15 +91,6 @@ Report check(const Endpoint& endpoint, const Trust& trust, const Policy& policy)
     if (report.ok() && probed.tls.weak) {
       report.outcome = Outcome::weak_tls;
       report.message = *probed.tls.weak;
-    }
-    // A CRL the URL gives the driver is read here too, so `check` refuses what the
-    // connect would (core/crl.hpp).
-    if (report.ok()) {
-      if (const auto subject = detail::revoked_certificate(report.chain, detail::crl_locations(endpoint))) {
-        report.outcome = Outcome::revoked;
-        report.message = "the certificate " + detail::escape_display(*subject) +
-                         " is revoked by the CRL given in the URL; the chain passed every other check";
-      }
     }
   } catch (const detail::ProbeFailure& failure) {
     report.outcome = failure.outcome;

@@ -2,7 +2,8 @@
 // README and LICENSE, so a clone of the repository is enough). Every SERVER case runs
 // through verify_pem with the case's anchors, intermediates, peer name, validation time
 // and depth limit, under one engine and one profile (VERIFULL_LIMBO_ENGINE,
-// VERIFULL_LIMBO_PROFILE; meson runs every combination).
+// VERIFULL_LIMBO_PROFILE; meson runs every combination). CRL cases (has-crl) run with
+// the case's CRLs as Policy::crl_pem.
 //
 // A case that verifull decides differently from the suite must be explained:
 //  - expected FAILURE, accepted: listed in known_false_accepts.txt for this engine and
@@ -81,8 +82,6 @@ const std::map<std::string, std::string> kUnsupportedFeatures = {
     // server certificates without an EKU, and serverAuth is still required whenever an
     // EKU is present.
     {"pedantic-webpki-eku", "CA/B Forum EKU rules (verifull follows RFC 5280 on EKU)"},
-    // Revocation: verifull does not fetch or take CRLs (nor OCSP).
-    {"has-crl", "CRL revocation checking"},
     // CA/B subscriber key rules (RSA modulus multiple of 8, and the like).
     {"pedantic-webpki-subscriber-key", "CA/B subscriber key encoding rules"},
     // Public-suffix wildcard rules need the public suffix list, which a private CA's
@@ -124,6 +123,8 @@ Decision run_case(const json& tc) {
   policy.host = tc["expected_peer_name"]["value"].get<std::string>();
   if (!tc["validation_time"].is_null()) policy.verification_time = parse_rfc3339(tc["validation_time"]);
   if (!tc["max_chain_depth"].is_null()) policy.max_intermediates = tc["max_chain_depth"].get<int>();
+  // The case's CRLs (has-crl), in memory: every certificate is checked against its issuer's.
+  if (tc.contains("crls") && tc["crls"].is_array()) policy.crl_pem = join_pems(tc["crls"]);
   Decision d;
   const auto start = std::chrono::steady_clock::now();
   try {

@@ -14,6 +14,14 @@
 //   client.pem/.key             a client certificate (CN = the database user verifull_cert)
 //   client-enc.pem/.key         another one, its key encrypted (PKCS#8, AES-256) with the
 //   client-enc.pass             passphrase in this file (random, one line)
+//   crl-revoked.pem / .der      the CA's CRL listing server.pem (and server-ip.pem): the
+//                               certificate the TLS test servers present
+//   crl-empty.pem               the CA's CRL listing nothing
+//   crl-expired.pem             the CA's CRL listing nothing, past its nextUpdate
+//   crl-wrong-key.pem           a CRL under the CA's name signed by another key
+//   crl-other-ca.pem            the other CA's CRL (no CRL of the demo CA)
+//   crl-dir/, crl-dir-empty/    hashed folders (libpq's sslcrldir) with crl-revoked and
+//                               crl-empty, named <issuer hash>.r0
 // Keys are generated fresh on every run and never leave the folder (mode 0600).
 #include <openssl/rand.h>
 
@@ -73,6 +81,22 @@ int main(int argc, char** argv) {
   write_file(dir + "/client-enc.pem", client_enc.pem());
   write_file(dir + "/client-enc.key", client_enc.key_pem_encrypted(passphrase));
   write_file(dir + "/client-enc.pass", passphrase + "\n");
+  const Crl revoked = make_crl(ca, CrlSpec{{&server, &server_ip}});
+  const Crl empty = make_crl(ca);
+  CrlSpec expired;
+  expired.this_update = -10L * 86400;
+  expired.next_update = -86400;
+  CrlSpec forged;
+  forged.signing_key = other_ca.key.get();
+  // It names the CA's key identifier, as a forgery copying the CA's CRL would.
+  write_file(dir + "/crl-revoked.pem", revoked.pem);
+  write_file(dir + "/crl-revoked.der", revoked.der);
+  write_file(dir + "/crl-empty.pem", empty.pem);
+  write_file(dir + "/crl-expired.pem", make_crl(ca, expired).pem);
+  write_file(dir + "/crl-wrong-key.pem", make_crl(ca, forged).pem);
+  write_file(dir + "/crl-other-ca.pem", make_crl(other_ca).pem);
+  write_file(dir + "/crl-dir/" + revoked.hash_name, revoked.pem);
+  write_file(dir + "/crl-dir-empty/" + empty.hash_name, empty.pem);
   std::cout << "test PKI written to " << dir << "\n";
   return 0;
 }

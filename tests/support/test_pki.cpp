@@ -123,6 +123,54 @@ std::string bio_string(BIO* bio) {
 }  // namespace
 
 Cert make_root(Spec spec) { return build(spec, nullptr, nullptr); }
+
+Crl make_crl(const Cert& issuer, const CrlSpec& spec) {
+  std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(X509_CRL_new(), X509_CRL_free);
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> last(X509_time_adj_ex(nullptr, 0, spec.this_update, nullptr),
+                                                              ASN1_TIME_free);
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> next(X509_time_adj_ex(nullptr, 0, spec.next_update, nullptr),
+                                                              ASN1_TIME_free);
+  if (!crl || !last || !next || X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
+      X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer.cert.get())) != 1 ||
+      X509_CRL_set1_lastUpdate(crl.get(), last.get()) != 1 || X509_CRL_set1_nextUpdate(crl.get(), next.get()) != 1)
+    throw std::runtime_error("cannot build a CRL");
+  for (const Cert* cert : spec.revoked) {
+    X509_REVOKED* entry = X509_REVOKED_new();
+    if (!entry || X509_REVOKED_set_serialNumber(entry, X509_get_serialNumber(cert->cert.get())) != 1 ||
+        X509_REVOKED_set_revocationDate(entry, last.get()) != 1 || X509_CRL_add0_revoked(crl.get(), entry) != 1)
+      throw std::runtime_error("cannot add a CRL entry");
+  }
+  if (spec.authority_key_id) {
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer.cert.get(), nullptr, nullptr, crl.get(), 0);
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always");
+    if (!ext) throw std::runtime_error("cannot make the CRL's authorityKeyIdentifier");
+    X509_CRL_add_ext(crl.get(), ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  if (spec.crl_number) {
+    std::unique_ptr<ASN1_INTEGER, decltype(&ASN1_INTEGER_free)> number(ASN1_INTEGER_new(), ASN1_INTEGER_free);
+    if (!number || ASN1_INTEGER_set(number.get(), 1) != 1 ||
+        X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, 0) != 1)
+      throw std::runtime_error("cannot add the CRL number");
+  }
+  X509_CRL_sort(crl.get());
+  if (X509_CRL_sign(crl.get(), spec.signing_key ? spec.signing_key : issuer.key.get(), EVP_sha256()) <= 0)
+    throw std::runtime_error("cannot sign a CRL");
+  Crl out;
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509_CRL(bio, crl.get());
+  out.pem = bio_string(bio);
+  unsigned char* der = nullptr;
+  const int n = i2d_X509_CRL(crl.get(), &der);
+  out.der.assign(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  char name[32];
+  snprintf(name, sizeof name, "%08lx.r0", X509_NAME_hash_ex(X509_CRL_get_issuer(crl.get()), nullptr, nullptr, nullptr));
+  out.hash_name = name;
+  return out;
+}
 Cert issue(const Cert& issuer, Spec spec) { return build(spec, issuer.cert.get(), issuer.key.get()); }
 
 std::string Cert::pem() const {

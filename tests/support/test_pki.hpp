@@ -71,6 +71,22 @@ inline Spec leaf_spec(const std::string& cn, std::vector<std::string> dns, std::
   return s;
 }
 
+// A certificate revocation list issued under `issuer`'s name, listing `revoked`.
+struct CrlSpec {
+  std::vector<const Cert*> revoked;
+  long this_update = -3600;        // seconds relative to now
+  long next_update = 30L * 86400;  // seconds relative to now (negative: already expired)
+  EVP_PKEY* signing_key = nullptr; // sign with this key instead of the issuer's (a forged CRL)
+  bool authority_key_id = true;    // add the issuer's authorityKeyIdentifier
+  bool crl_number = true;          // add a CRL number (RFC 5280 5.2.3 requires one)
+};
+struct Crl {
+  std::string pem;
+  std::string der;
+  std::string hash_name;  // "<issuer name hash>.r0", the name `openssl rehash` gives it
+};
+Crl make_crl(const Cert& issuer, const CrlSpec& spec = {});
+
 // Reads a certificate and its key written by make_test_pki.
 Cert load(const std::string& cert_path, const std::string& key_path);
 

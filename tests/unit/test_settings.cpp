@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/crl.hpp"
 #include "mysql/handle_internal.hpp"
 #include "postgres/params_internal.hpp"
 #include "test_pki.hpp"
@@ -158,6 +159,28 @@ void check_refused(const std::function<void()>& attempt, const Row& row, const s
   }
 }
 
+// $CRL and $CRLDIR in the table: a CRL of the test CA in a file, and in a folder.
+const testpki::Crl& test_crl() {
+  static const auto crl = testpki::make_crl(test_ca());
+  return crl;
+}
+std::string crl_location(const std::string& value) {
+  static const std::string folder = [] {
+    char tmpl[] = "/tmp/verifull-settings-crl-XXXXXX";
+    const std::string made = mkdtemp(tmpl);
+    testpki::write_file(made + "/file.pem", test_crl().pem);
+    testpki::write_file(made + "/dir/" + test_crl().hash_name, test_crl().pem);
+    return made;
+  }();
+  if (value == "$CRL") return folder + "/file.pem";
+  if (value == "$CRLDIR") return folder + "/dir";
+  return value;
+}
+std::string file_content(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 void walk_libpq(const Row& row) {
   const std::string& key = row.name;
   if (row.treatment == "set") {
@@ -177,6 +200,14 @@ void walk_libpq(const Row& row) {
                   "README line " << row.line << ": " << key << "=" << row.value << " is not carried");
     if (row.refused != "-") check_refused([&] { libpq_hardened(key, row.refused); }, row, row.refused);
   } else if (row.treatment == "refused") {
+    check_refused([&] { libpq_hardened(key, row.refused); }, row, row.refused);
+  } else if (row.treatment == "crl") {
+    // Read by verifull; libpq gets the policy's CRLs as one PEM file in sslcrl.
+    const auto out = libpq_hardened(key, crl_location(row.value));
+    const auto given = param(out, "sslcrl");
+    REQUIRE_MESSAGE(given.has_value(), "README line " << row.line << ": " << key << " gave libpq no sslcrl");
+    CHECK(file_content(*given) == test_crl().pem);
+    CHECK_FALSE(param(out, "sslcrldir").has_value());
     check_refused([&] { libpq_hardened(key, row.refused); }, row, row.refused);
   } else {
     FAIL_CHECK("README line " << row.line << ": unknown treatment " << row.treatment << " for libpq");
@@ -287,6 +318,16 @@ void walk_connector_c(const Row& row) {
                                  << *got);
     if (row.refused != "-")
       check_refused([&] { mysql::validate(mysql_endpoint(row.name, row.refused)); }, row, row.refused);
+  } else if (row.treatment == "crl") {
+    // The URL's CRL is one of the policy's; configure() gives Connector/C all of them.
+    const Endpoint ep = mysql_endpoint(row.name, crl_location(row.value));
+    CHECK_NOTHROW(mysql::validate(ep));
+    Handle h;
+    mysql::configure(h.m, test_trust(), detail::with_url_crls(Policy{}, Protocol::mysql, ep.params), std::string(40, 'a'));
+    const auto got = read_option(h.m, "MYSQL_OPT_SSL_CRL");  // a folder too: its CRLs are in the one file
+    REQUIRE_MESSAGE(got.has_value(), "README line " << row.line << ": the test cannot read MYSQL_OPT_SSL_CRL");
+    CHECK(file_content(*got) == test_crl().pem);
+    check_refused([&] { mysql::validate(mysql_endpoint(row.name, row.refused)); }, row, row.refused);
   } else if (row.treatment == "refused") {
     REQUIRE(has_url_name);
     check_refused([&] { mysql::validate(mysql_endpoint(row.name, row.refused)); }, row, row.refused);

@@ -46,6 +46,12 @@ const PolicyOptions = koffi.struct('vf_policy_options', {
   refuse_admin_credentials: 'int',
   profile: 'int',
   allow_cn_fallback: 'int',
+  // version 4: revocation (not exposed by this binding yet: left at the library's defaults)
+  crls: 'const char **',
+  crl_count: 'size_t',
+  crl_pem: 'const char *',
+  crl_pem_len: 'size_t',
+  require_crl: 'int',
   // version 4: client certificates and clear-text passwords (not offered by the package yet: NULL/0)
   client_cert: 'const char *',
   client_key: 'const char *',

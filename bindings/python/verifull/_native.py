@@ -48,6 +48,12 @@ class _PolicyOptions(ctypes.Structure):
         ("refuse_admin_credentials", ctypes.c_int),
         ("profile", ctypes.c_int),
         ("allow_cn_fallback", ctypes.c_int),
+        # version 4: revocation
+        ("crls", ctypes.POINTER(ctypes.c_char_p)),
+        ("crl_count", ctypes.c_size_t),
+        ("crl_pem", ctypes.c_char_p),
+        ("crl_pem_len", ctypes.c_size_t),
+        ("require_crl", ctypes.c_int),
         # version 4: client certificates and clear-text passwords
         ("client_cert", ctypes.c_char_p),
         ("client_key", ctypes.c_char_p),
@@ -119,6 +125,7 @@ for name, args in {
     "vf_pg_destroy": [_p],
     "vf_tls_weak_reason": [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, _size_p],
     "vf_tls_strong_ciphers": [ctypes.c_char_p, _size_p],
+    "vf_policy_crl_file": [_opts_p, ctypes.c_char_p, _size_p],
 }.items():
     fn = getattr(lib, name)
     fn.argtypes = args
@@ -196,10 +203,12 @@ def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optiona
            timeout: float = 10, at: Optional[int] = None, profile: Optional[str] = None,
            allow_cn_fallback: bool = False, **tls_settings) -> tuple[_PolicyOptions, Any]:
     """A vf_policy_options and the Python objects that keep its pointers alive.
-    tls_settings: the issue-22 settings of verifull.Policy that are set: client_cert,
-    client_key, client_key_passphrase (checked by the library before any traffic) and
-    allow_cleartext_password are carried; any other is refused by name until this layer
-    carries it to the C ABI."""
+    tls_settings: the issue-22 settings of verifull.Policy that are set: crls (CRL files or
+    folders), require_crl, client_cert, client_key, client_key_passphrase (checked by the
+    library before any traffic) and allow_cleartext_password are carried to the C ABI; any
+    other name is refused."""
+    crls = tls_settings.pop("crls", ())
+    require_crl = tls_settings.pop("require_crl", False)
     client = {name: tls_settings.pop(name) for name in ("client_cert", "client_key", "client_key_passphrase")
               if tls_settings.get(name) is not None}
     allow_cleartext_password = tls_settings.pop("allow_cleartext_password", False)
@@ -207,6 +216,15 @@ def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optiona
         raise ValueError(f"{name} is not supported by this version of verifull; refusing rather than ignoring it")
     if not isinstance(allow_cleartext_password, bool):
         raise ValueError("allow_cleartext_password must be True or False")
+    if isinstance(crls, (str, bytes, os.PathLike)):
+        crls = (crls,)
+    try:
+        encoded_crls = [text(os.fspath(c), "crls") for c in crls]
+    except TypeError:
+        raise ValueError("crls must be a sequence of CRL file or folder paths") from None
+    if not isinstance(require_crl, bool):
+        raise ValueError("require_crl must be True or False")
+    crl_array = (ctypes.c_char_p * max(1, len(encoded_crls)))(*encoded_crls)
     # Never the value in a message: the passphrase is a credential.
     client = {name: text(value, name) for name, value in client.items()}
     if not isinstance(engine, (str, type(None))) or engine not in ENGINES:
@@ -236,9 +254,11 @@ def policy(host: Optional[str] = None, pins: Sequence[str] = (), engine: Optiona
                           ctypes.cast(pin_array, ctypes.POINTER(ctypes.c_char_p)), len(encoded),
                           ENGINES[engine], 1 if at is not None else 0, at or 0, -1, _milliseconds(timeout), 0,
                           PROFILES[profile], 1 if allow_cn_fallback else 0,
+                          ctypes.cast(crl_array, ctypes.POINTER(ctypes.c_char_p)), len(encoded_crls), None, 0,
+                          1 if require_crl else 0,
                           client.get("client_cert"), client.get("client_key"), client.get("client_key_passphrase"),
                           1 if allow_cleartext_password else 0)
-    return opts, (pin_array, encoded, client)
+    return opts, (pin_array, encoded, crl_array, encoded_crls, client)
 
 
 def report_json(handle: ctypes.c_void_p) -> dict:

@@ -26,10 +26,12 @@ class Policy:
     profile: Optional[str] = None
     allow_cn_fallback: bool = False
     timeout: float = 10
-    # Issue 22 settings. Until the native layer carries them, _native.policy refuses a
-    # Policy that sets them, by name (a setting that cannot take effect refuses).
+    # Revocation: CRL files (PEM or DER) or folders, checked by verifull and given to the
+    # driver; require_crl refuses an issuer without one (docs/design.md, "Revocation").
     crls: Tuple[str, ...] = ()
     require_crl: bool = False
+    # Issue 22 settings. Until the native layer carries them, _native.policy refuses a
+    # Policy that sets them, by name (a setting that cannot take effect refuses).
     client_cert: Optional[str] = None
     client_key: Optional[str] = None
     client_key_passphrase: Optional[str] = None

@@ -10,6 +10,8 @@ list are the core's (vf_tls_weak_reason, vf_tls_strong_ciphers).
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes
 import hashlib
 import ssl
 from typing import Optional
@@ -128,8 +130,10 @@ def ssl_context(trust, host: str, *, policy=None, expected_leaf_sha256: Optional
     if not host:
         raise InputError("host is required: verifull always verifies the name that was dialled")
     try:
-        chosen.native(host)  # validates the host too; InputError on bad input
-    except ValueError as e:
+        opts, keep = chosen.native(host)  # validates the host too; InputError on bad input
+        # The core's file of the policy's CRLs (kept, like the anchors file), "" for none.
+        crl_file = _native.string_out(_native.lib.vf_policy_crl_file, ctypes.byref(opts))
+    except (ValueError, _native.NativeError) as e:
         raise InputError(str(e)) from None
     _check_client_certificate(chosen)
     check = _InBand(trust, host, chosen, expected_leaf_sha256)
@@ -137,6 +141,11 @@ def ssl_context(trust, host: str, *, policy=None, expected_leaf_sha256: Optional
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.set_ciphers(_native.strong_tls12_ciphers())
     ctx.load_verify_locations(cafile=trust.anchors_file)  # kept file: outlives `trust`
+    if crl_file:
+        # OpenSSL's own handshake checks the same CRLs, as libpq and Connector/C do (then a
+        # CRL is needed for every certificate of the chain: docs/design.md, "Revocation").
+        ctx.load_verify_locations(cafile=crl_file)
+        ctx.verify_flags |= ssl.VERIFY_CRL_CHECK_CHAIN
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.check_hostname = True
     ctx.hostname_checks_common_name = bool(chosen.allow_cn_fallback)

@@ -61,7 +61,8 @@ module Verifull
 
     LIBRARY_PATH = load_library
 
-    # vf_policy_options, version 3.
+    # vf_policy_options, version 4 (the revocation fields are not exposed by this gem yet:
+    # FFI zero-fills them, so no CRL is asked for).
     class PolicyOptions < FFI::Struct
       layout :version, :uint,
              :host, :pointer,
@@ -75,6 +76,11 @@ module Verifull
              :refuse_admin_credentials, :int,
              :profile, :int,
              :allow_cn_fallback, :int,
+             :crls, :pointer,
+             :crl_count, :size_t,
+             :crl_pem, :pointer,
+             :crl_pem_len, :size_t,
+             :require_crl, :int,
              # version 4: client certificates and clear-text passwords (not offered by the gem yet: NULL/0)
              :client_cert, :pointer,
              :client_key, :pointer,
