@@ -295,9 +295,14 @@ VF_API int vf_suggest_readonly_sql(int kind, const char* tables, const char* use
 VF_API int vf_parse_url(const char* url, char* buf, size_t* len);
 
 /* ---- for bindings that run their own TLS (Node.js) --------------------------------- */
-/* Fills *options with VF_POLICY_OPTIONS_INIT (the current version and its defaults),
- * for languages that cannot expand the macro. */
+/* Fills *options with the defaults of VF_POLICY_OPTIONS_INIT, for languages that cannot
+ * expand the macro. vf_policy_options_init fills a version-3 struct (the layout it was
+ * introduced with; version = 3), so a program built against that header is never
+ * written past its struct. vf_policy_options_init_size fills the layout of the given
+ * size, sizeof(vf_policy_options) of the header the caller was built with (version 3 or
+ * 4), and sets that version; VF_ERROR_INPUT for any other size. */
 VF_API int vf_policy_options_init(vf_policy_options* options);
+VF_API int vf_policy_options_init_size(vf_policy_options* options, size_t size);
 /* Verifies the chain a TLS handshake presented, given as DER certificates (leaf first,
  * then intermediates; a trailing anchor is allowed): exactly the check vf_verify_pem
  * makes. certs[i] points to lens[i] bytes. Returns VF_OK and a report for any verdict,

@@ -2,6 +2,7 @@
 // every handle carries a magic cookie so a stale or foreign pointer is refused.
 #include "verifull.h"
 
+#include <cstddef>
 #include <cstring>
 #include <new>
 #include <optional>
@@ -701,13 +702,38 @@ int vf_mysql_destroy(vf_mysql_t my) {
 
 extern "C" {
 
+namespace {
+// The size of a version-3 struct: every field before the version-4 block (the
+// version-3 struct ended there, padding included, as crls is pointer-aligned).
+constexpr std::size_t kPolicyOptionsV3Size = offsetof(vf_policy_options, crls);
+
+// Fills the first `size` bytes of *options with VF_POLICY_OPTIONS_INIT for the version
+// whose layout is that size: a caller's struct is never written past its own end.
+int init_policy_options(vf_policy_options* options, std::size_t size) {
+  if (!options) return fail(VF_ERROR_NULL_POINTER, "options must not be NULL");
+  unsigned version = 0;
+  if (size == kPolicyOptionsV3Size) version = 3;
+  if (size == sizeof(vf_policy_options)) version = VF_POLICY_OPTIONS_VERSION;
+  if (!version)
+    return fail(VF_ERROR_INPUT, "size " + std::to_string(size) + " is not the size of a vf_policy_options of version 3 (" +
+                                    std::to_string(kPolicyOptionsV3Size) + ") or " +
+                                    std::to_string(VF_POLICY_OPTIONS_VERSION) + " (" +
+                                    std::to_string(sizeof(vf_policy_options)) + ")");
+  vf_policy_options defaults = VF_POLICY_OPTIONS_INIT;  // the one definition of the defaults
+  defaults.version = version;
+  std::memcpy(options, &defaults, size);
+  return VF_OK;
+}
+}  // namespace
+
 int vf_policy_options_init(vf_policy_options* options) {
-  return guard([&] {
-    if (!options) return fail(VF_ERROR_NULL_POINTER, "options must not be NULL");
-    const vf_policy_options defaults = VF_POLICY_OPTIONS_INIT;  // the one definition of the defaults
-    *options = defaults;
-    return VF_OK;
-  });
+  // Shipped with version 3: a caller built against that header has a struct of that size,
+  // so this fills exactly the version-3 layout (see vf_policy_options_init_size).
+  return guard([&] { return init_policy_options(options, kPolicyOptionsV3Size); });
+}
+
+int vf_policy_options_init_size(vf_policy_options* options, size_t size) {
+  return guard([&] { return init_policy_options(options, size); });
 }
 
 int vf_verify_der_chain(vf_report_t* report, const unsigned char* const* certs, const size_t* lens, size_t count,

@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <cstddef>
 #include <cstring>
 
 #include <string>
@@ -86,11 +87,11 @@ std::string weak_reason(const char* protocol, const char* cipher) {
 
 }  // namespace
 
-TEST_CASE("vf_policy_options_init gives exactly VF_POLICY_OPTIONS_INIT") {
+TEST_CASE("vf_policy_options_init_size gives exactly VF_POLICY_OPTIONS_INIT") {
   vf_policy_options from_macro = VF_POLICY_OPTIONS_INIT;
   vf_policy_options filled;
   std::memset(&filled, 0x5a, sizeof filled);
-  REQUIRE(vf_policy_options_init(&filled) == VF_OK);
+  REQUIRE(vf_policy_options_init_size(&filled, sizeof filled) == VF_OK);
   CHECK(filled.version == VF_POLICY_OPTIONS_VERSION);
   CHECK(filled.host == nullptr);
   CHECK(filled.pins == nullptr);
@@ -102,6 +103,35 @@ TEST_CASE("vf_policy_options_init gives exactly VF_POLICY_OPTIONS_INIT") {
   CHECK(filled.refuse_admin_credentials == 0);
   CHECK(filled.profile == VF_PROFILE_STANDARD);
   CHECK(filled.allow_cn_fallback == 0);
+  CHECK(filled.crls == nullptr);
+  CHECK(filled.crl_count == 0);
+  CHECK(filled.crl_pem == nullptr);
+  CHECK(filled.require_crl == 0);
+  CHECK(filled.client_cert == nullptr);
+  CHECK(filled.client_key == nullptr);
+  CHECK(filled.client_key_passphrase == nullptr);
+  CHECK(filled.allow_cleartext_password == 0);
+  CHECK(vf_policy_options_init_size(nullptr, sizeof filled) == VF_ERROR_NULL_POINTER);
+  CHECK(vf_policy_options_init_size(&filled, sizeof filled - 1) == VF_ERROR_INPUT);
+  CHECK(vf_policy_options_init_size(&filled, 0) == VF_ERROR_INPUT);
+}
+
+TEST_CASE("vf_policy_options_init fills a version-3 struct and never writes past it") {
+  // A program built against the version-3 header: its struct ends where crls begins.
+  const std::size_t v3_size = offsetof(vf_policy_options, crls);
+  vf_policy_options filled;
+  std::memset(&filled, 0x5a, sizeof filled);
+  REQUIRE(vf_policy_options_init(&filled) == VF_OK);
+  CHECK(filled.version == 3);
+  CHECK(filled.max_intermediates == -1);
+  CHECK(filled.allow_cn_fallback == 0);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(&filled);
+  for (std::size_t i = v3_size; i < sizeof filled; ++i) CHECK(bytes[i] == 0x5a);
+  // The same size through the sized form, and a version-3 struct is accepted as such.
+  std::memset(&filled, 0x5a, sizeof filled);
+  REQUIRE(vf_policy_options_init_size(&filled, v3_size) == VF_OK);
+  CHECK(filled.version == 3);
+  for (std::size_t i = v3_size; i < sizeof filled; ++i) CHECK(bytes[i] == 0x5a);
   CHECK(vf_policy_options_init(nullptr) == VF_ERROR_NULL_POINTER);
 }
 

@@ -1,6 +1,7 @@
 'use strict';
 // Trust, policies, reports, errors, check() and verifyChain(): the C ABI as JavaScript.
 // Every rule comes from the core through the C ABI; this file adds none of its own.
+const koffi = require('koffi');
 const native = require('./native');
 
 const { fn } = native;
@@ -174,7 +175,9 @@ function normalisePolicy(policy = {}) {
 // A vf_policy_options object for koffi, starting from the library's own defaults.
 function policyOptions(policy) {
   const opts = {};
-  native.check(fn.policy_options_init(opts));
+  // The size of the struct this binding declares (native.js), so the library fills
+  // exactly that layout and its version.
+  native.check(fn.policy_options_init_size(opts, koffi.sizeof(native.PolicyOptions)));
   opts.host = policy.host;
   opts.pins = policy.pins.length ? policy.pins : null;
   opts.pin_count = policy.pins.length;

@@ -68,7 +68,7 @@ function bind(lib) {
     last_error: lib.func('const char *vf_last_error_message(void)'),
     version_string: lib.func('const char *vf_version_string(void)'),
     outcome_name: lib.func('const char *vf_outcome_name(int outcome)'),
-    policy_options_init: lib.func('int vf_policy_options_init(_Out_ vf_policy_options *options)'),
+    policy_options_init_size: lib.func('int vf_policy_options_init_size(_Out_ vf_policy_options *options, size_t size)'),
     trust_from_file: lib.func('int vf_trust_from_file(_Out_ vf_trust_struct **trust, const char *path)'),
     trust_from_pem: lib.func('int vf_trust_from_pem(_Out_ vf_trust_struct **trust, const uint8_t *pem, size_t len)'),
     trust_from_env: lib.func('int vf_trust_from_env(_Out_ vf_trust_struct **trust, const char *variable)'),
