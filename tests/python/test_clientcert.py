@@ -42,8 +42,6 @@ def test_policy_carries_the_client_certificate_to_the_c_abi(servers):
     assert "secret-pass" not in repr(policy)
     with pytest.raises(verifull.InputError, match="allow_cleartext_password"):
         verifull.Policy(allow_cleartext_password="yes")
-    with pytest.raises(verifull.InputError, match="crls"):  # not carried yet: still refused by name
-        verifull.Policy(crls=["x.pem"])
 
 
 def test_psycopg_helpers_log_in_with_the_certificate_in_the_url(servers, trust):
@@ -152,4 +150,23 @@ def test_mysqldb_logs_in_with_the_certificate_in_verifull_option_file(servers, t
     with pytest.raises(_native.NativeError, match="passphrase") as e:
         _native.string_out(_native.lib.vf_mysql_option_file_with_policy, url.encode(), trust._handle,
                            fingerprint.encode(), ctypes.byref(enc))
+    assert passphrase(servers) not in str(e.value)
+
+
+def test_mysqldb_helper_carries_the_policy_certificate(servers, trust):
+    """verifull.mysql.connect with a Policy's client certificate logs in as a REQUIRE
+    SUBJECT user: the helper's option file carries it (it was dropped before), and a key
+    passphrase, which the kept file would hold on disk, is refused by name."""
+    user, password = cert_user(servers)
+    url = f"mysql://{user}:{password}@127.0.0.1:{servers.port('MYSQL_IP')}/{servers.db}"
+    policy = verifull.Policy(client_cert=servers.file("client.pem"), client_key=servers.file("client.key"))
+    conn = verifull.mysql.connect(url, trust, policy)
+    cur = conn.cursor()
+    cur.execute("SELECT CURRENT_USER()")
+    assert cur.fetchone()[0].startswith(user + "@")
+    conn.close()
+    enc = verifull.Policy(client_cert=servers.file("client-enc.pem"), client_key=servers.file("client-enc.key"),
+                          client_key_passphrase=passphrase(servers))
+    with pytest.raises(verifull.InputError, match="passphrase") as e:
+        verifull.mysql.connect(url, trust, enc)
     assert passphrase(servers) not in str(e.value)

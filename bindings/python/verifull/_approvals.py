@@ -151,12 +151,22 @@ def certificate_refusal(error: BaseException) -> Optional[ssl.SSLCertVerificatio
     return None
 
 
+URL_CRL_PARAMETERS = ("ssl_crl", "ssl_crlpath")
+
+
 class Plan:
     """One connect: the URL's parts, the cache key, the deadline, and the probe."""
 
     def __init__(self, url: str, trust: Trust, kind: str, policy: Policy, cache: ApprovalCache = SHARED):
         self.plain = _url(url, kind)
         self.endpoint = parse_url(self.plain)
+        if kind == "mysql":
+            # A URL's CRLs (ssl-crl, ssl-crlpath) are CRLs of the policy: the probe checks
+            # them and so does the in-band SSLContext (and they are part of the cache key).
+            params = self.endpoint["params"]
+            url_crls = tuple(params.pop(k) for k in list(params) if k.replace("-", "_").lower() in URL_CRL_PARAMETERS)
+            if url_crls:
+                policy = dataclasses.replace(policy, crls=policy.crls + url_crls)
         self.trust, self.policy, self.cache = _trust(trust), policy, cache
         self.key = (kind, self.endpoint["host"], self.endpoint["port"], _trust_identity(trust), policy)
         self.deadline = time.monotonic() + policy.timeout

@@ -67,11 +67,14 @@ def clear_cache() -> None:
     _native.call(_native.lib.vf_mysql_cache_clear)
 
 
-def option_file(url: str, trust: Trust, fingerprint: str) -> str:
-    """The kept, content-addressed option file for an approved certificate."""
+def option_file(url: str, trust: Trust, fingerprint: str, policy: "Optional[Policy]" = None) -> str:
+    """The kept, content-addressed option file for an approved certificate, with the
+    policy's connection settings (its client certificate and the clear-text opt-in; a key
+    passphrase is refused, as the file stays on disk)."""
+    opts, keep = _native_policy(policy if policy is not None else Policy())
     try:
-        return _native.string_out(_native.lib.vf_mysql_option_file, _text(_url(url, "mysql"), "url"),
-                                  _trust(trust)._handle, _text(fingerprint, "fingerprint"))
+        return _native.string_out(_native.lib.vf_mysql_option_file_with_policy, _text(_url(url, "mysql"), "url"),
+                                  _trust(trust)._handle, _text(fingerprint, "fingerprint"), ctypes.byref(opts))
     except _native.NativeError as e:
         _raise_for(e)
 
@@ -123,7 +126,7 @@ def connect_kwargs(url: str, trust: Trust, policy: "Optional[Policy]" = None, **
         "user": endpoint["user"],
         "passwd": endpoint["password"] or os.environ.get("MYSQL_PWD", ""),
         "connect_timeout": max(1, int(chosen.timeout)),
-        "read_default_file": option_file(url, trust, fingerprint),
+        "read_default_file": option_file(url, trust, fingerprint, chosen),
         "read_default_group": OPTION_GROUP,
         "unix_socket": MISSING_SOCKET,
     }

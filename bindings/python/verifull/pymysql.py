@@ -45,11 +45,8 @@ MANAGED = ("ssl", "host", "port", "unix_socket", "read_default_file", "read_defa
 
 def url_parameters(endpoint: dict, accepted, driver: str) -> dict:
     """The URL's parameters as driver keywords: verifull.mysql's table (names, types,
-    refusals), then each name the driver does not take refused by name."""
-    for key in endpoint["params"]:
-        if key.replace("-", "_").lower() in ("ssl_crl", "ssl_crlpath"):
-            raise InputError(f"the URL parameter {key}: {driver} gets its TLS settings from verifull's SSLContext, "
-                             "which does not carry a CRL; use verifull.mysql.connect (MySQLdb) for CRLs")
+    refusals), then each name the driver does not take refused by name. (Its CRLs,
+    ssl-crl and ssl-crlpath, were moved into the policy by _approvals.Plan.)"""
     params = _mysql._url_params(endpoint["params"])
     if params.get("compress"):
         raise InputError(f"the URL parameter compress: {driver} does not support compression; remove it")
