@@ -332,9 +332,12 @@ TEST_CASE("PostgreSQL's cleartext password request: a verified fake gets the pas
       c.drain(1000);
     });
   };
-  for (const auto& [name, allowed, password_expected] :
+  for (const auto& row :
        {std::tuple{"server2", false, false}, std::tuple{"server2", true, true}, std::tuple{"impostor", false, false},
         std::tuple{"impostor", true, false}}) {
+    // Named copies, not a structured binding: CAPTURE's lambda cannot capture one (clang's C++17).
+    const char* const name = std::get<0>(row);
+    const bool allowed = std::get<1>(row), password_expected = std::get<2>(row);
     CAPTURE(name);
     CAPTURE(allowed);
     auto fake = fake_asking_in_clear(servers::cert(name));
