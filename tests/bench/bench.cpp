@@ -34,6 +34,7 @@
 
 #include "core/pem.hpp"
 #include "core/verdict.hpp"
+#include "resident_memory.hpp"
 #include "test_pki.hpp"
 #include "verifull/verifull.hpp"
 
@@ -151,20 +152,6 @@ void bench_chains() {
 }
 
 // ---- 2. trust loading --------------------------------------------------------------------
-
-long rss_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string key;
-  long value = 0;
-  while (status >> key) {
-    if (key == "VmRSS:") {
-      status >> value;
-      return value;
-    }
-    status.ignore(1 << 16, '\n');
-  }
-  return 0;
-}
 
 // 150 RSA-2048 roots (as cloud providers' bundles are), with `middle` (if given) in the
 // middle of them, written to `path`.

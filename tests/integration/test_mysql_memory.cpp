@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "servers_env.hpp"
+#include "resident_memory.hpp"
 #include "verifull/verifull.hpp"
 
 using namespace verifull;
@@ -43,20 +43,6 @@ MYSQL* raw_connect() {
     return nullptr;
   }
   return m;
-}
-
-long rss_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string key;
-  long value = 0;
-  while (status >> key) {
-    if (key == "VmRSS:") {
-      status >> value;
-      return value;
-    }
-    status.ignore(1 << 16, '\n');
-  }
-  return 0;
 }
 
 // Resident KiB per connection that `open_one` keeps, measured in a child process: one
