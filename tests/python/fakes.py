@@ -164,3 +164,23 @@ def mysql_clear_password_fake(cert, key):
             tls.sendall(mysql_packet(3, b"\xfemysql_clear_password\x00"))
             fake.drain(tls)
     return Fake(handler)
+
+
+def tls_impostor_fake(protocol: str, cert: str, key: str) -> Fake:
+    """A fake that answers a PostgreSQL SSLRequest or sends a MySQL greeting offering TLS
+    (protocol "postgres" or "mysql"), then does TLS with `cert` (another CA's: an
+    impostor) and records whatever the client sends after it."""
+    def handler(fake, conn, n):
+        if protocol == "postgres":
+            if fake.recv_exact(conn, 8) != SSL_REQUEST_PG:
+                return
+            conn.sendall(b"S")
+        else:
+            conn.sendall(mysql_greeting(tls=True))
+            if len(fake.recv_exact(conn, 36)) != 36:
+                return
+        try:
+            fake.drain(server_tls(conn, cert, key))
+        except OSError:
+            pass
+    return Fake(handler)

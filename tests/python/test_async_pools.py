@@ -17,7 +17,7 @@ import pytest
 
 import verifull
 from verifull import _approvals
-from fakes import SSL_REQUEST_PG, Fake, mysql_greeting, relay, server_tls
+from fakes import SSL_REQUEST_PG, Fake, mysql_greeting, relay, server_tls, tls_impostor_fake
 
 
 def run(coro):
@@ -334,20 +334,6 @@ def test_async_engine_construction_does_no_network_io(trust):
 
 @pytest.mark.parametrize("kind", ["pg", "mysql"])
 def test_async_engine_refuses_an_impostor_without_sending_credentials(servers, trust, kind):
-    def impostor(fake, conn, n):
-        if kind == "pg":
-            if fake.recv_exact(conn, 8) != SSL_REQUEST_PG:
-                return
-            conn.sendall(b"S")
-        else:
-            conn.sendall(mysql_greeting(tls=True))
-            if len(fake.recv_exact(conn, 36)) != 36:
-                return
-        try:
-            fake.drain(server_tls(conn, servers.file("impostor.pem"), servers.file("impostor.key")))
-        except OSError:
-            pass
-
     async def main(port):
         engine = verifull.sqlalchemy.create_async_engine(engine_url(servers, kind, port=port), trust, timeout=5)
         try:
@@ -355,7 +341,8 @@ def test_async_engine_refuses_an_impostor_without_sending_credentials(servers, t
                 pass
         finally:
             await engine.dispose()
-    with Fake(impostor) as fake:
+    protocol = "postgres" if kind == "pg" else "mysql"
+    with tls_impostor_fake(protocol, servers.file("impostor.pem"), servers.file("impostor.key")) as fake:
         with pytest.raises(verifull.VerificationError) as e:
             run(main(fake.port))
     assert e.value.outcome == "untrusted_issuer"

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy
 
 import verifull
-from fakes import Fake, relay, strip_client_ssl
+from fakes import Fake, relay, strip_client_ssl, tls_impostor_fake
 
 
 def scalar(engine, sql):
@@ -134,22 +134,7 @@ def test_aio_connect_kwargs_and_conninfo(servers, trust):
 
 def impostor_fake(servers, kind):
     """A fake that does TLS with the impostor's certificate (another CA)."""
-    from fakes import SSL_REQUEST_PG, mysql_greeting, server_tls
-
-    def handler(fake, conn, n):
-        if kind == "postgres":
-            if fake.recv_exact(conn, 8) != SSL_REQUEST_PG:
-                return
-            conn.sendall(b"S")
-        else:
-            conn.sendall(mysql_greeting(tls=True))
-            if len(fake.recv_exact(conn, 36)) != 36:
-                return
-        try:
-            fake.drain(server_tls(conn, servers.file("impostor.pem"), servers.file("impostor.key")))
-        except OSError:
-            pass
-    return Fake(handler)
+    return tls_impostor_fake(kind, servers.file("impostor.pem"), servers.file("impostor.key"))
 
 
 SCHEMES = [("postgresql", "postgres"), ("postgresql+psycopg2", "postgres"), ("mysql+mysqldb", "mysql"),
