@@ -28,14 +28,9 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-std::string pg_url() {
-  return "postgres://" + servers::user() + ":" + servers::password() + "@localhost:" + servers::pg_port() + "/" +
-         servers::database();
-}
-std::string mysql_url() {
-  return "mysql://" + servers::user() + ":" + servers::password() + "@localhost:" + servers::mysql_port() + "/" +
-         servers::database();
-}
+using servers::mysql_url;
+using servers::pg_url;
+
 // The TLS PostgreSQL dialled by an address its certificate does not name: name_mismatch.
 std::string pg_by_ip() { return "postgres://127.0.0.1:" + servers::pg_port(); }
 // A bad host with a user and password of its own: an input_error row.

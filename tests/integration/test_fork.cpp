@@ -25,15 +25,8 @@ using namespace verifull;
 
 namespace {
 
-std::string pg_url() {
-  return "postgres://" + servers::user() + ":" + servers::password() + "@localhost:" + servers::pg_port() + "/" +
-         servers::database();
-}
-
-std::string mysql_url() {
-  return "mysql://" + servers::user() + ":" + servers::password() + "@localhost:" + servers::mysql_port() + "/" +
-         servers::database();
-}
+using servers::mysql_url;
+using servers::pg_url;
 
 std::string file_text(const std::string& path) {
   std::ifstream in(path);

@@ -22,15 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string pg_url() {
-  return "postgres://" + servers::user() + ":" + servers::password() + "@localhost:" + servers::pg_port() + "/" +
-         servers::database();
-}
-
-std::string mysql_url() {
-  return "mysql://" + servers::user() + ":" + servers::password() + "@localhost:" + servers::mysql_port() + "/" +
-         servers::database();
-}
+using servers::mysql_url;
+using servers::pg_url;
 
 std::string pg_option(PGconn* conn, const std::string& keyword) {
   std::string value;

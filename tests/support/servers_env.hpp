@@ -27,6 +27,14 @@ inline std::string user() { return env("VERIFULL_DB_USER"); }
 inline std::string password() { return env("VERIFULL_DB_PASSWORD"); }
 inline std::string database() { return env("VERIFULL_DB_NAME"); }
 
+// The shared TLS servers as the test user, dialled by the name their certificates carry.
+inline std::string pg_url() {
+  return "postgres://" + user() + ":" + password() + "@localhost:" + pg_port() + "/" + database();
+}
+inline std::string mysql_url() {
+  return "mysql://" + user() + ":" + password() + "@localhost:" + mysql_port() + "/" + database();
+}
+
 // The test PKI's CA as a Trust ("ca.pem", or "other-ca.pem" for the wrong environment).
 inline verifull::Trust trust(const std::string& file = "ca.pem") { return verifull::Trust::from_file(pki(file)); }
 
