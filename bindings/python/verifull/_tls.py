@@ -135,7 +135,7 @@ def ssl_context(trust, host: str, *, policy=None, expected_leaf_sha256: Optional
         crl_file = _native.string_out(_native.lib.vf_policy_crl_file, ctypes.byref(opts))
     except (ValueError, _native.NativeError) as e:
         raise InputError(str(e)) from None
-    _check_client_certificate(chosen)
+    _check_client_certificate(chosen, opts)
     check = _InBand(trust, host, chosen, expected_leaf_sha256)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -159,16 +159,15 @@ def ssl_context(trust, host: str, *, policy=None, expected_leaf_sha256: Optional
     return ctx
 
 
-def _check_client_certificate(policy) -> None:
-    """The library's check of the policy's client certificate, as every connect checks it
-    (vf_client_certificate_check: the key readable by its owner only, the passphrase right,
-    the key that of the certificate); InputError naming the file. Nothing when none is set."""
+def _check_client_certificate(policy, opts) -> None:
+    """The library's check of the policy's client certificate (opts: its native options),
+    as every connect checks it (vf_client_certificate_check: the key readable by its owner
+    only, the passphrase right, the key that of the certificate); InputError naming the
+    file. Nothing when none is set."""
     if not (policy.client_cert or policy.client_key or policy.client_key_passphrase):
         return
-    import ctypes
     from . import InputError
     try:
-        opts, keep = policy.native()
         _native.call(_native.lib.vf_client_certificate_check, ctypes.byref(opts))
-    except (ValueError, _native.NativeError) as e:
+    except _native.NativeError as e:
         raise InputError(str(e)) from None
