@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/client_cert.hpp"
+#include "core/list_syntax.hpp"
 #include "core/trust_data.hpp"
 #include "verifull/verifull.hpp"
 
@@ -655,20 +656,7 @@ int vf_mysql_audit(void* mysql_handle, char* buf, size_t* len) {
 int vf_suggest_readonly_sql(int kind, const char* tables, const char* user, char* buf, size_t* len) {
   return guard([&] {
     if (!tables) return fail(VF_ERROR_NULL_POINTER, "tables must not be NULL");
-    // Comma-separated; spaces around a name are dropped, spaces inside one are kept
-    // (and then refused by the identifier check).
-    std::vector<std::string> list;
-    std::string current;
-    for (const char* p = tables;; ++p) {
-      if (*p == ',' || *p == '\0') {
-        const auto first = current.find_first_not_of(' '), last = current.find_last_not_of(' ');
-        if (first != std::string::npos) list.push_back(current.substr(first, last - first + 1));
-        current.clear();
-        if (*p == '\0') break;
-      } else {
-        current += *p;
-      }
-    }
+    const std::vector<std::string> list = detail::parse_name_list(tables);  // core/list_syntax.hpp
     const std::string name = user ? user : "readonly_integration";
     if (kind == VF_KIND_POSTGRES) return write_string(postgres::suggest_readonly_sql(list, name), buf, len);
     if (kind == VF_KIND_MYSQL) return write_string(mysql::suggest_readonly_sql(list, name), buf, len);

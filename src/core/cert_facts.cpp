@@ -1,76 +1,17 @@
+// Facts about a certificate (names, fingerprints, PEM), described once per certificate
+// and kept in a bounded cache.
 #include "core/cert_facts.hpp"
-#include "core/fork_safe.hpp"
+#include "core/bounded_cache.hpp"
 
 #include <arpa/inet.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
 #include <ctime>
-#include <mutex>
+#include <memory>
 #include <optional>
-#include <unordered_map>
 
 namespace verifull::detail {
-
-namespace {
-
-// Code points that change how a terminal shows the text around them: C1 controls (U+009B
-// is CSI, an escape sequence on its own; U+0085 is NEL), the line and paragraph separators
-// U+2028 / U+2029 (a new line in editors, log viewers and JSON-reading tools, so one
-// message could pose as two), bidirectional overrides and isolates (the "Trojan Source"
-// trick), zero-width and other invisible format characters.
-bool hides_or_reorders(std::uint32_t cp) {
-  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x180E || (cp >= 0x200B && cp <= 0x200F) ||
-         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF ||
-         (cp >= 0xFFF9 && cp <= 0xFFFB);
-}
-
-void escape_bytes(std::string& out, std::string_view bytes) {
-  static const char* hex = "0123456789ABCDEF";
-  for (unsigned char c : bytes) {
-    out += '\\';
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-}
-
-// Length of the valid UTF-8 sequence at s[i] and its code point; 0 when invalid.
-std::size_t utf8_sequence(std::string_view s, std::size_t i, std::uint32_t& cp) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-  for (std::size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  static const std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;  // overlong, surrogate
-  return len;
-}
-
-}  // namespace
-
-std::string escape_display(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size();) {
-    std::uint32_t cp = 0;
-    const std::size_t len = utf8_sequence(text, i, cp);
-    if (len == 0) {
-      escape_bytes(out, text.substr(i, 1));  // not UTF-8: one byte at a time
-      i += 1;
-    } else if (cp < 0x20 || cp == 0x7F || hides_or_reorders(cp)) {
-      escape_bytes(out, text.substr(i, len));
-      i += len;
-    } else {
-      out.append(text.substr(i, len));
-      i += len;
-    }
-  }
-  return out;
-}
 
 std::string name_to_string(const X509_NAME* name) {
   BioPtr bio(BIO_new(BIO_s_mem()));
@@ -83,74 +24,6 @@ std::string name_to_string(const X509_NAME* name) {
 }
 
 std::string subject_of(const X509* cert) { return name_to_string(X509_get_subject_name(cert)); }
-
-std::string rfc3339(std::int64_t unix_seconds) {
-  std::tm tm{};
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::int64_t unix_time(const ASN1_TIME* time) {
-  std::tm tm{};
-  if (ASN1_TIME_to_tm(time, &tm) != 1) return 0;
-  return static_cast<std::int64_t>(timegm(&tm));
-}
-
-std::string rfc3339(const ASN1_TIME* time) {
-  std::tm tm{};
-  if (ASN1_TIME_to_tm(time, &tm) != 1) return "invalid";
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string hex_colon(const std::string& bytes) {
-  static const char* digits = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : bytes) {
-    if (!out.empty()) out += ':';
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
-std::string hex_lower(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
-std::string base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-// OpenSSL 3 looks an implementation up on every SHA256()/EVP_sha256() call; fetching
-// it once makes a fingerprint several times cheaper (it is on every verification).
-// Fetched at load, before the program has threads: a function-local static whose
-// initialisation a fork() interrupts stays "in progress" in the child for ever
-// (core/fork_safe.hpp).
-static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-static const EVP_MD* sha256_md() { return kSha256; }
-
-std::string sha256(const std::string& bytes) {
-  std::string digest(SHA256_DIGEST_LENGTH, '\0');
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), reinterpret_cast<unsigned char*>(digest.data()), &len, sha256_md(), nullptr);
-  return digest;
-}
 
 std::string der_of(const X509* cert) {
   const int n = i2d_X509(cert, nullptr);
@@ -248,32 +121,14 @@ CertInfo describe(const X509* cert) {
 // verification itself. Descriptions are kept for the most recent certificates, keyed
 // by the SHA-1 OpenSSL caches for every parsed certificate and confirmed with X509_cmp
 // (full equality), so a hit is always the same certificate.
-class DescriptionCache {
- public:
-  std::optional<CertInfo> find(const std::string& key, const X509* cert) {
-    std::lock_guard<ForkSafeMutex> lock(mutex_);
-    const auto it = entries_.find(key);
-    if (it == entries_.end() || X509_cmp(it->second.cert.get(), cert) != 0) return std::nullopt;
-    return it->second.info;
-  }
-  void store(const std::string& key, const X509* cert, const CertInfo& info) {
-    std::lock_guard<ForkSafeMutex> lock(mutex_);
-    if (entries_.size() >= kCapacity) entries_.clear();  // simple and bounded
-    entries_[key] = Entry{share(const_cast<X509*>(cert)), info};
-  }
-
- private:
-  static constexpr std::size_t kCapacity = 256;
-  struct Entry {
-    X509Ptr cert;
-    CertInfo info;
-  };
-  ForkSafeMutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
+struct Described {
+  X509Ptr cert;
+  CertInfo info;
 };
+using DescriptionCache = BoundedCache<std::string, std::shared_ptr<const Described>>;
 
 DescriptionCache& description_cache() {
-  static DescriptionCache cache;
+  static DescriptionCache cache(256);
   return cache;
 }
 
@@ -284,9 +139,10 @@ CertInfo cert_info(const X509* cert) {
   unsigned int len = 0;
   if (X509_digest(cert, EVP_sha1(), sha1, &len) != 1) return describe(cert);
   const std::string key(reinterpret_cast<char*>(sha1), len);
-  if (auto hit = description_cache().find(key, cert)) return *hit;
+  if (const auto hit = description_cache().find(key); hit && X509_cmp((*hit)->cert.get(), cert) == 0)
+    return (*hit)->info;
   CertInfo info = describe(cert);
-  description_cache().store(key, cert, info);
+  description_cache().store(key, std::make_shared<const Described>(Described{share(const_cast<X509*>(cert)), info}));
   return info;
 }
 

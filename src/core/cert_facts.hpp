@@ -1,4 +1,6 @@
-// Facts about a certificate, in the forms the report and the CLI show.
+// Facts about a certificate, in the forms the report and the CLI show. The escaping,
+// digest and time forms they use have files of their own (display_text, digests,
+// time_text), included here for the callers that use them with the facts.
 #pragma once
 
 #include <cstdint>
@@ -7,29 +9,20 @@
 #include <string_view>
 #include <vector>
 
+#include "core/digests.hpp"
+#include "core/display_text.hpp"
 #include "core/openssl_types.hpp"
+#include "core/time_text.hpp"
 #include "verifull/report.hpp"
 
 namespace verifull::detail {
 
-// Text from a certificate or a server, safe for a terminal and valid UTF-8: ASCII and C1
-// controls, line and paragraph separators (U+2028, U+2029), bidirectional overrides,
-// invisible format characters and invalid UTF-8 bytes
-// become \XX escapes (as RFC 2253 escapes bytes); other UTF-8 stays readable.
-std::string escape_display(std::string_view text);
 std::string name_to_string(const X509_NAME* name);
 // The bytes of an ASN.1 string as they are (not escaped, not converted).
 std::string asn1_text(const ASN1_STRING* s);
 // An iPAddress's text ("192.0.2.1", "2001:db8::1"); nullopt when it is not 4 or 16 bytes.
 std::optional<std::string> ip_address_text(const ASN1_OCTET_STRING* ip);
 std::string subject_of(const X509* cert);
-std::string rfc3339(const ASN1_TIME* time);
-std::string rfc3339(std::int64_t unix_seconds);
-std::int64_t unix_time(const ASN1_TIME* time);
-std::string hex_colon(const std::string& bytes);
-std::string hex_lower(const std::string& bytes);  // "0a1b..."
-std::string base64(const std::string& bytes);
-std::string sha256(const std::string& bytes);
 std::string der_of(const X509* cert);
 std::string spki_sha256_raw(const X509* cert);  // 32 bytes
 std::string spki_pin(const X509* cert);         // "sha256/BASE64"

@@ -4,6 +4,8 @@
 
 #include "verifull/errors.hpp"
 #include "verifull/policy.hpp"
+#include "core/list_syntax.hpp"
+#include "core/port.hpp"
 #include "core/url_rules.hpp"
 
 namespace verifull {
@@ -96,17 +98,12 @@ Endpoint parse_url(const std::string& url) {
   }
   if (ep.host.empty()) throw bad("no host");
   if (!port.empty() || authority.back() == ':') {
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
-      throw bad("the port must be a number from 1 to 65535");
-    const long value = std::stol(port);
-    if (value < 1 || value > 65535) throw bad("the port must be a number from 1 to 65535");
-    ep.port = static_cast<std::uint16_t>(value);
+    // The port itself is not quoted: the URL (redacted) is (core/port.hpp).
+    const auto value = detail::parse_port(port);
+    if (!value) throw bad(std::string("the port must be ") + detail::kPortRule);
+    ep.port = *value;
   }
-  std::size_t start = 0;
-  while (!query.empty() && start <= query.size()) {
-    auto amp = query.find('&', start);
-    if (amp == std::string::npos) amp = query.size();
-    const auto pair = query.substr(start, amp - start);
+  for (const auto& pair : query.empty() ? std::vector<std::string>{} : detail::split_list(query, '&')) {
     if (!pair.empty()) {
       const auto eq = pair.find('=');
       if (eq == std::string::npos || eq == 0) throw bad("query parameter " + quote_input(pair) + " is not key=value");
@@ -114,7 +111,6 @@ Endpoint parse_url(const std::string& url) {
       if (ep.protocol == Protocol::postgres && ep.params.back().first == "host")
         throw detail::postgres_url_host_parameter_refused();
     }
-    start = amp + 1;
   }
   return ep;
 }

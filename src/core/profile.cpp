@@ -3,12 +3,12 @@
 #include <openssl/core_names.h>
 
 #include <cctype>
-#include <mutex>
+#include <memory>
 #include <optional>
-#include <unordered_map>
 
 #include "core/cert_facts.hpp"
-#include "core/fork_safe.hpp"
+#include "core/bounded_cache.hpp"
+#include "core/dns_name.hpp"
 
 namespace verifull::detail {
 namespace {
@@ -281,77 +281,43 @@ std::vector<ProfileFinding> compute_profile(const std::vector<X509Ptr>& chain) {
 // A server presents the same chain on every connection, and the profile's extension
 // decoding costs a fair share of a verification: findings are kept for recent chains,
 // keyed by the certificates' SHA-1 (OpenSSL's cached one) and confirmed with X509_cmp.
-class FindingsCache {
- public:
-  std::optional<std::vector<ProfileFinding>> find(const std::vector<X509Ptr>& chain) {
-    const std::string k = key(chain);
-    std::lock_guard<ForkSafeMutex> lock(mutex_);
-    const auto it = entries_.find(k);
-    if (it == entries_.end() || !same(it->second.chain, chain)) return std::nullopt;
-    return it->second.findings;
-  }
-  void store(const std::vector<X509Ptr>& chain, const std::vector<ProfileFinding>& findings) {
-    Entry entry;
-    for (const auto& cert : chain) entry.chain.push_back(share(cert.get()));
-    entry.findings = findings;
-    const std::string k = key(chain);
-    std::lock_guard<ForkSafeMutex> lock(mutex_);
-    if (entries_.size() >= 256) entries_.clear();  // simple and bounded
-    entries_[k] = std::move(entry);
-  }
-
- private:
-  struct Entry {
-    std::vector<X509Ptr> chain;
-    std::vector<ProfileFinding> findings;
-  };
-  static std::string key(const std::vector<X509Ptr>& chain) {
-    std::string k;
-    for (const auto& cert : chain) {
-      unsigned char sha1[EVP_MAX_MD_SIZE];
-      unsigned int len = 0;
-      X509_digest(cert.get(), EVP_sha1(), sha1, &len);
-      k.append(reinterpret_cast<char*>(sha1), len);
-    }
-    return k;
-  }
-  static bool same(const std::vector<X509Ptr>& a, const std::vector<X509Ptr>& b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-      if (X509_cmp(a[i].get(), b[i].get()) != 0) return false;
-    return true;
-  }
-  ForkSafeMutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
+struct ChainFindings {
+  std::vector<X509Ptr> chain;
+  std::vector<ProfileFinding> findings;
 };
+using FindingsCache = BoundedCache<std::string, std::shared_ptr<const ChainFindings>>;
 
-}  // namespace
-
-bool is_valid_dns_san(const std::string& name) {
-  if (name.empty() || name.size() > 253) return false;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= name.size(); ++i) {
-    if (i < name.size() && name[i] != '.') continue;
-    const std::string label = name.substr(start, i - start);
-    if (label.empty() || label.size() > 63) return false;
-    if (label == "*") {
-      if (start != 0) return false;
-    } else {
-      for (unsigned char c : label)
-        if (!std::isalnum(c) && c != '-' && c != '_') return false;
-      if (label.front() == '-' || label.back() == '-') return false;
-    }
-    start = i + 1;
+std::string chain_key(const std::vector<X509Ptr>& chain) {
+  std::string k;
+  for (const auto& cert : chain) {
+    unsigned char sha1[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    X509_digest(cert.get(), EVP_sha1(), sha1, &len);
+    k.append(reinterpret_cast<char*>(sha1), len);
   }
+  return k;
+}
+
+bool same_chain(const std::vector<X509Ptr>& a, const std::vector<X509Ptr>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (X509_cmp(a[i].get(), b[i].get()) != 0) return false;
   return true;
 }
 
+}  // namespace
+
+bool is_valid_dns_san(const std::string& name) { return !dns_name_problem(name, true); }
+
 std::vector<ProfileFinding> check_profile(const std::vector<X509Ptr>& chain) {
-  static FindingsCache cache;
-  if (auto hit = cache.find(chain)) return *hit;
-  auto findings = compute_profile(chain);
-  cache.store(chain, findings);
-  return findings;
+  static FindingsCache cache(256);
+  const std::string key = chain_key(chain);
+  if (const auto hit = cache.find(key); hit && same_chain((*hit)->chain, chain)) return (*hit)->findings;
+  auto entry = std::make_shared<ChainFindings>();
+  for (const auto& cert : chain) entry->chain.push_back(share(cert.get()));
+  entry->findings = compute_profile(chain);
+  cache.store(key, entry);
+  return entry->findings;
 }
 
 }  // namespace verifull::detail

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "core/cert_facts.hpp"
+#include "core/checked_policy.hpp"
 #include "core/engine.hpp"
 #include "core/fork_safe.hpp"
 #include "core/names.hpp"
@@ -441,21 +442,14 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
   if (!presented || sk_X509_num(presented) < 1) throw InputError("no certificate to verify");
   const NoForkHere no_fork;  // the engines take OpenSSL's and the trust's locks (core/fork_safe.hpp)
   ChainInput input;
-  input.peer = parse_peer_name(policy.host);
-  // Engines turn the time into nanosecond time points (Botan) and time_t: keep it in the
-  // range both can hold, 1970 to 2262.
-  constexpr std::int64_t kLatest = 9'200'000'000;  // 2261-07-18
-  if (policy.verification_time && (*policy.verification_time < 0 || *policy.verification_time > kLatest))
-    throw InputError("verification_time " + std::to_string(*policy.verification_time) +
-                     " is out of range (Unix seconds from 1970 to the year 2261)");
+  CheckedPolicy checked = check_policy(policy);  // host, pins, time, intermediate limit
+  input.peer = std::move(checked.peer);
   input.verification_time = policy.verification_time;
-  input.max_intermediates = policy.max_intermediates.value_or(max_chain_intermediates);
-  if (input.max_intermediates < 0) throw InputError("max_intermediates must not be negative");
+  input.max_intermediates = checked.max_intermediates;
   input.strict = policy.profile == Profile::strict;
   const CrlSet crls = load_crls(policy);  // read now: a CRL file may be replaced between calls
   input.crls = &crls;
-  std::vector<std::string> pins;
-  for (const auto& pin : policy.pins) pins.push_back(decode_pin(pin));
+  const std::vector<std::string>& pins = checked.pins;
 
   input.leaf = sk_X509_value(presented, 0);
   input.cn_fallback = uses_cn_fallback(input.leaf, input.peer, policy.allow_cn_fallback);

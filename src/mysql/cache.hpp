@@ -3,11 +3,12 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
+#include <cstddef>
 #include <mutex>
 #include <optional>
 #include <string>
 
+#include "core/bounded_cache.hpp"
 #include "core/fork_safe.hpp"
 #include "verifull/mysql.hpp"
 
@@ -27,36 +28,33 @@ struct Approval {
   std::optional<Trust> driver_anchors;
 };
 
+// Approvals are kept in a BoundedCache (core/bounded_cache.hpp): each until its
+// valid_until (the certificate's expiry or the TTL, whichever comes first), at most
+// kMostApprovals of them, the least recently used dropped first.
 struct ApprovedCache::Impl {
+  static constexpr std::size_t kMostApprovals = 4096;
   std::chrono::seconds ttl;
-  mutable detail::ForkSafeMutex mutex;
-  std::map<std::string, Approval> entries;
+  mutable detail::ForkSafeMutex mutex;  // for the counters
+  detail::BoundedCache<std::string, Approval, std::chrono::system_clock> entries{kMostApprovals};
   std::uint64_t probes = 0, hits = 0;
 
   std::optional<Approval> find(const std::string& key) {
+    auto found = entries.find(key);
+    if (!found) return std::nullopt;
     std::lock_guard<detail::ForkSafeMutex> lock(mutex);
-    auto it = entries.find(key);
-    if (it == entries.end()) return std::nullopt;
-    if (std::chrono::system_clock::now() >= it->second.valid_until) {
-      entries.erase(it);
-      return std::nullopt;
-    }
     ++hits;
-    return it->second;
+    return found;
   }
   void store(const std::string& key, Approval approval) {
-    std::lock_guard<detail::ForkSafeMutex> lock(mutex);
-    ++probes;
-    entries[key] = std::move(approval);
+    const auto valid_until = approval.valid_until;
+    entries.store(key, std::move(approval), valid_until);
+    count_probe();
   }
   void count_probe() {
     std::lock_guard<detail::ForkSafeMutex> lock(mutex);
     ++probes;
   }
-  void forget(const std::string& key) {
-    std::lock_guard<detail::ForkSafeMutex> lock(mutex);
-    entries.erase(key);
-  }
+  void forget(const std::string& key) { entries.erase(key); }
 };
 
 }  // namespace mysql

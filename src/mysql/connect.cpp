@@ -28,7 +28,7 @@
 #include "core/fork_safe.hpp"
 #include "core/tls_strength.hpp"
 #include "core/trust_data.hpp"
-#include "core/peer_name.hpp"
+#include "core/checked_policy.hpp"
 #include "mysql/cache.hpp"
 #include "mysql/handle_internal.hpp"
 #include "audit/audit_internal.hpp"
@@ -325,10 +325,7 @@ Report failure_report(MYSQL* m, const Report& approved, bool presented_client_ce
 
 ApprovedCache::ApprovedCache(std::chrono::seconds ttl) : impl_(std::make_unique<Impl>()) { impl_->ttl = ttl; }
 ApprovedCache::~ApprovedCache() = default;
-void ApprovedCache::clear() {
-  std::lock_guard<detail::ForkSafeMutex> lock(impl_->mutex);
-  impl_->entries.clear();
-}
+void ApprovedCache::clear() { impl_->entries.clear(); }
 std::uint64_t ApprovedCache::probes() const {
   std::lock_guard<detail::ForkSafeMutex> lock(impl_->mutex);
   return impl_->probes;
@@ -562,8 +559,7 @@ Policy effective_policy(const Endpoint& endpoint, const Policy& policy) {
     detail::check_client_certificate(effective);
   }
   if (effective.host.empty()) effective.host = endpoint.host;
-  detail::parse_peer_name(effective.host);
-  for (const auto& pin : effective.pins) decode_pin(pin);
+  detail::check_policy(effective);
   return effective;
 }
 

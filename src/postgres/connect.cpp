@@ -14,9 +14,9 @@
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <cstring>
 
+#include "core/bounded_cache.hpp"
 #include "core/cert_facts.hpp"
 #include "core/crl.hpp"
 #include "core/deadline.hpp"
@@ -209,9 +209,9 @@ Report diagnose_failure(PGconn* conn, ConnStatusType failed_in, const Trust& tru
 // sslrootcert is narrowed to it on the next connect (see State).
 namespace narrowing {
 
-detail::ForkSafeMutex mutex;
-std::unordered_map<std::string, std::string> anchors;  // key -> anchor sha256
 constexpr std::size_t kMostEntries = 4096;
+// key -> the sha256 of the anchor the endpoint's chain ended at; bounded, it only saves time.
+detail::BoundedCache<std::string, std::string> anchors(kMostEntries);
 
 std::string key(const Params& params, const Trust& trust, const Policy& policy) {
   std::string k = detail::trust_identity(trust) + "|" + engine_name(policy.engine) + "|" + profile_name(policy.profile);
@@ -220,24 +220,13 @@ std::string key(const Params& params, const Trust& trust, const Policy& policy) 
   return k;
 }
 
-std::optional<std::string> find(const std::string& k) {
-  std::lock_guard<detail::ForkSafeMutex> lock(mutex);
-  const auto it = anchors.find(k);
-  if (it == anchors.end()) return std::nullopt;
-  return it->second;
-}
+std::optional<std::string> find(const std::string& k) { return anchors.find(k); }
 
 void remember(const std::string& k, const std::string& anchor_sha256) {
-  if (anchor_sha256.empty()) return;
-  std::lock_guard<detail::ForkSafeMutex> lock(mutex);
-  if (anchors.size() >= kMostEntries) anchors.clear();  // bounded; it only saves time
-  anchors[k] = anchor_sha256;
+  if (!anchor_sha256.empty()) anchors.store(k, anchor_sha256);
 }
 
-void forget(const std::string& k) {
-  std::lock_guard<detail::ForkSafeMutex> lock(mutex);
-  anchors.erase(k);
-}
+void forget(const std::string& k) { anchors.erase(k); }
 
 }  // namespace narrowing
 

@@ -20,6 +20,8 @@
 #include "verifull/errors.hpp"
 #include "core/crl.hpp"
 #include "core/driver_files.hpp"
+#include "core/list_syntax.hpp"
+#include "core/port.hpp"
 #include "verifull/policy.hpp"
 #include "verifull/postgres.hpp"
 #include "postgres/params_internal.hpp"
@@ -36,29 +38,17 @@ const std::string* find(const Params& params, const std::string& key) {
   return nullptr;
 }
 
-// Calls `each` for every element of a `separator`-separated list ("a,b,c").
-template <typename F>
-void for_each_listed_by(const std::string& value, char separator, F each) {
-  std::size_t start = 0;
-  while (start <= value.size()) {
-    auto end = value.find(separator, start);
-    if (end == std::string::npos) end = value.size();
-    each(value.substr(start, end - start));
-    start = end + 1;
-  }
-}
-
-// Calls `each` for every element of a comma-separated libpq list ("a,b,c").
+// Calls `each` for every element of a comma-separated libpq list ("a,b,c"; an empty
+// element stands for libpq's default), read by the one list syntax (core/list_syntax.hpp).
 template <typename F>
 void for_each_listed(const std::string& value, F each) {
-  for_each_listed_by(value, ',', each);
+  for (const auto& item : detail::split_list(value, ',')) each(item);
 }
 
 void refuse_bad_port(const std::string& port) {
   if (port.empty()) return;  // libpq's default, 5432
-  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stol(port) < 1 ||
-      std::stol(port) > 65535)
-    throw InputError("invalid port \"" + port + "\" (expected a number from 1 to 65535)");
+  if (!detail::parse_port(port))
+    throw InputError("invalid port \"" + port + "\" (expected " + detail::kPortRule + ")");
 }
 
 // libpq's own parser turns the deprecated requiressl into sslmode (1 -> require,
@@ -77,10 +67,10 @@ std::optional<std::string> requiressl_in(const std::string& text) {
   if (text.rfind("postgres://", 0) == 0 || text.rfind("postgresql://", 0) == 0) {
     const auto q = text.find('?');
     if (q == std::string::npos) return found;
-    for_each_listed_by(text.substr(q + 1), '&', [&](const std::string& pair) {
+    for (const auto& pair : detail::split_list(text.substr(q + 1), '&')) {
       const auto eq = pair.find('=');
       if (eq != std::string::npos && pair.substr(0, eq) == "requiressl") found = pair.substr(eq + 1);
-    });
+    }
     return found;
   }
   std::size_t i = 0;
@@ -149,12 +139,6 @@ void refuse_weakening(const std::string& key, const std::string& value) {
   }
 }
 
-std::vector<std::string> split_list(const std::string& value) {
-  std::vector<std::string> out;
-  for_each_listed(value, [&](const std::string& item) { out.push_back(item); });
-  return out;
-}
-
 std::string join_list(const std::vector<std::string>& items) {
   std::string out;
   for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + items[i];
@@ -188,8 +172,8 @@ std::vector<std::string> addresses_of(const std::string& host, detail::Clock::ti
 // service file only for keywords left unset, and treats an empty hostaddr as none, so it
 // resolves host itself on every connect and a moved name is followed, never frozen.
 void pin_destination(const Params& params, Params& out, Resolve resolve, detail::Clock::time_point deadline) {
-  const std::vector<std::string> hosts = split_list(*find(params, "host"));
-  std::vector<std::string> ports = split_list(find(params, "port") ? *find(params, "port") : "5432");
+  const std::vector<std::string> hosts = detail::split_list(*find(params, "host"));
+  std::vector<std::string> ports = detail::split_list(find(params, "port") ? *find(params, "port") : "5432");
   if (ports.size() == 1) ports.assign(hosts.size(), ports.front().empty() ? "5432" : ports.front());
   if (ports.size() != hosts.size())
     throw InputError("host lists " + std::to_string(hosts.size()) + " servers but port lists " +
@@ -237,9 +221,8 @@ void refuse_url_host_parameter(const std::string& text) {
   const auto q = text.find('?');
   if (q == std::string::npos) return;
   const std::string query = text.substr(q + 1);
-  for_each_listed_by(query, '&', [](const std::string& pair) {
+  for (const auto& pair : detail::split_list(query, '&'))
     if (pair.substr(0, pair.find('=')) == "host") throw detail::postgres_url_host_parameter_refused();
-  });
 }
 
 // What conninfo() cannot hand over: libpq connects by itself with the string, so only

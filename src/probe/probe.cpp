@@ -3,6 +3,7 @@
 #include "verifull/errors.hpp"
 
 #include "core/cert_facts.hpp"
+#include "core/checked_policy.hpp"
 #include "core/client_cert.hpp"
 #include "core/crl.hpp"
 #include "core/fork_safe.hpp"
@@ -76,8 +77,7 @@ Report check(const Endpoint& endpoint, const Trust& trust, const Policy& policy)
   // policy, so `check` refuses what the connect would (core/crl.hpp).
   Policy effective = detail::with_url_crls(policy, endpoint.protocol, endpoint.params);
   if (effective.host.empty()) effective.host = endpoint.host;
-  detail::parse_peer_name(effective.host);  // bad input is an InputError before any traffic
-  for (const auto& pin : effective.pins) decode_pin(pin);
+  detail::check_policy(effective);  // bad input is an InputError before any traffic
   // A connection would present it: a bad client certificate is input, refused before
   // any traffic here too (the probe itself never presents it).
   detail::check_client_certificate(effective);
