@@ -3,8 +3,6 @@
 // the query failed.
 #include <CLI/CLI.hpp>
 #include <unistd.h>
-#include <libpq-fe.h>
-#include <mysql.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,10 +12,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 
+#include "chain_text.hpp"
+#include "core/list_syntax.hpp"
 #include "fleet.hpp"
 #include "formats.hpp"
+#include "sql_results.hpp"
 #include "verifull/verifull.hpp"
 
 namespace {
@@ -40,22 +40,6 @@ Trust load_trust(const std::vector<std::string>& specs) {
   return Trust::combine(parts);
 }
 
-void print_chain(const std::vector<CertInfo>& chain) {
-  for (std::size_t i = 0; i < chain.size(); ++i) {
-    const auto& c = chain[i];
-    std::cout << "  [" << i << "] " << c.subject << "\n"
-              << "      issuer:   " << c.issuer << "\n";
-    if (!c.sans.empty()) {
-      std::cout << "      names:    ";
-      for (std::size_t k = 0; k < c.sans.size(); ++k) std::cout << (k ? ", " : "") << c.sans[k];
-      std::cout << "\n";
-    }
-    std::cout << "      valid:    " << c.not_before << " to " << c.not_after << "\n"
-              << "      sha256:   " << c.sha256 << "\n"
-              << "      key pin:  " << c.spki_sha256 << "\n";
-  }
-}
-
 int print_report(const Report& report, bool json) {
   if (json) {
     std::cout << report.to_json() << "\n";
@@ -66,7 +50,7 @@ int print_report(const Report& report, bool json) {
     for (const auto& w : report.warnings) std::cout << "warning: " << w << "\n";
     if (!report.chain.empty()) {
       std::cout << "presented chain:\n";
-      print_chain(report.chain);
+      cli::print_chain(report.chain, cli::ChainForm::report, std::cout);
     }
   }
   return outcome_exit_code(report.outcome);
@@ -334,126 +318,14 @@ struct ConnectArgs {
   ConnectionOptions connection;
 };
 
-// How a column's values appear in JSON: strings, or typed (SQL NULL is always null).
-enum class ColumnKind { text, boolean, number };
-
-struct QueryResult {
-  std::vector<std::string> columns;
-  std::vector<ColumnKind> kinds;
-  std::vector<std::vector<std::optional<std::string>>> rows;  // nullopt: SQL NULL
-  std::string error;
-};
-
-ColumnKind postgres_kind(Oid type) {
-  switch (type) {
-    case 16: return ColumnKind::boolean;                          // bool
-    case 20: case 21: case 23: case 26: case 700: case 701: case 1700:  // int8/2/4, oid, float4/8, numeric
-      return ColumnKind::number;
-    default: return ColumnKind::text;
-  }
-}
-
-ColumnKind mysql_kind(enum enum_field_types type) {
-  switch (type) {
-    case MYSQL_TYPE_TINY: case MYSQL_TYPE_SHORT: case MYSQL_TYPE_LONG: case MYSQL_TYPE_LONGLONG:
-    case MYSQL_TYPE_INT24: case MYSQL_TYPE_YEAR: case MYSQL_TYPE_FLOAT: case MYSQL_TYPE_DOUBLE:
-    case MYSQL_TYPE_DECIMAL: case MYSQL_TYPE_NEWDECIMAL:
-      return ColumnKind::number;
-    default: return ColumnKind::text;
-  }
-}
-
-nlohmann::json json_cell(const std::optional<std::string>& value, ColumnKind kind) {
-  if (!value) return nullptr;
-  if (kind == ColumnKind::boolean) return *value == "t" || *value == "1" || *value == "true";
-  if (kind == ColumnKind::number) {
-    // "NaN", "Infinity" and the like are not JSON numbers: they stay strings.
-    const auto parsed = nlohmann::json::parse(*value, nullptr, false);
-    if (parsed.is_number()) return parsed;
-  }
-  return *value;
-}
-
-QueryResult run_postgres_query(PGconn* conn, const std::string& sql) {
-  QueryResult out;
-  PGresult* res = PQexec(conn, sql.c_str());
-  const auto status = PQresultStatus(res);
-  if (status == PGRES_TUPLES_OK) {
-    for (int c = 0; c < PQnfields(res); ++c) {
-      out.columns.emplace_back(PQfname(res, c));
-      out.kinds.push_back(postgres_kind(PQftype(res, c)));
-    }
-    for (int r = 0; r < PQntuples(res); ++r) {
-      std::vector<std::optional<std::string>> row;
-      for (int c = 0; c < PQnfields(res); ++c)
-        row.push_back(PQgetisnull(res, r, c) ? std::nullopt : std::optional<std::string>(PQgetvalue(res, r, c)));
-      out.rows.push_back(std::move(row));
-    }
-  } else if (status != PGRES_COMMAND_OK) {
-    out.error = PQresultErrorMessage(res);
-    while (!out.error.empty() && out.error.back() == '\n') out.error.pop_back();
-  }
-  PQclear(res);
-  return out;
-}
-
-QueryResult run_mysql_query(MYSQL* m, const std::string& sql) {
-  QueryResult out;
-  if (mysql_real_query(m, sql.data(), sql.size()) != 0) {
-    out.error = mysql_error(m);
-    return out;
-  }
-  MYSQL_RES* res = mysql_store_result(m);
-  if (!res) {
-    if (mysql_field_count(m) != 0) out.error = mysql_error(m);
-    return out;
-  }
-  const unsigned int n = mysql_num_fields(res);
-  MYSQL_FIELD* fields = mysql_fetch_fields(res);
-  for (unsigned int c = 0; c < n; ++c) {
-    out.columns.emplace_back(fields[c].name);
-    out.kinds.push_back(mysql_kind(fields[c].type));
-  }
-  while (MYSQL_ROW row = mysql_fetch_row(res)) {
-    const unsigned long* lengths = mysql_fetch_lengths(res);
-    std::vector<std::optional<std::string>> values;
-    for (unsigned int c = 0; c < n; ++c)
-      values.push_back(row[c] ? std::optional<std::string>(std::string(row[c], lengths[c])) : std::nullopt);
-    out.rows.push_back(std::move(values));
-  }
-  mysql_free_result(res);
-  return out;
-}
-
-int print_connection(const Report& report, const std::string& sql, const QueryResult& q, bool json) {
+int print_connection(const Report& report, const std::string& sql, const cli::QueryResult& q, bool json) {
   if (json) {
     auto j = nlohmann::json::parse(report.to_json());
-    if (report.ok()) {
-      j["query"] = sql;
-      j["columns"] = q.columns;
-      j["rows"] = nlohmann::json::array();
-      for (const auto& row : q.rows) {
-        nlohmann::json cells = nlohmann::json::array();
-        for (std::size_t c = 0; c < row.size(); ++c) cells.push_back(json_cell(row[c], q.kinds[c]));
-        j["rows"].push_back(std::move(cells));
-      }
-      if (!q.error.empty()) j["query_error"] = q.error;
-    }
+    if (report.ok()) cli::add_query_json(j, sql, q);
     print_json_line(j);
   } else {
     print_report(report, false);
-    if (report.ok()) {
-      std::cout << "query: " << sql << "\n";
-      if (!q.error.empty()) std::cout << "query failed: " << q.error << "\n";
-      if (!q.columns.empty()) {
-        for (std::size_t c = 0; c < q.columns.size(); ++c) std::cout << (c ? "\t" : "") << q.columns[c];
-        std::cout << "\n";
-      }
-      for (const auto& row : q.rows) {
-        for (std::size_t c = 0; c < row.size(); ++c) std::cout << (c ? "\t" : "") << row[c].value_or("NULL");
-        std::cout << "\n";
-      }
-    }
+    if (report.ok()) cli::print_query_text(sql, q, std::cout);
   }
   if (!report.ok()) return outcome_exit_code(report.outcome);
   return q.error.empty() ? kOk : kAfterVerified;
@@ -467,16 +339,16 @@ int run_connect(const ConnectArgs& a) {
     return p;
   }();
   const Trust trust = a.options.trust();
-  QueryResult q;
+  cli::QueryResult q;
   if (endpoint.protocol == Protocol::mysql) {
     // The password comes from the URL or MYSQL_PWD.
     auto connected = mysql::connect(a.url, trust, policy);
-    if (connected.report.ok()) q = run_mysql_query(connected.conn.get(), a.query);
+    if (connected.report.ok()) q = cli::run_mysql_query(connected.conn.get(), a.query);
     return print_connection(connected.report, a.query, q, a.options.json);
   }
   // The password comes from the URL or, as libpq does, from PGPASSWORD.
   auto connected = postgres::connect(a.url, trust, policy);
-  if (connected.report.ok()) q = run_postgres_query(connected.conn.get(), a.query);
+  if (connected.report.ok()) q = cli::run_postgres_query(connected.conn.get(), a.query);
   return print_connection(connected.report, a.query, q, a.options.json);
 }
 
@@ -488,15 +360,6 @@ struct AuditArgs {
   std::string kind;
   std::string user = "readonly_integration";
 };
-
-std::vector<std::string> split_tables(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream in(list);
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 int print_audit(const Report& connection, const AuditReport* audit, bool json) {
   if (json) {
@@ -519,7 +382,7 @@ int print_audit(const Report& connection, const AuditReport* audit, bool json) {
 
 int run_audit(const AuditArgs& a) {
   if (a.suggest_readonly) {
-    const auto tables = split_tables(a.target);
+    const auto tables = detail::parse_name_list(a.target);  // as the C ABI reads it (core/list_syntax.hpp)
     if (a.kind == "postgres") std::cout << postgres::suggest_readonly_sql(tables, a.user);
     else if (a.kind == "mysql") std::cout << mysql::suggest_readonly_sql(tables, a.user);
     else throw InputError("--suggest-readonly needs --kind postgres or --kind mysql");
@@ -607,18 +470,7 @@ int run_show(const ShowArgs& a) {
             << ". NOT VERIFIED: `show` trusts nothing; compare the fingerprints with what your provider publishes.\n";
   if (verdict)
     std::cout << "# with the given anchors: " << outcome_name(verdict->outcome) << ": " << verdict->message << "\n";
-  for (std::size_t i = 0; i < result.chain.size(); ++i) {
-    const auto& c = result.chain[i];
-    std::cout << "# [" << i << "] " << c.subject << "\n#     issuer:  " << c.issuer << "\n";
-    if (!c.sans.empty()) {
-      std::cout << "#     names:   ";
-      for (std::size_t k = 0; k < c.sans.size(); ++k) std::cout << (k ? ", " : "") << c.sans[k];
-      std::cout << "\n";
-    }
-    std::cout << "#     valid:   " << c.not_before << " to " << c.not_after << "\n#     sha256:  " << c.sha256
-              << "\n#     key pin: " << c.spki_sha256 << "\n"
-              << c.pem;
-  }
+  cli::print_chain(result.chain, cli::ChainForm::commented, std::cout);
   return kOk;
 }
 
