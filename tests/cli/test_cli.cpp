@@ -543,3 +543,35 @@ TEST_CASE("U+2028 and U+2029 (line and paragraph separators) are printed escaped
   CHECK_FALSE(contains(bad.err, "\xE2\x80\xA8"));
   CHECK(contains(bad.err, "\\E2\\80\\A8"));
 }
+
+TEST_CASE("audit --suggest-readonly reads its table list as the C ABI does: \"orders, customers\" names two tables") {
+  for (const char* list : {"orders,customers", "orders, customers", " orders ,customers,"}) {
+    CAPTURE(list);
+    auto r = verifull({"audit", "--suggest-readonly", "--kind", "postgres", list});
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "GRANT SELECT ON TABLE \"public\".\"orders\", \"public\".\"customers\" TO"));
+  }
+  auto my = verifull({"audit", "--suggest-readonly", "--kind", "mysql", "shop.orders, shop.customers"});
+  CHECK(my.exit_code == 0);
+  CHECK(contains(my.out, "GRANT SELECT ON `shop`.`orders` TO"));
+  CHECK(contains(my.out, "GRANT SELECT ON `shop`.`customers` TO"));
+  // A blank inside a name is kept, for the identifier rule to refuse by name.
+  auto bad = verifull({"audit", "--suggest-readonly", "--kind", "postgres", "my orders"});
+  CHECK(bad.exit_code == 2);
+  CHECK(contains(bad.err, "invalid table name \"my orders\""));
+  auto none = verifull({"audit", "--suggest-readonly", "--kind", "postgres", " , "});
+  CHECK(none.exit_code == 2);
+  CHECK(contains(none.err, "at least one table"));
+}
+
+TEST_CASE("a port out of range is refused by the one port rule, in a URL and in every command that takes one") {
+  for (const char* url : {"postgres://db.example.com:0", "mysql://db.example.com:65536", "postgres://db.example.com:x"}) {
+    CAPTURE(url);
+    for (const char* cmd : {"check", "show", "connect", "audit"}) {
+      CAPTURE(cmd);
+      auto r = verifull({cmd, url, "--ca", env().path("ca.pem"), "--timeout", "2"});
+      CHECK(r.exit_code == 2);
+      CHECK(contains(r.err + r.out, "the port must be a number from 1 to 65535"));
+    }
+  }
+}
