@@ -18,10 +18,12 @@
 
 #include "core/bounded_cache.hpp"
 #include "core/cert_facts.hpp"
+#include "core/checked_policy.hpp"
 #include "core/crl.hpp"
 #include "core/deadline.hpp"
 #include "core/openssl_types.hpp"
 #include "core/fork_safe.hpp"
+#include "core/list_syntax.hpp"
 #include "core/trust_data.hpp"
 #include "audit/audit_internal.hpp"
 #include "postgres/params_internal.hpp"
@@ -235,8 +237,8 @@ void forget(const std::string& k) { anchors.erase(k); }
 std::string endpoint_of(const Params& params) {
   std::string host, port = "5432";
   for (const auto& [key, value] : params) {
-    if (key == "host") host = value.substr(0, value.find(','));
-    if (key == "port" && !value.empty() && value.front() != ',') port = value.substr(0, value.find(','));
+    if (key == "host") host = detail::split_list(value).front();
+    if (key == "port" && !detail::split_list(value).front().empty()) port = detail::split_list(value).front();
   }
   return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port;
 }
@@ -324,6 +326,7 @@ struct AsyncConnect::State {
     const detail::NoForkHere no_fork;
     Params params;
     if (!harden_or_refuse(trust, params)) return;
+    check_policy_for_each_host();
     narrowing_key = narrowing::key(params, trust, policy);
     if (auto anchor = narrowing::find(narrowing_key)) {
       const Trust narrow = trust.narrowed({*anchor});
@@ -334,6 +337,19 @@ struct AsyncConnect::State {
       }
     }
     connect_with(params);
+  }
+  // The policy's input (pins, verification time, intermediate limit) is refused before
+  // any traffic to a server, as every entry point refuses it (core/checked_policy.hpp),
+  // with each host libpq may dial as the one the certificate must name.
+  void check_policy_for_each_host() const {
+    for (const auto& [key, value] : requested) {
+      if (key != "host") continue;
+      for (const auto& host : detail::split_list(value)) {
+        Policy each = policy;
+        each.host = host;
+        detail::check_policy(each);
+      }
+    }
   }
   void connect_with(const Params& params) {
     const detail::NoForkHere no_fork;  // libpq's and OpenSSL's locks (core/fork_safe.hpp)
