@@ -279,7 +279,7 @@ int vf_trust_anchor_count(vf_trust_t trust, size_t* count) {
     const Trust* t = trust_of(trust);
     if (!t) return invalid_handle("trust");
     if (!count) return fail(VF_ERROR_NULL_POINTER, "count must not be NULL");
-    *count = t->data().anchors.size();  // counting needs no descriptions
+    *count = detail::trust_data(*t).anchors.size();  // counting needs no descriptions
     return VF_OK;
   });
 }
