@@ -70,7 +70,6 @@ class VERIFULL_API Trust {
   // not self-signed (a chain can only end at a root).
   std::vector<std::string> warnings(std::int64_t now_unix) const;
 
-
  private:
   struct Impl;                // the anchors and their OpenSSL store (src/core/trust_data.hpp)
   friend struct TrustAccess;  // the library's one way in (src/core/trust_data.hpp)
