@@ -5,10 +5,13 @@
  *  - Handles are opaque pointers. Create them with the vf_*_from_* / vf_verify_*
  *    functions and release them with the matching vf_*_destroy. vf_*_destroy(NULL) is a
  *    no-op; a stale or foreign pointer is rejected with VF_ERROR_INVALID_HANDLE.
- *  - Every function returns an int: VF_OK (0) or a negative VF_ERROR_* code. The only
- *    exceptions are vf_last_error_message, vf_version_string, vf_outcome_name and
- *    vf_mysql_option_file_missing_socket, which return pointers to NUL-terminated
- *    strings the library owns.
+ *  - Every function returns an int: VF_OK (0) or a negative VF_ERROR_* code, and sets
+ *    the calling thread's last error when it fails. The only exceptions are the calls that
+ *    cannot fail and return a value instead: vf_last_error_message, vf_version_string,
+ *    vf_error_description, vf_outcome_name and vf_mysql_option_file_missing_socket return
+ *    pointers to NUL-terminated strings the library owns (never NULL); vf_abi_version,
+ *    vf_last_error_outcome and vf_outcome_exit_code return a number. None of them changes
+ *    the last error.
  *  - A refused certificate is not an error: vf_verify_pem returns VF_OK and a report
  *    whose outcome (VF_OUTCOME_*) says why. Errors mean the call could not run.
  *  - Strings in are NUL-terminated UTF-8 unless a length is passed. Strings out go to a
@@ -104,6 +107,11 @@ VF_API const char* vf_last_error_message(void);
 VF_API int vf_last_error_outcome(void);
 /* "ok", "name_mismatch", ...; "unknown" for a value this library does not know. */
 VF_API const char* vf_outcome_name(int outcome);
+/* A fixed sentence for a return code ("bad input" for VF_ERROR_INPUT, ...; "unknown
+ * error code" for a value this library does not know), never NULL: the library owns it.
+ * For a binding's message when it has no other words; vf_last_error_message says what
+ * went wrong in the call itself. */
+VF_API const char* vf_error_description(int code);
 
 /* ---- trust anchors ------------------------------------------------------------- */
 VF_API int vf_trust_from_file(vf_trust_t* trust, const char* path);

@@ -14,6 +14,14 @@ if [ -n "$bad" ]; then
   printf '%s\n' "$bad" | c++filt
   exit 1
 fi
+# Nor what a public class keeps private (its Impl or State, nested and so visible unless
+# src/libverifull.map leaves it out) or anything of the internal namespace detail.
+internal=$(printf '%s\n' "$names" | grep -v '^vf_' | c++filt | grep -E '::(Impl|State)::|verifull::detail::' || true)
+if [ -n "$internal" ]; then
+  echo "internals exported:"
+  printf '%s\n' "$internal"
+  exit 1
+fi
 unversioned=$(printf '%s\n' "$exported" | grep -v "^VERIFULL_${abi}\$" | grep -v "@@VERIFULL_${abi}\$" || true)
 if [ -n "$unversioned" ]; then
   echo "symbols outside the version node VERIFULL_${abi}:"

@@ -48,8 +48,6 @@ namespace mysql {
 // when the server has not answered within `timeout` (10 s without it).
 VERIFULL_API AuditReport audit(MYSQL* mysql);
 VERIFULL_API AuditReport audit(MYSQL* mysql, std::chrono::milliseconds timeout);
-// The same verdict from SHOW GRANTS lines (exposed for tests and other drivers).
-VERIFULL_API AuditReport audit_grants(const std::string& user, const std::vector<std::string>& grants);
 // SQL that creates a user (TLS required) with SELECT on exactly `tables` ("db.table").
 VERIFULL_API std::string suggest_readonly_sql(const std::vector<std::string>& tables,
                                               const std::string& user = "readonly_integration");

@@ -41,10 +41,9 @@ class VERIFULL_API ApprovedCache {
   // The process-wide cache connect() uses by default.
   static ApprovedCache& shared();
 
-  struct Impl;
-  Impl& impl() { return *impl_; }
-
  private:
+  struct Impl;                        // the entries and counters (src/mysql/cache.hpp)
+  friend struct ApprovedCacheAccess;  // the library's one way in (src/mysql/cache.hpp)
   std::unique_ptr<Impl> impl_;
 };
 
@@ -56,10 +55,6 @@ struct Connected {
   Connection conn;  // null unless report.ok()
   Report report;
 };
-
-// True when built against MariaDB Connector/C (fingerprint pinning available); false
-// with Oracle's libmysqlclient (SSL_MODE_VERIFY_IDENTITY, no pin; see README).
-VERIFULL_API bool has_fingerprint_pinning();
 
 // Probe and verify only (or reuse a cached approval): the verdict and, when it is ok,
 // the SHA-1 fingerprint (lower-case hex) of the approved certificate, for clients that

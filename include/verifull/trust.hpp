@@ -10,10 +10,6 @@
 #include "verifull/export.hpp"
 
 namespace verifull {
-namespace detail {
-struct TrustData;  // holds the OpenSSL store; never exposed in public headers
-}
-
 inline namespace v0 {
 
 // Facts about one anchor, for `verifull ca-info` and expiry warnings.
@@ -74,11 +70,11 @@ class VERIFULL_API Trust {
   // not self-signed (a chain can only end at a root).
   std::vector<std::string> warnings(std::int64_t now_unix) const;
 
-  const detail::TrustData& data() const { return *data_; }
-
  private:
-  explicit Trust(std::shared_ptr<const detail::TrustData> data) : data_(std::move(data)) {}
-  std::shared_ptr<const detail::TrustData> data_;
+  struct Impl;                // the anchors and their OpenSSL store (src/core/trust_data.hpp)
+  friend struct TrustAccess;  // the library's one way in (src/core/trust_data.hpp)
+  explicit Trust(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
 };
 
 // Reads an input file strictly (PEM, a URL list): a regular file (a FIFO or device is an

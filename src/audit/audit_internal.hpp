@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/deadline.hpp"
 #include "verifull/audit.hpp"
@@ -29,6 +30,8 @@ AuditReport audit_until(PGconn* conn, detail::Clock::time_point deadline);
 }
 namespace mysql {
 AuditReport audit_until(MYSQL* mysql, detail::Clock::time_point deadline);
+// The verdict from SHOW GRANTS lines, as audit() reaches it (tests/unit/test_audit_grants.cpp).
+AuditReport audit_grants(const std::string& user, const std::vector<std::string>& grants);
 }
 }  // namespace v0
 }  // namespace verifull

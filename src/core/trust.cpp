@@ -132,8 +132,8 @@ Trust Trust::combine(const std::vector<Trust>& parts) {
   std::vector<AnchorPtr> anchors;
   std::string source;
   for (const auto& part : parts) {
-    anchors.insert(anchors.end(), part.data_->anchors.begin(), part.data_->anchors.end());
-    source += (source.empty() ? "" : " + ") + part.data_->source;
+    anchors.insert(anchors.end(), part.impl_->anchors.begin(), part.impl_->anchors.end());
+    source += (source.empty() ? "" : " + ") + part.impl_->source;
   }
   return Trust(build(anchors, source));
 }
@@ -142,13 +142,13 @@ std::string Trust::anchors_file() const {
   const detail::NoForkHere no_fork;  // digests with OpenSSL (core/fork_safe.hpp)
   // Checked on every call (the path is what a driver opens next), cheaply: the name is
   // the trust's identity, the SHA-256 of pem().
-  return detail::driver_file(data_->pem(), detail::trust_identity(*this), ".pem");
+  return detail::driver_file(impl_->pem(), detail::trust_identity(*this), ".pem");
 }
 
-const std::vector<AnchorInfo>& Trust::anchors() const { return data_->info(); }
-const std::string& Trust::source() const { return data_->source; }
+const std::vector<AnchorInfo>& Trust::anchors() const { return impl_->info(); }
+const std::string& Trust::source() const { return impl_->source; }
 
-std::string Trust::pem() const { return data_->pem(); }
+std::string Trust::pem() const { return impl_->pem(); }
 
 // The drivers verify with OpenSSL without partial chains: a path must run through the
 // anchors they are given up to a self-signed root. So the anchors asked for come with
@@ -156,7 +156,7 @@ std::string Trust::pem() const { return data_->pem(); }
 // anchors they were issued by, up to a root, and the anchors issued under them (an
 // intermediate in the bundle, which a server that sends only its leaf relies on).
 Trust Trust::narrowed(const std::vector<std::string>& anchor_sha256s) const {
-  const auto& all = data_->anchors;
+  const auto& all = impl_->anchors;
   std::vector<bool> keep(all.size(), false);
   for (std::size_t i = 0; i < all.size(); ++i)
     for (const auto& wanted : anchor_sha256s)
@@ -190,7 +190,7 @@ Trust Trust::narrowed(const std::vector<std::string>& anchor_sha256s) const {
   for (std::size_t i = 0; i < all.size(); ++i)
     if (keep[i]) kept.push_back(all[i]);
   if (kept.empty() || kept.size() == all.size()) return *this;
-  return Trust(build(kept, data_->source + " (narrowed)"));
+  return Trust(build(kept, impl_->source + " (narrowed)"));
 }
 
 // From the facts loading read (names, notAfter), so that the warnings every report
@@ -198,7 +198,7 @@ Trust Trust::narrowed(const std::vector<std::string>& anchor_sha256s) const {
 // the two parsed, to confirm it.
 std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
   const auto issuer_in_bundle = [this](const detail::Anchor& anchor) {
-    for (const auto& other : data_->anchors) {
+    for (const auto& other : impl_->anchors) {
       if (other.get() == &anchor || X509_NAME_cmp(other->subject(), anchor.issuer()) != 0) continue;
       const X509* issuer = other->cert();
       const X509* cert = anchor.cert();
@@ -209,7 +209,7 @@ std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
   };
   constexpr std::int64_t kThirtyDays = 30 * 24 * 3600;
   std::vector<std::string> out;
-  for (const auto& anchor : data_->anchors) {
+  for (const auto& anchor : impl_->anchors) {
     const auto subject = [&anchor] { return detail::name_to_string(anchor->subject()); };
     if (anchor->not_after_unix() < now_unix) {
       out.push_back("anchor " + subject() + " expired on " + anchor->not_after() + "; chains to it will be refused");
@@ -226,41 +226,41 @@ std::vector<std::string> Trust::warnings(std::int64_t now_unix) const {
   return out;
 }
 
-}  // namespace v0
-
-namespace detail {
-const std::string& TrustData::pem() const {
+const std::string& Trust::Impl::pem() const {
   // Entered before the once: a thread inside a once must already hold the fork gate, or it
   // could wait for the gate while a thread holding it waits for the once (core/fork_safe.hpp).
-  const NoForkHere no_fork;
+  const detail::NoForkHere no_fork;
   std::call_once(pem_once, [this] {
     std::string pem;  // assigned whole: an initialisation cut short by fork() starts over (core/fork_safe.hpp)
-    for (const auto& anchor : anchors) pem += pem_from_der(anchor->der());
+    for (const auto& anchor : anchors) pem += detail::pem_from_der(anchor->der());
     pem_ = std::move(pem);
   });
   return pem_;
 }
 
-const std::string& trust_identity(const Trust& trust) {
-  const TrustData& data = trust.data();
-  const NoForkHere no_fork;  // before the once: see TrustData::pem()
-  std::call_once(data.identity_once, [&] { data.identity = hex_lower(sha256(data.pem())); });
-  return data.identity;
-}
-
-const std::vector<AnchorInfo>& TrustData::info() const {
-  const NoForkHere no_fork;  // describing parses and digests with OpenSSL; before the once (see pem())
+const std::vector<AnchorInfo>& Trust::Impl::info() const {
+  const detail::NoForkHere no_fork;  // describing parses and digests with OpenSSL; before the once (see pem())
   std::call_once(info_once, [this] {
     std::vector<AnchorInfo> described;  // assigned whole: a throw leaves nothing half made
-    for (const auto& anchor : anchors) described.push_back(v0::describe(*anchor, source));
+    for (const auto& anchor : anchors) described.push_back(describe(*anchor, source));
     info_ = std::move(described);
   });
   return info_;
 }
 
-X509_STORE* TrustData::store_for(const X509* leaf, const STACK_OF(X509) * untrusted) const {
-  add_anchors_for_chain(store.get(), anchors, leaf, untrusted);
+X509_STORE* Trust::Impl::store_for(const X509* leaf, const STACK_OF(X509) * untrusted) const {
+  detail::add_anchors_for_chain(store.get(), anchors, leaf, untrusted);
   return store.get();
+}
+
+}  // namespace v0
+
+namespace detail {
+const std::string& trust_identity(const Trust& trust) {
+  const TrustData& data = trust_data(trust);
+  const NoForkHere no_fork;  // before the once: see TrustData::pem()
+  std::call_once(data.identity_once, [&] { data.identity = hex_lower(sha256(data.pem())); });
+  return data.identity;
 }
 }  // namespace detail
 

@@ -468,9 +468,9 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
     report.message = *too_large;
     return report;
   }
-  const PathSearch search = find_candidate_paths(input.leaf, input.untrusted, trust.data(), input.max_intermediates);
+  const PathSearch search = find_candidate_paths(input.leaf, input.untrusted, detail::trust_data(trust), input.max_intermediates);
   std::string disagreement;
-  EngineResult result = run_engines(policy.engine, input, trust.data(), search, pins, report.engines, disagreement);
+  EngineResult result = run_engines(policy.engine, input, detail::trust_data(trust), search, pins, report.engines, disagreement);
   const Outcome outcome = disagreement.empty() ? result.outcome : Outcome::engines_disagree;
   const std::string finding = disagreement.empty() ? result.finding : disagreement;
   if (outcome == Outcome::ok) {
@@ -481,7 +481,7 @@ Report verify_chain(STACK_OF(X509) * presented, STACK_OF(X509) * extra_untrusted
   for (int i = 0; i < sk_X509_num(presented); ++i) report.chain.push_back(cert_info(sk_X509_value(presented, i)));
   const std::int64_t checked_at = policy.verification_time.value_or(static_cast<std::int64_t>(std::time(nullptr)));
   report.outcome = outcome;
-  report.message = explain(outcome, Facts{input.peer, presented, trust.data(), result, pins, checked_at,
+  report.message = explain(outcome, Facts{input.peer, presented, detail::trust_data(trust), result, pins, checked_at,
                                           policy.allow_cn_fallback, crls},
                            finding, report.anchor);
   report.warnings = trust.warnings(checked_at);

@@ -57,6 +57,15 @@ struct ApprovedCache::Impl {
   void forget(const std::string& key) { entries.erase(key); }
 };
 
+// ApprovedCache's friend: names its private Impl for the library and reaches it. Nothing
+// else in the library touches ApprovedCache's private members.
+struct ApprovedCacheAccess {
+  using Impl = ApprovedCache::Impl;
+  static Impl& impl(ApprovedCache& cache) { return *cache.impl_; }
+};
+using ApprovedCacheImpl = ApprovedCacheAccess::Impl;
+inline ApprovedCacheImpl& cache_impl(ApprovedCache& cache) { return ApprovedCacheAccess::impl(cache); }
+
 }  // namespace mysql
 }  // namespace v0
 }  // namespace verifull

@@ -340,8 +340,6 @@ ApprovedCache& ApprovedCache::shared() {
   return cache;
 }
 
-bool has_fingerprint_pinning() { return true; }
-
 bool presented_another_certificate(unsigned int error_code, const std::string& error_message) {
   return error_code == CR_SSL_CONNECTION_ERROR && !says_revoked(error_message) &&
          presented_other_certificate(error_message);
@@ -566,7 +564,7 @@ Policy effective_policy(const Endpoint& endpoint, const Policy& policy) {
 // A cached approval (from_cache = true), or a fresh probe and verdict, stored when it
 // approves. `report` is set when the probe refused.
 std::optional<Approval> find_or_probe(const Endpoint& endpoint, const Trust& trust, const Policy& effective,
-                                      ApprovedCache::Impl& impl, const std::string& key, bool use_cache,
+                                      ApprovedCacheImpl& impl, const std::string& key, bool use_cache,
                                       Report& report, bool& from_cache) {
   from_cache = false;
   if (use_cache) {
@@ -628,7 +626,7 @@ Approved approve(const Endpoint& endpoint, const Trust& trust, const Policy& pol
   const Policy effective = effective_policy(endpoint, policy);
   Approved out;
   bool from_cache = false;
-  if (auto approval = find_or_probe(endpoint, trust, effective, cache.impl(), cache_key(endpoint, trust, effective),
+  if (auto approval = find_or_probe(endpoint, trust, effective, cache_impl(cache), cache_key(endpoint, trust, effective),
                                     true, out.report, from_cache)) {
     out.report = approval->report;
     out.sha1_fingerprint = approval->sha1_hex;
@@ -660,7 +658,7 @@ Report connect(MYSQL* m, const Endpoint& endpoint, const Trust& trust, const Pol
     throw InputError(endpoint.display() + " names no user; Connector/C would log in as the operating-system user "
                      "instead: give the user in the URL (mysql://USER@host:port/db)");
   const auto deadline = detail::deadline_of(effective);  // probe, re-probe, connect, login: one deadline
-  auto& impl = cache.impl();
+  auto& impl = cache_impl(cache);
   const std::string key = cache_key(endpoint, trust, effective);
   const char* password = endpoint.password.empty() ? std::getenv("MYSQL_PWD") : endpoint.password.c_str();
 

@@ -331,7 +331,7 @@ struct AsyncConnect::State {
     if (auto anchor = narrowing::find(narrowing_key)) {
       const Trust narrow = trust.narrowed({*anchor});
       // Counted, not described: describing parses every anchor (core/anchor.hpp).
-      if (narrow.data().anchors.size() < trust.data().anchors.size()) {
+      if (detail::trust_data(narrow).anchors.size() < detail::trust_data(trust).anchors.size()) {
         if (!harden_or_refuse(narrow, params)) return;
         narrowed = true;
       }

@@ -1,5 +1,6 @@
 // The value parsers behind the CLI and the policy: times, pins, host names and IP
 // literals, engine names, and SHOW GRANTS lines (server text the audit parses).
+#include "audit/audit_internal.hpp"
 #include "core/peer_name.hpp"
 #include "fuzz_common.hpp"
 

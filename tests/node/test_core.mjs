@@ -24,6 +24,24 @@ test('the constants and the policy struct match include/verifull.h', () => {
   assert.deepEqual(Object.keys(native.koffi.introspect(native.PolicyOptions).members), fields);
 });
 
+test('errors and outcome classes come from the library: vf_error_description, vf_outcome_exit_code', () => {
+  assert.equal(native.fn.error_description(native.ERROR.INPUT), 'bad input');
+  assert.equal(native.fn.error_description(12345), 'unknown error code');
+  const descriptions = Object.values(native.ERROR).map((code) => native.fn.error_description(code));
+  assert.equal(new Set(descriptions).size, descriptions.length);
+  assert.ok(!descriptions.includes('unknown error code'));
+  // A NativeError without words of its own takes the code's description.
+  assert.equal(new native.NativeError(native.ERROR.NETWORK, '').message, native.fn.error_description(native.ERROR.NETWORK));
+  // The unreachable outcomes are the ones the CLI exits 3 for, as the library says.
+  assert.deepEqual([...native.unreachableOutcomes()].sort(),
+    ['connection_refused', 'handshake_failed', 'name_not_resolved', 'network_error', 'timeout']);
+  assert.deepEqual([...requireFromPackage('./lib/core.js').NETWORK_OUTCOMES], native.unreachableOutcomes());
+  // A failed call on this thread carries the library's message and no outcome.
+  assert.throws(() => native.check(native.fn.trust_anchor_count(null, [0])),
+    (e) => e instanceof native.NativeError && e.code === native.ERROR.INVALID_HANDLE &&
+      e.message === 'not a valid trust handle' && e.outcome === null);
+});
+
 test('bad input is an InputError that names the problem and never the password', async () => {
   assert.throws(() => verifull.Trust.fromFile('/nonexistent/ca.pem'), verifull.InputError);
   assert.throws(() => verifull.Trust.fromPem('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'),

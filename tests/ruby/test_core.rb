@@ -29,6 +29,25 @@ class TestCore < Minitest::Test
     native::CERT_FIELDS.each { |field, code| assert_equal defined.fetch("CERT_#{field.upcase}"), code }
   end
 
+  def test_errors_and_outcome_classes_come_from_the_library
+    native = Verifull::Native
+    assert_equal "bad input", native.vf_error_description(native::ERROR_INPUT)
+    assert_equal "unknown error code", native.vf_error_description(12_345)
+    codes = %w[OK ERROR_INPUT ERROR_NULL_POINTER ERROR_INVALID_HANDLE ERROR_BUFFER_TOO_SMALL ERROR_NETWORK
+               ERROR_BAD_VERSION ERROR_OUT_OF_RANGE ERROR_INTERNAL].map { |name| native.const_get(name) }
+    descriptions = codes.map { |code| native.vf_error_description(code) }
+    assert_equal descriptions.size, descriptions.uniq.size
+    refute_includes descriptions, "unknown error code"
+    # The unreachable outcomes are the ones the CLI exits 3 for, as the library says.
+    assert_equal %w[connection_refused handshake_failed name_not_resolved network_error timeout],
+                 Verifull::NETWORK_OUTCOMES.sort
+    # A failed call carries the library's message, and no outcome outside ERROR_NETWORK.
+    error = assert_raises(native::CallError) { native.call(:vf_trust_anchor_count, nil, FFI::MemoryPointer.new(:size_t)) }
+    assert_equal native::ERROR_INVALID_HANDLE, error.code
+    assert_equal "not a valid trust handle", error.message
+    assert_nil error.outcome
+  end
+
   def test_policy_struct_fields_follow_the_header_order
     body = File.read(HEADER)[/typedef struct vf_policy_options \{(.*?)\} vf_policy_options;/m, 1]
     fields = body.scan(/^\s+[\w\s*]+?\**\s*(\w+);/).flatten

@@ -57,6 +57,68 @@ TEST_CASE("the ABI version and outcome names are available at run time") {
   CHECK(std::string(vf_outcome_name(12345)) == "unknown");
 }
 
+TEST_CASE("vf_error_description: a distinct fixed sentence for every code, never NULL, and no change to the last error") {
+  const int codes[] = {VF_OK,           VF_ERROR_INPUT,       VF_ERROR_NULL_POINTER,  VF_ERROR_INVALID_HANDLE,
+                       VF_ERROR_BUFFER_TOO_SMALL, VF_ERROR_NETWORK, VF_ERROR_BAD_VERSION, VF_ERROR_OUT_OF_RANGE,
+                       VF_ERROR_INTERNAL};
+  const std::string unknown = vf_error_description(12345);
+  CHECK(unknown == "unknown error code");
+  CHECK(std::string(vf_error_description(-8)) == unknown);
+  std::vector<std::string> seen;
+  for (const int code : codes) {
+    const char* text = vf_error_description(code);
+    REQUIRE(text != nullptr);
+    const std::string description = text;
+    CAPTURE(code);
+    CHECK_FALSE(description.empty());
+    CHECK(description != unknown);
+    for (const auto& other : seen) CHECK(description != other);
+    seen.push_back(description);
+  }
+  CHECK(std::string(vf_error_description(VF_ERROR_INPUT)) == "bad input");
+  // It reports no failure of its own: the last error stays the caller's.
+  vf_trust_t trust = nullptr;
+  CHECK(vf_trust_from_pem(&trust, "junk", 4) == VF_ERROR_INPUT);
+  const std::string before = vf_last_error_message();
+  (void)vf_error_description(VF_ERROR_INTERNAL);
+  CHECK(std::string(vf_last_error_message()) == before);
+}
+
+TEST_CASE("every handle family refuses the others' handles and names itself in the message") {
+  vf_trust_t trust = load_trust();
+  vf_report_t report = verify(trust, "db.example.com");
+  void* conn = nullptr;
+  vf_report_t out = nullptr;
+  unsigned int ms = 0;
+  size_t count = 0;
+  const auto message_names = [](const char* family) {
+    return std::string(vf_last_error_message()) == std::string("not a valid ") + family + " handle";
+  };
+  CHECK(vf_trust_anchor_count(reinterpret_cast<vf_trust_t>(report), &count) == VF_ERROR_INVALID_HANDLE);
+  CHECK(message_names("trust"));
+  CHECK(vf_pg_conn(reinterpret_cast<vf_pg_t>(trust), &conn) == VF_ERROR_INVALID_HANDLE);
+  CHECK(message_names("pg"));
+  CHECK(vf_pg_connect_time_left(reinterpret_cast<vf_pg_t>(report), &ms) == VF_ERROR_INVALID_HANDLE);
+  CHECK(vf_mysql_report(reinterpret_cast<vf_mysql_t>(trust), &out) == VF_ERROR_INVALID_HANDLE);
+  CHECK(message_names("mysql"));
+  CHECK(out == nullptr);
+  CHECK(vf_mysql_destroy(reinterpret_cast<vf_mysql_t>(report)) == VF_ERROR_INVALID_HANDLE);
+  CHECK(vf_pg_destroy(reinterpret_cast<vf_pg_t>(report)) == VF_ERROR_INVALID_HANDLE);
+  CHECK(vf_trust_destroy(reinterpret_cast<vf_trust_t>(report)) == VF_ERROR_INVALID_HANDLE);
+  // Still alive after all that: the refusals touched nothing.
+  int outcome = -1;
+  CHECK(vf_report_outcome(report, &outcome) == VF_OK);
+  CHECK(outcome == VF_OUTCOME_OK);
+  CHECK(vf_trust_anchor_count(trust, &count) == VF_OK);
+  CHECK(count == 1);
+  // A NULL output pointer is VF_ERROR_NULL_POINTER, checked after the handle.
+  CHECK(vf_report_outcome(report, nullptr) == VF_ERROR_NULL_POINTER);
+  CHECK(vf_report_chain_length(report, nullptr) == VF_ERROR_NULL_POINTER);
+  CHECK(vf_trust_anchor_count(trust, nullptr) == VF_ERROR_NULL_POINTER);
+  vf_report_destroy(report);
+  vf_trust_destroy(trust);
+}
+
 TEST_CASE("a verification returns VF_OK and a report, also when refused") {
   vf_trust_t trust = load_trust();
   vf_report_t good = verify(trust, "db.example.com");

@@ -6,9 +6,9 @@ const native = require('./native');
 
 const { fn } = native;
 
-// Outcomes that mean "could not reach it" rather than "it failed a check" (CLI exit 3).
-const NETWORK_OUTCOMES = new Set(['handshake_failed', 'name_not_resolved', 'connection_refused', 'timeout',
-  'network_error']);
+// Outcomes that mean "could not reach it" rather than "it failed a check" (CLI exit 3),
+// as the library classifies them.
+const NETWORK_OUTCOMES = new Set(native.unreachableOutcomes());
 
 class VerifullError extends Error {
   constructor(message) {
@@ -64,7 +64,9 @@ function refusal(outcome, message, endpoint = '') {
 function rethrow(error) {
   if (error instanceof native.NativeError) {
     if (error.code === native.ERROR.INPUT || error.code === native.ERROR.BAD_VERSION) throw new InputError(error.message);
-    if (error.code === native.ERROR.NETWORK) throw refusal('name_not_resolved', error.message);
+    // The library names the outcome (vf_last_error_outcome) when the call ran on this
+    // thread; a worker's (vf_check_with_message) cannot be seen from here.
+    if (error.code === native.ERROR.NETWORK) throw refusal(error.outcome || 'name_not_resolved', error.message);
     throw new VerifullError(error.message);
   }
   throw error;

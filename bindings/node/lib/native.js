@@ -67,7 +67,10 @@ function bind(lib) {
   return {
     last_error: lib.func('const char *vf_last_error_message(void)'),
     version_string: lib.func('const char *vf_version_string(void)'),
+    last_error_outcome: lib.func('int vf_last_error_outcome(void)'),
+    error_description: lib.func('const char *vf_error_description(int code)'),
     outcome_name: lib.func('const char *vf_outcome_name(int outcome)'),
+    outcome_exit_code: lib.func('int vf_outcome_exit_code(int outcome)'),
     policy_options_init_size: lib.func('int vf_policy_options_init_size(_Out_ vf_policy_options *options, size_t size)'),
     trust_from_file: lib.func('int vf_trust_from_file(_Out_ vf_trust_struct **trust, const char *path)'),
     trust_from_pem: lib.func('int vf_trust_from_pem(_Out_ vf_trust_struct **trust, const uint8_t *pem, size_t len)'),
@@ -111,15 +114,35 @@ function load() {
 
 const { lib, fn } = load();
 
+// A failed call: .code is the VF_ERROR_* value; .outcome, after VF_ERROR_NETWORK, the
+// outcome name the library gave it (vf_last_error_outcome), else null. The message is the
+// library's: the call's last error, else the fixed description of the code.
 class NativeError extends Error {
-  constructor(code, message) {
-    super(message);
+  constructor(code, message, outcome = null) {
+    super(message || fn.error_description(code));
     this.code = code;
+    this.outcome = outcome;
   }
 }
 
+// Throws the NativeError of a failed call made on this thread.
 function check(rc) {
-  if (rc !== OK) throw new NativeError(rc, fn.last_error() || 'unknown error');
+  if (rc === OK) return;
+  const outcome = fn.last_error_outcome();
+  throw new NativeError(rc, fn.last_error(), outcome >= 0 ? fn.outcome_name(outcome) : null);
+}
+
+// The CLI's exit code for an outcome that means "could not reach it" (vf_outcome_exit_code).
+const EXIT_UNREACHABLE = 3;
+
+// The names of the outcomes that mean the endpoint could not be reached, as the library
+// classifies them, instead of a list kept here.
+function unreachableOutcomes() {
+  const names = [];
+  for (let value = 0, code; (code = fn.outcome_exit_code(value)) >= 0; value += 1) {
+    if (code === EXIT_UNREACHABLE) names.push(fn.outcome_name(value));
+  }
+  return names;
 }
 
 // Calls f(...args, buf, &len) with the C ABI's size-needed protocol; returns the string.
@@ -149,5 +172,5 @@ function reportJson(handle) {
 
 module.exports = {
   koffi, lib, fn, OK, ERROR, ENGINES, PROFILES, POLICY_OPTIONS_VERSION, ANCHOR_FIELDS, NativeError, check,
-  stringOut, reportJson, PolicyOptions,
+  stringOut, reportJson, PolicyOptions, unreachableOutcomes,
 };

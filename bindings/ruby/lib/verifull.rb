@@ -42,8 +42,9 @@ module Verifull
 
   VERSION = Native.vf_version_string.dup.freeze
 
-  # Outcomes that mean "could not reach it" rather than "it failed a check" (CLI exit 3).
-  NETWORK_OUTCOMES = %w[handshake_failed name_not_resolved connection_refused timeout network_error].freeze
+  # Outcomes that mean "could not reach it" rather than "it failed a check" (CLI exit 3),
+  # as the library classifies them.
+  NETWORK_OUTCOMES = Native.unreachable_outcomes.freeze
 
   # The policy keywords every entry point takes, as in the Python package.
   POLICY_KEYWORDS = %i[pins engine profile allow_cn_fallback timeout].freeze
@@ -229,7 +230,8 @@ module Verifull
       case error.code
       when Native::ERROR_INPUT then InputError.new(error.message)
       when Native::ERROR_NETWORK
-        NetworkError.new(Report.new("endpoint" => "", "ok" => false, "outcome" => "network_error",
+        outcome = error.outcome || "network_error" # the library names it (vf_last_error_outcome)
+        NetworkError.new(Report.new("endpoint" => "", "ok" => false, "outcome" => outcome,
                                     "message" => error.message))
       else Error.new(error.message)
       end

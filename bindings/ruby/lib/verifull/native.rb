@@ -91,6 +91,9 @@ module Verifull
     attach_function :vf_version_string, [], :string
     attach_function :vf_last_error_message, [], :string
     attach_function :vf_outcome_name, [:int], :string
+    attach_function :vf_outcome_exit_code, [:int], :int
+    attach_function :vf_error_description, [:int], :string
+    attach_function :vf_last_error_outcome, [], :int
     attach_function :vf_trust_from_file, %i[pointer string], :int
     attach_function :vf_trust_from_pem, %i[pointer pointer size_t], :int
     attach_function :vf_trust_from_env, %i[pointer string], :int
@@ -111,23 +114,45 @@ module Verifull
     attach_function :vf_mysql_cache_clear, [], :int
     attach_function :vf_parse_url, %i[string pointer pointer], :int
 
-    # A failed call: #code is the VF_ERROR_* value.
+    # A failed call: #code is the VF_ERROR_* value; #outcome, after ERROR_NETWORK, the
+    # outcome name the library gave it (vf_last_error_outcome: "timeout", ...), else nil.
     class CallError < StandardError
-      attr_reader :code
+      attr_reader :code, :outcome
 
-      def initialize(code, message)
+      def initialize(code, message, outcome = nil)
         super(message)
         @code = code
+        @outcome = outcome
       end
     end
 
-    def self.last_error
-      (vf_last_error_message || "").dup.force_encoding(Encoding::UTF_8).scrub
+    # The failure `rc` of the call just made on this thread, in the library's words (its
+    # last error, else the fixed description of the code).
+    def self.last_error(rc)
+      message = (vf_last_error_message || "").dup.force_encoding(Encoding::UTF_8).scrub
+      message = vf_error_description(rc).dup if message.empty?
+      outcome = vf_last_error_outcome
+      CallError.new(rc, message, outcome >= 0 ? vf_outcome_name(outcome).dup : nil)
+    end
+
+    # The CLI's exit code for an outcome that means "could not reach it" (vf_outcome_exit_code).
+    EXIT_UNREACHABLE = 3
+
+    # The names of the outcomes that mean the endpoint could not be reached, as the library
+    # classifies them (vf_outcome_exit_code), instead of a list kept here.
+    def self.unreachable_outcomes
+      names = []
+      value = 0
+      while (code = vf_outcome_exit_code(value)) >= 0
+        names << vf_outcome_name(value).dup.freeze if code == EXIT_UNREACHABLE
+        value += 1
+      end
+      names
     end
 
     def self.call(function, *args)
       rc = send(function, *args)
-      raise CallError.new(rc, last_error) unless rc == OK
+      raise last_error(rc) unless rc == OK
 
       rc
     end
@@ -140,7 +165,7 @@ module Verifull
         buf = FFI::MemoryPointer.new(:char, size.read(:size_t))
         rc = send(function, *args, buf, size)
         next if rc == ERROR_BUFFER_TOO_SMALL
-        raise CallError.new(rc, last_error) unless rc == OK
+        raise last_error(rc) unless rc == OK
 
         return buf.read_string.force_encoding(Encoding::UTF_8).scrub
       end
