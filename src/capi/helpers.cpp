@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "capi/handle.hpp"
+#include "core/list_syntax.hpp"
 #include "core/tls_strength.hpp"
 
 using namespace verifull;
