@@ -515,3 +515,119 @@ def test_concurrent_cold_connects_probe_once_from_threads_and_from_the_event_loo
         await asyncio.gather(*(one() for _ in range(6)))
     run(many())
     assert _approvals.SHARED.probes == 2  # one more, for the PostgreSQL endpoint
+
+
+# ---- aiomysql's own pool: verifull.aiomysql.create_pool ------------------------------
+
+async def aiomysql_pool_tls(pool):
+    """The TLS version of a connection from the pool, and the connection's class."""
+    async with pool.acquire() as conn:
+        async with conn.cursor() as cur:
+            await cur.execute("SHOW STATUS LIKE 'Ssl_version'")
+            return (await cur.fetchone())[1], type(conn)
+
+
+def test_aiomysql_pool_verifies_every_connection_and_probes_once(servers, trust):
+    async def main():
+        pool = await verifull.aiomysql.create_pool(servers.mysql_url(), trust, minsize=2, maxsize=3, timeout=5)
+        try:
+            assert pool.size == 2
+            held = [await pool.acquire() for _ in range(3)]  # the third is opened on demand
+            for conn in held:
+                assert isinstance(conn, verifull.aiomysql.VerifiedConnection)
+                assert conn._ssl_context._verifull_trust is trust  # verifull's pinned context
+                pool.release(conn)
+            version, _ = await aiomysql_pool_tls(pool)
+            assert version.startswith("TLSv1.")
+        finally:
+            pool.close()
+            await pool.wait_closed()
+        async with verifull.aiomysql.create_pool(servers.mysql_url(), trust, minsize=0, maxsize=1, timeout=5) as pool:
+            assert (await aiomysql_pool_tls(pool))[1] is verifull.aiomysql.VerifiedConnection
+    run(main())
+    assert _approvals.SHARED.probes == 1  # four connections, one probe
+
+
+def test_aiomysql_pool_refuses_an_impostor_without_sending_credentials(servers, trust):
+    """A same-CA certificate for another name: refused when the pool fills, before any
+    credential is sent."""
+    with tls_impostor_fake("mysql", servers.file("wrong-name.pem"), servers.file("wrong-name.key")) as fake:
+        with pytest.raises(verifull.VerificationError) as e:
+            run(verifull.aiomysql.create_pool(servers.mysql_url(port=fake.port), trust, minsize=1, timeout=5))
+        assert fake.connections >= 1
+    assert e.value.outcome == "name_mismatch"
+    assert servers.user.encode() not in fake.received and servers.password.encode() not in fake.received
+
+
+def install_ip_rotate_server_cert(servers, name):
+    """Gives maria-ip-rotate (this suite's own, never shared with another suite) another
+    certificate and key and reloads them (FLUSH SSL as root over its Unix socket)."""
+    import MySQLdb
+    home = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / "maria-ip-rotate"
+    for ext in ("pem", "key"):
+        shutil.copyfile(servers.file(f"{name}.{ext}"), home / f"server-ip.{ext}")
+    admin = MySQLdb.connect(unix_socket=str(home / "sock"), user="root")
+    admin.cursor().execute("FLUSH SSL")
+    admin.close()
+
+
+def test_aiomysql_pool_opens_new_connections_after_a_rotation_and_refuses_a_bad_one(servers, trust):
+    url = servers.mysql_url(port=servers.port("MYSQL_IP_ROTATE"))
+    key = _approvals.Plan(url, trust, "mysql", verifull.Policy(timeout=5)).key
+
+    async def main():
+        pool = await verifull.aiomysql.create_pool(url, trust, minsize=1, maxsize=2, timeout=5)
+        try:
+            assert (await aiomysql_pool_tls(pool))[0].startswith("TLSv1.")
+            probes = _approvals.SHARED.probes
+            install_ip_rotate_server_cert(servers, "server-ip2")  # same CA and names, another key
+            await pool.clear()  # the next acquire opens a new connection
+            assert (await aiomysql_pool_tls(pool))[0].startswith("TLSv1.")
+            assert _approvals.SHARED.probes == probes + 1  # one re-approval
+            assert _approvals.SHARED.lookup(key).leaf_sha256 == leaf_sha256(servers, "server-ip2")
+            await pool.clear()
+            assert (await aiomysql_pool_tls(pool))[0].startswith("TLSv1.")
+            assert _approvals.SHARED.probes == probes + 1  # the new approval is reused
+            install_ip_rotate_server_cert(servers, "wrong-name")  # same CA, another name: refused
+            await pool.clear()
+            for _ in range(2):  # and stays refused
+                with pytest.raises(verifull.VerificationError) as e:
+                    await aiomysql_pool_tls(pool)
+                assert e.value.outcome == "name_mismatch"
+                assert _approvals.SHARED.lookup(key) is None
+        finally:
+            pool.terminate()
+            await pool.wait_closed()
+    try:
+        run(main())
+    finally:
+        install_ip_rotate_server_cert(servers, "server-ip")
+
+
+def test_aiomysql_pool_refuses_what_it_cannot_carry_and_does_no_io_without_minsize(servers, trust):
+    my = servers.mysql_url()
+    with pytest.raises(TypeError, match="enigne"):
+        verifull.aiomysql.create_pool(my, trust, enigne="botan")
+    for managed in ("ssl", "host", "port"):
+        with pytest.raises(verifull.InputError, match=managed):
+            verifull.aiomysql.create_pool(my, trust, **{managed: None})
+
+    async def lazy():  # minsize=0 on an unresolvable name: made, nothing dialled
+        pool = await verifull.aiomysql.create_pool("mysql://u:p@no-such-host.invalid:3306/db", trust, minsize=0)
+        assert pool.size == 0
+        pool.close()
+        await pool.wait_closed()
+    run(lazy())
+
+
+def test_aiomysql_pool_hook_exists_and_fails_closed():
+    """aiomysql's Pool opens connections through the name aiomysql.pool.connect, which
+    verifull replaces by a dispatcher: if aiomysql renames either, this fails. A pool's
+    marker keyword outside a VerifiedPool's filling reaches aiomysql's own connect, which
+    refuses it (never a plain connection)."""
+    import aiomysql.pool
+    assert callable(getattr(aiomysql.pool.Pool, "_fill_free_pool", None))
+    verifull.aiomysql._install_pool_dispatcher()
+    assert aiomysql.pool.connect._verifull_dispatcher is True
+    with pytest.raises(TypeError):
+        aiomysql.pool.connect(host="127.0.0.1", port=9, **{verifull.aiomysql._POOL_MARKER: True})
