@@ -631,3 +631,32 @@ def test_aiomysql_pool_hook_exists_and_fails_closed():
     assert aiomysql.pool.connect._verifull_dispatcher is True
     with pytest.raises(TypeError):
         aiomysql.pool.connect(host="127.0.0.1", port=9, **{verifull.aiomysql._POOL_MARKER: True})
+
+
+# ---- one deadline for the whole of asyncpg's create_pool -------------------------------
+
+def test_asyncpg_create_pool_ends_by_one_deadline_when_the_probe_was_slow_and_the_connect_stalls(servers, trust):
+    """The probe is answered (by the real server) only 3.5 s into a 4 s timeout; the
+    connection after it reaches a peer that accepts and never answers. The probe and the
+    connect share one deadline: the call ends at about 4 s, not 4 s after the probe."""
+    port = servers.port("PG")
+    release = threading.Event()
+
+    def handler(fake, conn, n):
+        if n == 1:
+            time.sleep(3.5)
+            relay(fake, conn, port)  # the probe, late
+        else:
+            release.wait(20)  # accepts and never answers
+    with Fake(handler) as fake:
+        start = time.monotonic()
+        try:
+            with pytest.raises((verifull.NetworkError, asyncio.TimeoutError, OSError)):
+                run(verifull.asyncpg.create_pool(servers.pg_url(port=fake.port), trust,
+                                                 min_size=1, max_size=1, timeout=4))
+            elapsed = time.monotonic() - start
+        finally:
+            release.set()
+        assert fake.connections >= 2  # the probe was answered and the connect was made
+    assert elapsed < 4 + 2.5, elapsed
+    assert servers.user.encode() not in fake.received and servers.password.encode() not in fake.received

@@ -244,6 +244,19 @@ def connect(plan: Plan, open_with: Callable[[Approval, float], object], run=lamb
     return open_with(approval, plan.left())
 
 
+# asyncio.timeout (Python 3.11) bounds an await in the caller's own task; wait_for runs
+# the awaitable in a task of its own, one more round of the event loop on every connect.
+_timeout = getattr(asyncio, "timeout", None)
+
+
+async def within(awaitable, seconds: float):
+    """`await awaitable`, cancelled after `seconds` (asyncio.TimeoutError)."""
+    if _timeout is None:
+        return await asyncio.wait_for(awaitable, seconds)
+    async with _timeout(seconds):
+        return await awaitable
+
+
 async def connect_async(plan: Plan, open_with):
     """connect() for asyncio: `open_with` is a coroutine function."""
     approval, from_cache = await plan.approve_async()

@@ -62,18 +62,6 @@ async def open_verified(args: dict) -> VerifiedConnection:
     return conn
 
 
-# asyncio.timeout (Python 3.11) bounds the login in the caller's task; wait_for runs it
-# in a task of its own, one more round of the event loop on every connect.
-_login_deadline = getattr(asyncio, "timeout", None)
-
-
-async def _bounded(coro, left: float):
-    if _login_deadline is None:
-        return await asyncio.wait_for(coro, left)
-    async with _login_deadline(left):
-        return await coro
-
-
 async def _connect_planned(plan: "_approvals.Plan", base: dict) -> VerifiedConnection:
     """Opens a verified connection for `plan` with aiomysql keywords `base` (connect_args)."""
     async def open_with(approval, left):
@@ -82,7 +70,7 @@ async def _connect_planned(plan: "_approvals.Plan", base: dict) -> VerifiedConne
         # aiomysql bounds only the TCP connect by connect_timeout; the greeting, TLS and
         # login must end by the deadline too.
         try:
-            return await _bounded(open_verified(args), left)
+            return await _approvals.within(open_verified(args), left)
         except asyncio.TimeoutError:
             raise NetworkError(Report(endpoint=f"{plan.endpoint['host']}:{plan.endpoint['port']}", ok=False,
                                       outcome="timeout", message="the server was verified, but the login did not "
