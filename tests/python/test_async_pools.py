@@ -181,11 +181,12 @@ def test_a_relay_that_switches_certificates_after_a_warm_connect_gets_one_reprob
 
 # ---- rotation of the real servers' certificates under live pools -----------------------
 
-def install_ip_server_cert(servers, trust, name, forget_approvals=False):
-    """Gives maria-ip another certificate and key and reloads them (FLUSH SSL, as root
-    through the server's Unix socket: TLS may be serving an impostor at that moment)."""
+def install_ip_server_cert(servers, trust, name, forget_approvals=False, server="maria-ip"):
+    """Gives maria-ip (or `server`) another certificate and key and reloads them (FLUSH
+    SSL, as root through the server's Unix socket: TLS may be serving an impostor at that
+    moment)."""
     import MySQLdb
-    home = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / "maria-ip"
+    home = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / server
     for ext in ("pem", "key"):
         shutil.copyfile(servers.file(f"{name}.{ext}"), home / f"server-ip.{ext}")
     admin = MySQLdb.connect(unix_socket=str(home / "sock"), user="root")
@@ -225,6 +226,16 @@ def install_pg_server_cert(servers, name):
     raise AssertionError("pg-tls did not load " + name)
 
 
+async def refused_twice(use_the_pool, key, outcome):
+    """A pool's new connection is refused with `outcome`, and stays refused (no approval
+    is left behind)."""
+    for _ in range(2):
+        with pytest.raises(verifull.VerificationError) as e:
+            await use_the_pool()
+        assert e.value.outcome == outcome
+        assert _approvals.SHARED.lookup(key) is None
+
+
 def test_asyncpg_pool_opens_new_connections_after_a_rotation_and_refuses_an_impostor(servers, trust):
     url = servers.pg_url()
 
@@ -246,11 +257,7 @@ def test_asyncpg_pool_opens_new_connections_after_a_rotation_and_refuses_an_impo
             assert await fetch_one(pool) == 1
             install_pg_server_cert(servers, "impostor")  # another CA: refused, and stays refused
             await pool.expire_connections()
-            for _ in range(2):
-                with pytest.raises(verifull.VerificationError) as e:
-                    await fetch_one(pool)
-                assert e.value.outcome == "untrusted_issuer"
-                assert _approvals.SHARED.lookup(key) is None
+            await refused_twice(lambda: fetch_one(pool), key, "untrusted_issuer")
         finally:
             pool.terminate()
     try:
@@ -560,15 +567,8 @@ def test_aiomysql_pool_refuses_an_impostor_without_sending_credentials(servers, 
 
 
 def install_ip_rotate_server_cert(servers, name):
-    """Gives maria-ip-rotate (this suite's own, never shared with another suite) another
-    certificate and key and reloads them (FLUSH SSL as root over its Unix socket)."""
-    import MySQLdb
-    home = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / "maria-ip-rotate"
-    for ext in ("pem", "key"):
-        shutil.copyfile(servers.file(f"{name}.{ext}"), home / f"server-ip.{ext}")
-    admin = MySQLdb.connect(unix_socket=str(home / "sock"), user="root")
-    admin.cursor().execute("FLUSH SSL")
-    admin.close()
+    """The same on maria-ip-rotate (this suite's own: no other suite meets the swap)."""
+    install_ip_server_cert(servers, None, name, server="maria-ip-rotate")
 
 
 def test_aiomysql_pool_opens_new_connections_after_a_rotation_and_refuses_a_bad_one(servers, trust):
@@ -590,11 +590,7 @@ def test_aiomysql_pool_opens_new_connections_after_a_rotation_and_refuses_a_bad_
             assert _approvals.SHARED.probes == probes + 1  # the new approval is reused
             install_ip_rotate_server_cert(servers, "wrong-name")  # same CA, another name: refused
             await pool.clear()
-            for _ in range(2):  # and stays refused
-                with pytest.raises(verifull.VerificationError) as e:
-                    await aiomysql_pool_tls(pool)
-                assert e.value.outcome == "name_mismatch"
-                assert _approvals.SHARED.lookup(key) is None
+            await refused_twice(lambda: aiomysql_pool_tls(pool), key, "name_mismatch")
         finally:
             pool.terminate()
             await pool.wait_closed()
