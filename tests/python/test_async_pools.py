@@ -181,11 +181,12 @@ def test_a_relay_that_switches_certificates_after_a_warm_connect_gets_one_reprob
 
 # ---- rotation of the real servers' certificates under live pools -----------------------
 
-def install_ip_server_cert(servers, trust, name, forget_approvals=False):
-    """Gives maria-ip another certificate and key and reloads them (FLUSH SSL, as root
-    through the server's Unix socket: TLS may be serving an impostor at that moment)."""
+def install_ip_server_cert(servers, trust, name, forget_approvals=False, server="maria-ip"):
+    """Gives maria-ip (or `server`) another certificate and key and reloads them (FLUSH
+    SSL, as root through the server's Unix socket: TLS may be serving an impostor at that
+    moment)."""
     import MySQLdb
-    home = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / "maria-ip"
+    home = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / server
     for ext in ("pem", "key"):
         shutil.copyfile(servers.file(f"{name}.{ext}"), home / f"server-ip.{ext}")
     admin = MySQLdb.connect(unix_socket=str(home / "sock"), user="root")
@@ -225,6 +226,16 @@ def install_pg_server_cert(servers, name):
     raise AssertionError("pg-tls did not load " + name)
 
 
+async def refused_twice(use_the_pool, key, outcome):
+    """A pool's new connection is refused with `outcome`, and stays refused (no approval
+    is left behind)."""
+    for _ in range(2):
+        with pytest.raises(verifull.VerificationError) as e:
+            await use_the_pool()
+        assert e.value.outcome == outcome
+        assert _approvals.SHARED.lookup(key) is None
+
+
 def test_asyncpg_pool_opens_new_connections_after_a_rotation_and_refuses_an_impostor(servers, trust):
     url = servers.pg_url()
 
@@ -246,11 +257,7 @@ def test_asyncpg_pool_opens_new_connections_after_a_rotation_and_refuses_an_impo
             assert await fetch_one(pool) == 1
             install_pg_server_cert(servers, "impostor")  # another CA: refused, and stays refused
             await pool.expire_connections()
-            for _ in range(2):
-                with pytest.raises(verifull.VerificationError) as e:
-                    await fetch_one(pool)
-                assert e.value.outcome == "untrusted_issuer"
-                assert _approvals.SHARED.lookup(key) is None
+            await refused_twice(lambda: fetch_one(pool), key, "untrusted_issuer")
         finally:
             pool.terminate()
     try:
@@ -515,3 +522,137 @@ def test_concurrent_cold_connects_probe_once_from_threads_and_from_the_event_loo
         await asyncio.gather(*(one() for _ in range(6)))
     run(many())
     assert _approvals.SHARED.probes == 2  # one more, for the PostgreSQL endpoint
+
+
+# ---- aiomysql's own pool: verifull.aiomysql.create_pool ------------------------------
+
+async def aiomysql_pool_tls(pool):
+    """The TLS version of a connection from the pool, and the connection's class."""
+    async with pool.acquire() as conn:
+        async with conn.cursor() as cur:
+            await cur.execute("SHOW STATUS LIKE 'Ssl_version'")
+            return (await cur.fetchone())[1], type(conn)
+
+
+def test_aiomysql_pool_verifies_every_connection_and_probes_once(servers, trust):
+    async def main():
+        pool = await verifull.aiomysql.create_pool(servers.mysql_url(), trust, minsize=2, maxsize=3, timeout=5)
+        try:
+            assert pool.size == 2
+            held = [await pool.acquire() for _ in range(3)]  # the third is opened on demand
+            for conn in held:
+                assert isinstance(conn, verifull.aiomysql.VerifiedConnection)
+                assert conn._ssl_context._verifull_trust is trust  # verifull's pinned context
+                pool.release(conn)
+            version, _ = await aiomysql_pool_tls(pool)
+            assert version.startswith("TLSv1.")
+        finally:
+            pool.close()
+            await pool.wait_closed()
+        async with verifull.aiomysql.create_pool(servers.mysql_url(), trust, minsize=0, maxsize=1, timeout=5) as pool:
+            assert (await aiomysql_pool_tls(pool))[1] is verifull.aiomysql.VerifiedConnection
+    run(main())
+    assert _approvals.SHARED.probes == 1  # four connections, one probe
+
+
+def test_aiomysql_pool_refuses_an_impostor_without_sending_credentials(servers, trust):
+    """A same-CA certificate for another name: refused when the pool fills, before any
+    credential is sent."""
+    with tls_impostor_fake("mysql", servers.file("wrong-name.pem"), servers.file("wrong-name.key")) as fake:
+        with pytest.raises(verifull.VerificationError) as e:
+            run(verifull.aiomysql.create_pool(servers.mysql_url(port=fake.port), trust, minsize=1, timeout=5))
+        assert fake.connections >= 1
+    assert e.value.outcome == "name_mismatch"
+    assert servers.user.encode() not in fake.received and servers.password.encode() not in fake.received
+
+
+def install_ip_rotate_server_cert(servers, name):
+    """The same on maria-ip-rotate (this suite's own: no other suite meets the swap)."""
+    install_ip_server_cert(servers, None, name, server="maria-ip-rotate")
+
+
+def test_aiomysql_pool_opens_new_connections_after_a_rotation_and_refuses_a_bad_one(servers, trust):
+    url = servers.mysql_url(port=servers.port("MYSQL_IP_ROTATE"))
+    key = _approvals.Plan(url, trust, "mysql", verifull.Policy(timeout=5)).key
+
+    async def main():
+        pool = await verifull.aiomysql.create_pool(url, trust, minsize=1, maxsize=2, timeout=5)
+        try:
+            assert (await aiomysql_pool_tls(pool))[0].startswith("TLSv1.")
+            probes = _approvals.SHARED.probes
+            install_ip_rotate_server_cert(servers, "server-ip2")  # same CA and names, another key
+            await pool.clear()  # the next acquire opens a new connection
+            assert (await aiomysql_pool_tls(pool))[0].startswith("TLSv1.")
+            assert _approvals.SHARED.probes == probes + 1  # one re-approval
+            assert _approvals.SHARED.lookup(key).leaf_sha256 == leaf_sha256(servers, "server-ip2")
+            await pool.clear()
+            assert (await aiomysql_pool_tls(pool))[0].startswith("TLSv1.")
+            assert _approvals.SHARED.probes == probes + 1  # the new approval is reused
+            install_ip_rotate_server_cert(servers, "wrong-name")  # same CA, another name: refused
+            await pool.clear()
+            await refused_twice(lambda: aiomysql_pool_tls(pool), key, "name_mismatch")
+        finally:
+            pool.terminate()
+            await pool.wait_closed()
+    try:
+        run(main())
+    finally:
+        install_ip_rotate_server_cert(servers, "server-ip")
+
+
+def test_aiomysql_pool_refuses_what_it_cannot_carry_and_does_no_io_without_minsize(servers, trust):
+    my = servers.mysql_url()
+    with pytest.raises(TypeError, match="enigne"):
+        verifull.aiomysql.create_pool(my, trust, enigne="botan")
+    for managed in ("ssl", "host", "port"):
+        with pytest.raises(verifull.InputError, match=managed):
+            verifull.aiomysql.create_pool(my, trust, **{managed: None})
+
+    async def lazy():  # minsize=0 on an unresolvable name: made, nothing dialled
+        pool = await verifull.aiomysql.create_pool("mysql://u:p@no-such-host.invalid:3306/db", trust, minsize=0)
+        assert pool.size == 0
+        pool.close()
+        await pool.wait_closed()
+    run(lazy())
+
+
+def test_aiomysql_pool_hook_exists_and_fails_closed():
+    """aiomysql's Pool opens connections through the name aiomysql.pool.connect, which
+    verifull replaces by a dispatcher: if aiomysql renames either, this fails. A pool's
+    marker keyword outside a VerifiedPool's filling reaches aiomysql's own connect, which
+    refuses it (never a plain connection)."""
+    import aiomysql.pool
+    assert callable(getattr(aiomysql.pool.Pool, "_fill_free_pool", None))
+    verifull.aiomysql._install_pool_dispatcher()
+    assert aiomysql.pool.connect._verifull_dispatcher is True
+    with pytest.raises(TypeError):
+        aiomysql.pool.connect(host="127.0.0.1", port=9, **{verifull.aiomysql._POOL_MARKER: True})
+
+
+# ---- one deadline for the whole of asyncpg's create_pool -------------------------------
+
+def test_asyncpg_create_pool_ends_by_one_deadline_when_the_probe_was_slow_and_the_connect_stalls(servers, trust):
+    """The probe is answered (by the real server) only 3.5 s into a 4 s timeout; the
+    connection after it reaches a peer that accepts and never answers. The probe and the
+    connect share one deadline: the call ends at about 4 s, not 4 s after the probe."""
+    port = servers.port("PG")
+    release = threading.Event()
+
+    def handler(fake, conn, n):
+        if n == 1:
+            time.sleep(3.5)
+            relay(fake, conn, port)  # the probe, late
+        else:
+            release.wait(20)  # accepts and never answers
+    with Fake(handler) as fake:
+        start = time.monotonic()
+        try:
+            with pytest.raises((verifull.NetworkError, asyncio.TimeoutError, OSError)):
+                run(verifull.asyncpg.create_pool(servers.pg_url(port=fake.port), trust,
+                                                 min_size=1, max_size=1, timeout=4))
+            elapsed = time.monotonic() - start
+        finally:
+            release.set()
+        assert fake.connections >= 2  # the probe was answered and the connect was made
+    assert elapsed < 4 + 2.5, elapsed
+    assert servers.user.encode() not in fake.received and servers.password.encode() not in fake.received

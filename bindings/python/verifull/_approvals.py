@@ -23,6 +23,7 @@ import asyncio
 import collections
 import copy
 import dataclasses
+import functools
 import ssl
 import threading
 import time
@@ -154,12 +155,27 @@ def certificate_refusal(error: BaseException) -> Optional[ssl.SSLCertVerificatio
 URL_CRL_PARAMETERS = ("ssl_crl", "ssl_crlpath")
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(plain_url: str) -> dict:
+    """verifull's parse of a URL (vf_parse_url: a pure function of the text), kept for the
+    last 64 URLs: a warm connect's largest own cost was parsing the URL it parsed last time.
+    Callers get a copy (parsed_url), never this dict."""
+    return parse_url(plain_url)
+
+
+def parsed_url(plain_url: str) -> dict:
+    """A fresh copy of the URL's parts (the caller may change it, and its params)."""
+    endpoint = dict(_parsed(plain_url))
+    endpoint["params"] = dict(endpoint["params"])
+    return endpoint
+
+
 class Plan:
     """One connect: the URL's parts, the cache key, the deadline, and the probe."""
 
     def __init__(self, url: str, trust: Trust, kind: str, policy: Policy, cache: ApprovalCache = SHARED):
         self.plain = _url(url, kind)
-        self.endpoint = parse_url(self.plain)
+        self.endpoint = parsed_url(self.plain)
         if kind == "mysql":
             # A URL's CRLs (ssl-crl, ssl-crlpath) are CRLs of the policy: the probe checks
             # them and so does the in-band SSLContext (and they are part of the cache key).
@@ -226,6 +242,19 @@ def connect(plan: Plan, open_with: Callable[[Approval, float], object], run=lamb
             raise
     approval, _ = run(lambda: plan.approve(replacing=approval))  # the one re-probe
     return open_with(approval, plan.left())
+
+
+# asyncio.timeout (Python 3.11) bounds an await in the caller's own task; wait_for runs
+# the awaitable in a task of its own, one more round of the event loop on every connect.
+_timeout = getattr(asyncio, "timeout", None)
+
+
+async def within(awaitable, seconds: float):
+    """`await awaitable`, cancelled after `seconds` (asyncio.TimeoutError)."""
+    if _timeout is None:
+        return await asyncio.wait_for(awaitable, seconds)
+    async with _timeout(seconds):
+        return await awaitable
 
 
 async def connect_async(plan: Plan, open_with):

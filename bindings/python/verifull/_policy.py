@@ -77,6 +77,7 @@ class Policy:
 _TLS_SETTINGS = frozenset({"crls", "require_crl", "client_cert", "client_key", "client_key_passphrase",
                            "allow_cleartext_password"})
 KEYWORDS = frozenset(f.name for f in fields(Policy))
+_DEFAULT = Policy()
 
 
 def take(policy: Optional[Policy], kwargs: dict) -> Policy:
@@ -87,7 +88,9 @@ def take(policy: Optional[Policy], kwargs: dict) -> Policy:
         raise TypeError(f"policy must be a verifull.Policy, not {type(policy).__name__}")
     given = {name: kwargs.pop(name) for name in list(kwargs) if name in KEYWORDS}
     if policy is None:
-        return Policy(**given)
+        # A Policy is immutable, so every call without settings shares one default
+        # (building and validating one costs more than a warm connect's own Python work).
+        return Policy(**given) if given else _DEFAULT
     if given:
         raise TypeError(f"{', '.join(sorted(given))} given both in policy= and as a keyword; give it once")
     return policy

@@ -11,7 +11,6 @@ list are the core's (vf_tls_weak_reason, vf_tls_strong_ciphers).
 from __future__ import annotations
 
 import ctypes
-import ctypes
 import hashlib
 import ssl
 from typing import Optional
@@ -31,7 +30,7 @@ class PeerRefused(ssl.SSLCertVerificationError):
 
 
 def _colon_hex(digest: bytes) -> str:
-    return ":".join(f"{b:02X}" for b in digest)
+    return digest.hex(":").upper()  # "AB:CD:...", as verifull's Report names a certificate
 
 
 class _InBand:

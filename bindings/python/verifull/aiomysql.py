@@ -3,16 +3,23 @@ thread, so the event loop is not blocked; a warm connect makes none (_approvals.
 
     conn = await verifull.aiomysql.connect(url, trust)
     conn = await verifull.aiomysql.connect(url, trust, policy=verifull.Policy(pins=[...]), autocommit=True)
+    pool = await verifull.aiomysql.create_pool(url, trust, minsize=1, maxsize=10)   # or `async with`
+
+Every connection of a pool is opened as connect() opens one (approved, usually from the
+cache; pinned in-band; the plaintext guard; one re-approval after a rotation).
 """
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import inspect
 from typing import Optional
 
 import aiomysql
 import aiomysql.connection
+import aiomysql.pool
+import aiomysql.utils
 
 from . import NetworkError, Report, Trust, _approvals
 from ._mysql_protocol import refuse_if_clear_text, refuse_without_tls
@@ -55,6 +62,22 @@ async def open_verified(args: dict) -> VerifiedConnection:
     return conn
 
 
+async def _connect_planned(plan: "_approvals.Plan", base: dict) -> VerifiedConnection:
+    """Opens a verified connection for `plan` with aiomysql keywords `base` (connect_args)."""
+    async def open_with(approval, left):
+        args = dict(base, ssl=approval.context)
+        args.setdefault("connect_timeout", left)
+        # aiomysql bounds only the TCP connect by connect_timeout; the greeting, TLS and
+        # login must end by the deadline too.
+        try:
+            return await _approvals.within(open_verified(args), left)
+        except asyncio.TimeoutError:
+            raise NetworkError(Report(endpoint=f"{plan.endpoint['host']}:{plan.endpoint['port']}", ok=False,
+                                      outcome="timeout", message="the server was verified, but the login did not "
+                                      f"complete within the timeout of {plan.policy.timeout} s")) from None
+    return await _approvals.connect_async(plan, open_with)
+
+
 async def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **aiomysql_kwargs) -> VerifiedConnection:
     """A verified aiomysql connection. Policy as `policy=verifull.Policy(...)` or keywords;
     other keywords go to aiomysql's Connection (an unknown one is a TypeError)."""
@@ -62,16 +85,88 @@ async def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **aio
     refuse_unknown(aiomysql_kwargs, _accepted(), "verifull.aiomysql.connect")
     plan = _approvals.Plan(url, trust, "mysql", policy)
     base = connect_args(plan.endpoint, None, aiomysql_kwargs, _accepted(), "aiomysql")
+    return await _connect_planned(plan, base)
 
-    async def open_with(approval, left):
-        args = dict(base, ssl=approval.context)
-        args.setdefault("connect_timeout", left)
-        # aiomysql bounds only the TCP connect by connect_timeout; the greeting, TLS and
-        # login must end by the deadline too.
+
+# ---- pools -----------------------------------------------------------------------------
+# aiomysql's Pool opens each connection by calling the name `connect` of aiomysql.pool
+# with the pool's keywords. That name is replaced once by a dispatcher: inside a
+# VerifiedPool's filling (a context variable names the pool) it opens the connection
+# through verifull, anywhere else it is aiomysql's own connect, unchanged. A VerifiedPool
+# keeps no connect keywords of aiomysql's kind, only a marker no aiomysql connect
+# accepts: should the dispatcher ever not run, the pool's connect is a TypeError, never a
+# plain connection (tests/python/test_async_pools.py checks the name still exists).
+_filling: "contextvars.ContextVar[Optional[VerifiedPool]]" = contextvars.ContextVar("verifull_aiomysql_pool",
+                                                                                    default=None)
+_POOL_MARKER = "verifull_pool_connection"
+
+
+def _install_pool_dispatcher() -> None:
+    plain = aiomysql.pool.connect
+    if getattr(plain, "_verifull_dispatcher", False):
+        return
+
+    def connect_for_pool(*args, **kwargs):
+        pool = _filling.get()
+        if pool is None or not kwargs.pop(_POOL_MARKER, False):
+            return plain(*args, **kwargs)
+        return pool._verifull_open(echo=kwargs.get("echo", False))
+    connect_for_pool._verifull_dispatcher = True
+    aiomysql.pool.connect = connect_for_pool
+
+
+class VerifiedPool(aiomysql.pool.Pool):
+    """An aiomysql Pool whose every new connection is a verifull.aiomysql connection (a
+    new Plan each: its own deadline, the shared approvals, one re-approval after a
+    rotation). Made by verifull.aiomysql.create_pool."""
+
+    _verifull_plan: "_approvals.Plan"
+    _verifull_base: dict
+
+    async def _fill_free_pool(self, override_min):
+        token = _filling.set(self)
         try:
-            return await asyncio.wait_for(open_verified(args), left)
-        except asyncio.TimeoutError:
-            raise NetworkError(Report(endpoint=f"{plan.endpoint['host']}:{plan.endpoint['port']}", ok=False,
-                                      outcome="timeout", message="the server was verified, but the login did not "
-                                      f"complete within the timeout of {policy.timeout} s")) from None
-    return await _approvals.connect_async(plan, open_with)
+            return await super()._fill_free_pool(override_min)
+        finally:
+            _filling.reset(token)
+
+    async def _verifull_open(self, echo: bool) -> VerifiedConnection:
+        return await _connect_planned(self._verifull_plan.restarted(), dict(self._verifull_base, echo=echo))
+
+
+@functools.lru_cache(maxsize=None)
+def _pool_settings() -> frozenset:
+    """create_pool's own keywords (minsize, maxsize, echo, pool_recycle), not loop."""
+    return frozenset(inspect.signature(aiomysql.create_pool).parameters) - {"kwargs", "loop"}
+
+
+def create_pool(url: str, trust: Trust, policy: Optional[Policy] = None, **pool_kwargs):
+    """aiomysql's create_pool with every connection verified: `await create_pool(...)` or
+    `async with create_pool(...) as pool`. Keywords: the policy's, create_pool's (minsize,
+    maxsize, echo, pool_recycle) and aiomysql connect's; anything else is a TypeError,
+    ssl/host/port an InputError. Nothing is probed here: each new connection is approved
+    when it is made (the first ones when the pool fills to minsize)."""
+    policy = take(policy, pool_kwargs)
+    settings = {k: pool_kwargs.pop(k) for k in list(pool_kwargs) if k in _pool_settings()}
+    refuse_unknown(pool_kwargs, _accepted(), "verifull.aiomysql.create_pool")
+    plan = _approvals.Plan(url, trust, "mysql", policy)
+    base = connect_args(plan.endpoint, None, pool_kwargs, _accepted(), "aiomysql")
+    base.pop("echo", None)  # the pool's echo setting, passed to each connection
+    _install_pool_dispatcher()
+
+    async def make() -> VerifiedPool:
+        loop = asyncio.get_running_loop()
+        pool = VerifiedPool(minsize=settings.get("minsize", 1), maxsize=settings.get("maxsize", 10),
+                            echo=settings.get("echo", False), pool_recycle=settings.get("pool_recycle", -1),
+                            loop=loop, **{_POOL_MARKER: True})
+        pool._verifull_plan, pool._verifull_base = plan, base
+        if pool.minsize > 0:
+            try:
+                async with pool._cond:
+                    await pool._fill_free_pool(False)
+            except BaseException:
+                pool.close()
+                await pool.wait_closed()
+                raise
+        return pool
+    return aiomysql.utils._PoolContextManager(make())

@@ -15,6 +15,8 @@ opens; a certificate verifull refuses stays refused.
 """
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import functools
 import inspect
 import os
@@ -22,7 +24,7 @@ from typing import Optional
 
 import asyncpg
 
-from . import InputError, Trust, _approvals, ssl_context
+from . import InputError, NetworkError, Report, Trust, _approvals, ssl_context
 from ._policy import Policy, refuse_unknown, take
 
 MANAGED = ("ssl", "host", "port", "dsn", "direct_tls", "password", "passfile")
@@ -72,13 +74,27 @@ class VerifiedPool(asyncpg.Pool):
     password callable before it dials) and whose SSLContext accepts the certificate
     approved at that moment. A new connection that meets another certificate than a
     cached approval (a rotation) drops that approval and is made once more, which
-    verifies the new certificate. asyncpg's Pool makes each connection in
+    verifies the new certificate. One deadline (the policy's timeout) covers the whole of
+    a new connection: approval, probe, connect and that one retry; create_pool's filling
+    ends by one deadline as well. asyncpg's Pool makes each connection in
     _get_new_connection; tests/python/test_async_pools.py fails if it disappears."""
 
     _verifull_plan: "_approvals.Plan"
+    _verifull_deadline: Optional[float] = None  # create_pool's own, while it fills the pool
 
     async def _get_new_connection(self):
-        plan = self._verifull_plan
+        plan = self._verifull_plan.restarted()
+        if self._verifull_deadline is not None:
+            plan.deadline = min(plan.deadline, self._verifull_deadline)
+        token = _connecting.set(plan)  # read by the password callable: approve under this deadline
+        try:
+            return await _approvals.within(self._new_connection_once_more_after_rotation(plan), plan.left())
+        except asyncio.TimeoutError:
+            raise _timeout_error(plan) from None
+        finally:
+            _connecting.reset(token)
+
+    async def _new_connection_once_more_after_rotation(self, plan: "_approvals.Plan"):
         before = plan.cache.lookup(plan.key)
         try:
             return await super()._get_new_connection()
@@ -87,6 +103,17 @@ class VerifiedPool(asyncpg.Pool):
                 raise
             plan.cache.forget(plan.key, before)  # the certificate changed: verify the new one, once
         return await super()._get_new_connection()
+
+
+# The plan of the pool connection being made in this task (VerifiedPool._get_new_connection).
+_connecting: "contextvars.ContextVar[Optional[_approvals.Plan]]" = contextvars.ContextVar("verifull_asyncpg_connecting",
+                                                                                          default=None)
+
+
+def _timeout_error(plan: "_approvals.Plan") -> NetworkError:
+    endpoint = plan.endpoint
+    return NetworkError(Report(endpoint=f"{endpoint['host']}:{endpoint['port']}", ok=False, outcome="timeout",
+                               message=f"the connection was not made within the timeout of {plan.policy.timeout} s"))
 
 
 def _pool_settings() -> set:
@@ -112,10 +139,24 @@ async def create_pool(url: str, trust: Trust, policy: Optional[Policy] = None, *
     pinned_to_current = ssl_context(trust, endpoint["host"], policy=p, expected_leaf_sha256=template.current_leaf)
 
     async def approve_then_password():
-        await template.restarted().approve_async()  # from the cache, or a probe on a worker thread
+        # From the cache, or a probe on a worker thread, by the new connection's deadline.
+        await (_connecting.get() or template.restarted()).approve_async()
         return _password(endpoint)
 
     connect_kwargs.setdefault("timeout", policy.timeout)
     pool = VerifiedPool(**settings, ssl=pinned_to_current, password=approve_then_password, **connect_kwargs)
     pool._verifull_plan = template
-    return await pool
+    # Filling the pool (min_size connections, the first alone, then the rest at once) ends
+    # by one deadline, not one per round.
+    filling = template.restarted()
+    pool._verifull_deadline = filling.deadline
+    try:
+        await _approvals.within(pool, filling.left())
+    except BaseException as e:
+        pool.terminate()
+        if isinstance(e, asyncio.TimeoutError):
+            raise _timeout_error(filling) from None
+        raise
+    finally:
+        pool._verifull_deadline = None
+    return pool
