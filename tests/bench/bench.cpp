@@ -277,11 +277,12 @@ void connect_line(const std::string& what, const Stats& ours, const Stats& raw, 
               ratio <= target ? "met" : "MISSED");
 }
 
-void bench_connects(int n) {
+// With mysql_only, the MySQL rows alone (profiling, bisecting: `verifull_bench mysql N`).
+void bench_connects(int n, bool mysql_only = false) {
   const Target t;
   const Trust trust = Trust::from_file(t.ca_file);
   std::vector<double> pg_raw, pg_ours;
-  for (int i = 0; i < n; ++i) {
+  for (int i = 0; i < (mysql_only ? 0 : n); ++i) {
     pg_raw.push_back(time_ms([&] {
       PGconn* c = t.raw_pg();
       if (PQstatus(c) != CONNECTION_OK) std::abort();
@@ -305,7 +306,7 @@ void bench_connects(int n) {
   }
   std::printf("\n3. connects to the local servers (%d each, interleaved; engine: the default, %s)\n", n,
               engine_name(Policy{}.engine));
-  connect_line("PostgreSQL vs libpq verify-full", stats(pg_ours), stats(pg_raw), 1.05);
+  if (!mysql_only) connect_line("PostgreSQL vs libpq verify-full", stats(pg_ours), stats(pg_raw), 1.05);
   connect_line("MySQL warm (cached pin) vs VERIFY_SERVER_CERT", stats(my_warm), stats(my_raw), 1.10);
   connect_line("MySQL cold (probe) vs VERIFY_SERVER_CERT", stats(my_cold), stats(my_raw), 2.2);
 }
@@ -568,6 +569,15 @@ int main(int argc, char** argv) {
   const std::string self = "/proc/self/exe";
   if (argc > 1 && std::string(argv[1]) == "memory") {  // the memory part only (profiling)
     bench_memory(self, 40);
+    return 0;
+  }
+  // One section alone (profiling, bisecting): connects [N] | mysql [N] | bundle [N].
+  if (argc > 1 && (std::string(argv[1]) == "connects" || std::string(argv[1]) == "mysql")) {
+    bench_connects(argc > 2 ? std::atoi(argv[2]) : 200, std::string(argv[1]) == "mysql");
+    return 0;
+  }
+  if (argc > 1 && std::string(argv[1]) == "bundle") {
+    bench_bundle_connects(argc > 2 ? std::atoi(argv[2]) : 100);
     return 0;
   }
   std::printf("verifull %s benchmark\n", VERIFULL_VERSION_STRING);
