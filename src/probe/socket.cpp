@@ -84,7 +84,7 @@ class WatchdogThread {
     static pid_t owner = 0;
     std::lock_guard<ForkSafeMutex> lock(mutex);
     if (!current || owner != ::getpid()) {
-      current = new WatchdogThread();  // kept for the life of the process, as its thread is
+      current = new WatchdogThread(current);  // kept for the life of the process, as its thread is
       owner = ::getpid();
     }
     return *current;
@@ -102,7 +102,9 @@ class WatchdogThread {
   std::set<SocketWatchdog*> armed;
 
  private:
-  WatchdogThread() {
+  // `parent` (the copy fork() left, if any) stays reachable: never freed, as a lock of it
+  // that no thread here will release may be held (condition_variable_any's own).
+  explicit WatchdogThread(WatchdogThread* parent) : parent_(parent) {
     // With every signal blocked, so the process's signals go to its own threads.
     sigset_t all, saved;
     sigfillset(&all);
@@ -140,6 +142,7 @@ class WatchdogThread {
   }
 
   std::condition_variable_any wake;
+  [[maybe_unused]] WatchdogThread* const parent_;
 };
 
 SocketWatchdog::SocketWatchdog(Clock::time_point deadline)

@@ -47,20 +47,32 @@ bool shut(int fd) {
   return ::recv(fd, &c, 1, MSG_DONTWAIT) == 0;
 }
 
+// A blocking read of a socket that nothing is ever sent to, under a watchdog whose
+// deadline is `timeout` away: what the read returned, how long it took, whether it fired.
+struct BlockedRead {
+  ssize_t n;
+  Clock::duration took;
+  bool fired;
+};
+
+BlockedRead blocked_read(Clock::duration timeout) {
+  Pair pair;
+  const auto start = Clock::now();
+  verifull::detail::SocketWatchdog watchdog(start + timeout);
+  watchdog.watch(pair.fd[0]);
+  char c;
+  const ssize_t n = ::recv(pair.fd[0], &c, 1, 0);
+  return {n, Clock::now() - start, watchdog.fired()};
+}
+
 }  // namespace
 
 TEST_CASE("the watchdog ends a blocking read at the deadline") {
-  Pair pair;
-  const auto start = Clock::now();
-  verifull::detail::SocketWatchdog watchdog(start + 300ms);
-  watchdog.watch(pair.fd[0]);
-  char c;
-  const ssize_t n = ::recv(pair.fd[0], &c, 1, 0);  // blocking: nothing is ever sent
-  const auto took = Clock::now() - start;
-  CHECK(n == 0);
-  CHECK(took >= 290ms);
-  CHECK(took < 3s);
-  CHECK(watchdog.fired());
+  const BlockedRead read = blocked_read(300ms);
+  CHECK(read.n == 0);
+  CHECK(read.took >= 290ms);
+  CHECK(read.took < 3s);
+  CHECK(read.fired);
 }
 
 TEST_CASE("a disarmed watchdog shuts nothing, and reports whether it had fired") {
@@ -149,14 +161,8 @@ TEST_CASE("a fork()ed child's watchdog ends a blocking read at its deadline (the
   const pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {
-    Pair pair;
-    const auto start = Clock::now();
-    verifull::detail::SocketWatchdog watchdog(start + 200ms);
-    watchdog.watch(pair.fd[0]);
-    char c;
-    const ssize_t n = ::recv(pair.fd[0], &c, 1, 0);  // blocking: nothing is ever sent
-    const auto took = Clock::now() - start;
-    ::_exit(n == 0 && took >= 190ms && took < 3s && watchdog.fired() ? 0 : 1);
+    const BlockedRead read = blocked_read(200ms);
+    ::_exit(read.n == 0 && read.took >= 190ms && read.took < 3s && read.fired ? 0 : 1);
   }
   int status = 0;
   REQUIRE(::waitpid(child, &status, 0) == child);
