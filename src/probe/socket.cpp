@@ -11,9 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <set>
+#include <thread>
 
 #include "core/fork_safe.hpp"
 #include "probe/failure.hpp"
@@ -65,16 +69,103 @@ SigpipeGuard::~SigpipeGuard() {
   pthread_sigmask(SIG_SETMASK, reinterpret_cast<sigset_t*>(saved_mask_), nullptr);
 }
 
-SocketWatchdog::SocketWatchdog(Clock::time_point deadline) : deadline_(deadline), thread_([this] { run(); }) {}
+// The one thread that shuts the sockets of every SocketWatchdog of the process at their
+// deadlines. Each watchdog is in `armed` from its construction until disarmed or fired;
+// the thread touches a watchdog only while it is there, under `mutex`, so a disarmed
+// watchdog can go away at once. Made once per process and never destroyed (the thread
+// sleeps until the next deadline for as long as the process lives); after fork() the
+// child, which has no such thread, makes its own on its first watchdog and leaves the
+// parent's copy untouched (its lock is a ForkSafeMutex, never held across fork()).
+class WatchdogThread {
+ public:
+  static WatchdogThread& of_this_process() {
+    static ForkSafeMutex mutex;
+    static WatchdogThread* current = nullptr;
+    static pid_t owner = 0;
+    std::lock_guard<ForkSafeMutex> lock(mutex);
+    if (!current || owner != ::getpid()) {
+      current = new WatchdogThread(current);  // kept for the life of the process, as its thread is
+      owner = ::getpid();
+    }
+    return *current;
+  }
+
+  void arm(SocketWatchdog* w) {
+    bool earlier;
+    {
+      std::lock_guard<ForkSafeMutex> lock(mutex);
+      armed.insert(w);
+      earlier = w->deadline_ < next_wake_;
+    }
+    // Woken only for a deadline before the one it sleeps until: connects one after
+    // another (each disarmed long before its deadline) wake it once per timeout, not
+    // once each; at that wake it looks at the watchdogs armed then.
+    if (earlier) wake.notify_all();
+  }
+
+  ForkSafeMutex mutex;
+  std::set<SocketWatchdog*> armed;
+
+ private:
+  // `parent` (the copy fork() left, if any) stays reachable: never freed, as a lock of it
+  // that no thread here will release may be held (condition_variable_any's own).
+  explicit WatchdogThread(WatchdogThread* parent) : parent_(parent) {
+    // With every signal blocked, so the process's signals go to its own threads.
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
+    try {
+      std::thread([this] { run(); }).detach();
+    } catch (...) {
+      pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+      throw;
+    }
+    pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  }
+
+  void run() {
+    std::unique_lock<ForkSafeMutex> lock(mutex);
+    for (;;) {
+      const auto now = Clock::now();
+      auto next = Clock::time_point::max();
+      for (auto it = armed.begin(); it != armed.end();) {
+        SocketWatchdog* w = *it;
+        if (w->deadline_ <= now) {
+          w->fired_ = true;
+          if (w->duplicate_ >= 0) ::shutdown(w->duplicate_, SHUT_RDWR);
+          it = armed.erase(it);
+        } else {
+          next = std::min(next, w->deadline_);
+          ++it;
+        }
+      }
+      // A deadline that has gone (its watchdog disarmed) is kept as the wake-up time: a
+      // wake-up with nothing to do is cheaper than one per connect.
+      if (next_wake_ <= now || next < next_wake_) next_wake_ = next;
+      if (next_wake_ == Clock::time_point::max())
+        wake.wait(lock);
+      else
+        wake.wait_until(lock, next_wake_);
+    }
+  }
+
+  std::condition_variable_any wake;
+  Clock::time_point next_wake_ = Clock::time_point::max();  // when the thread wakes next (guarded by mutex)
+  [[maybe_unused]] WatchdogThread* const parent_;
+};
+
+SocketWatchdog::SocketWatchdog(Clock::time_point deadline)
+    : deadline_(deadline), watcher_(WatchdogThread::of_this_process()) {
+  watcher_.arm(this);
+}
 
 SocketWatchdog::~SocketWatchdog() {
   disarm();
-  thread_.join();
   if (duplicate_ >= 0) ::close(duplicate_);
 }
 
 void SocketWatchdog::watch(int fd) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<ForkSafeMutex> lock(watcher_.mutex);
   if (fd >= 0 && duplicate_ >= 0) {
     struct stat watched {}, given {};
     if (::fstat(duplicate_, &watched) == 0 && ::fstat(fd, &given) == 0 && watched.st_dev == given.st_dev &&
@@ -87,25 +178,14 @@ void SocketWatchdog::watch(int fd) {
 }
 
 bool SocketWatchdog::fired() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<ForkSafeMutex> lock(watcher_.mutex);
   return fired_;
 }
 
 bool SocketWatchdog::disarm() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  return fired();
-}
-
-void SocketWatchdog::run() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  if (!wake_.wait_until(lock, deadline_, [this] { return stopping_; })) {
-    fired_ = true;
-    if (duplicate_ >= 0) ::shutdown(duplicate_, SHUT_RDWR);
-  }
+  std::lock_guard<ForkSafeMutex> lock(watcher_.mutex);
+  watcher_.armed.erase(this);  // the thread never touches it again
+  return fired_;
 }
 
 std::string timeout_message(const std::string& peer, const char* step) {

@@ -70,7 +70,10 @@ class SigpipeGuard {
 // duplicate of the descriptor, so it only ever shuts the socket it was given: when the
 // library closes its descriptor and the number is reused by another thread, shutting
 // the duplicate still reaches the old socket, never the new one. Destroying the
-// watchdog stops it (and joins its thread) before the caller goes on.
+// watchdog stops it before the caller goes on. One thread of the process watches every
+// watchdog (WatchdogThread, started with the first one; a fork()ed child starts its own):
+// a thread per watchdog cost every MySQL connect a thread start and join.
+class WatchdogThread;
 class SocketWatchdog {
  public:
   explicit SocketWatchdog(Clock::time_point deadline);
@@ -89,14 +92,11 @@ class SocketWatchdog {
   bool disarm();
 
  private:
-  void run();
+  friend class WatchdogThread;
   const Clock::time_point deadline_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  int duplicate_ = -1;   // our own descriptor for the watched socket
-  bool stopping_ = false;
+  WatchdogThread& watcher_;  // its mutex guards the fields below
+  int duplicate_ = -1;      // our own descriptor for the watched socket
   bool fired_ = false;
-  std::thread thread_;
 };
 
 std::string timeout_message(const std::string& peer, const char* step);

@@ -4,8 +4,10 @@
 #include <doctest/doctest.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <dirent.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <memory>
 #include <vector>
 
 #include "probe/failure.hpp"
@@ -44,20 +47,32 @@ bool shut(int fd) {
   return ::recv(fd, &c, 1, MSG_DONTWAIT) == 0;
 }
 
+// A blocking read of a socket that nothing is ever sent to, under a watchdog whose
+// deadline is `timeout` away: what the read returned, how long it took, whether it fired.
+struct BlockedRead {
+  ssize_t n;
+  Clock::duration took;
+  bool fired;
+};
+
+BlockedRead blocked_read(Clock::duration timeout) {
+  Pair pair;
+  const auto start = Clock::now();
+  verifull::detail::SocketWatchdog watchdog(start + timeout);
+  watchdog.watch(pair.fd[0]);
+  char c;
+  const ssize_t n = ::recv(pair.fd[0], &c, 1, 0);
+  return {n, Clock::now() - start, watchdog.fired()};
+}
+
 }  // namespace
 
 TEST_CASE("the watchdog ends a blocking read at the deadline") {
-  Pair pair;
-  const auto start = Clock::now();
-  verifull::detail::SocketWatchdog watchdog(start + 300ms);
-  watchdog.watch(pair.fd[0]);
-  char c;
-  const ssize_t n = ::recv(pair.fd[0], &c, 1, 0);  // blocking: nothing is ever sent
-  const auto took = Clock::now() - start;
-  CHECK(n == 0);
-  CHECK(took >= 290ms);
-  CHECK(took < 3s);
-  CHECK(watchdog.fired());
+  const BlockedRead read = blocked_read(300ms);
+  CHECK(read.n == 0);
+  CHECK(read.took >= 290ms);
+  CHECK(read.took < 3s);
+  CHECK(read.fired);
 }
 
 TEST_CASE("a disarmed watchdog shuts nothing, and reports whether it had fired") {
@@ -92,6 +107,67 @@ TEST_CASE("the watchdog never shuts a descriptor number reused after the watched
   CHECK(::send(second.fd[1], "x", 1, MSG_NOSIGNAL) == 1);  // still open both ways
   char c;
   CHECK(::recv(second.fd[0], &c, 1, 0) == 1);
+}
+
+// The threads of this process, as /proc/self/task lists them.
+int thread_count() {
+  DIR* d = ::opendir("/proc/self/task");
+  REQUIRE(d != nullptr);
+  int n = 0;
+  while (const dirent* e = ::readdir(d))
+    if (e->d_name[0] != '.') ++n;
+  ::closedir(d);
+  return n;
+}
+
+TEST_CASE("watchdogs share one thread, and each fires at its own deadline") {
+  { verifull::detail::SocketWatchdog first(Clock::now() + 10s); }  // the process's watchdog thread exists now
+  const int threads_before = thread_count();
+  Pair early_pair, late_pair, disarmed_pair;
+  std::vector<std::unique_ptr<Pair>> idle_pairs;
+  std::vector<std::unique_ptr<verifull::detail::SocketWatchdog>> idle;
+  const auto start = Clock::now();
+  verifull::detail::SocketWatchdog late(start + 700ms);
+  late.watch(late_pair.fd[0]);
+  verifull::detail::SocketWatchdog early(start + 200ms);
+  early.watch(early_pair.fd[0]);
+  verifull::detail::SocketWatchdog disarmed(start + 300ms);
+  disarmed.watch(disarmed_pair.fd[0]);
+  for (int i = 0; i < 20; ++i) {  // as many connects at once, none near its deadline
+    idle_pairs.push_back(std::make_unique<Pair>());
+    idle.push_back(std::make_unique<verifull::detail::SocketWatchdog>(start + 60s));
+    idle.back()->watch(idle_pairs.back()->fd[0]);
+  }
+  CHECK(thread_count() == threads_before);  // a thread per watchdog would add 23
+  CHECK_FALSE(disarmed.disarm());
+  std::this_thread::sleep_for(450ms - (Clock::now() - start));
+  CHECK(shut(early_pair.fd[0]));
+  CHECK(early.fired());
+  CHECK_FALSE(shut(late_pair.fd[0]));  // the earlier deadline did not end the later one
+  CHECK_FALSE(late.fired());
+  CHECK_FALSE(shut(disarmed_pair.fd[0]));
+  std::this_thread::sleep_for(1s - (Clock::now() - start));
+  CHECK(shut(late_pair.fd[0]));
+  CHECK(late.fired());
+  CHECK_FALSE(disarmed.fired());
+  CHECK_FALSE(shut(disarmed_pair.fd[0]));
+  for (const auto& p : idle_pairs) CHECK_FALSE(shut(p->fd[0]));
+  idle.clear();  // disarmed before their deadlines: gone at once
+  CHECK(thread_count() == threads_before);
+}
+
+TEST_CASE("a fork()ed child's watchdog ends a blocking read at its deadline (the child starts its own thread)") {
+  { verifull::detail::SocketWatchdog in_parent(Clock::now() + 10s); }  // the parent's thread exists before fork()
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const BlockedRead read = blocked_read(200ms);
+    ::_exit(read.n == 0 && read.took >= 190ms && read.took < 3s && read.fired ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("resolving: an IP literal needs no resolver, a silent DNS server is a timeout by the deadline") {
