@@ -107,3 +107,23 @@ def test_conninfo_waits_for_no_resolver(trust, monkeypatch):
         info = verifull.postgres.conninfo("postgres://app@db.silent.verifull.test:5432/app", trust, timeout=5)
     assert time.monotonic() - started < 5
     assert "host='db.silent.verifull.test'" in info and "hostaddr=''" in info
+
+
+def test_a_failure_without_a_message_still_says_what_the_code_means(monkeypatch):
+    # When the library set no message for a failed call, the error carries
+    # vf_error_description's words for the code instead of an empty string.
+    from verifull import _native
+    real = _native.lib
+
+    class Library:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        @staticmethod
+        def vf_last_error_message():
+            return b""
+
+    monkeypatch.setattr(_native, "lib", Library())
+    error = _native._last_error(_native.ERROR_BUFFER_TOO_SMALL)
+    assert str(error), "an empty message"
+    assert str(error) == real.vf_error_description(_native.ERROR_BUFFER_TOO_SMALL).decode()

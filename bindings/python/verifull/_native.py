@@ -141,6 +141,8 @@ lib.vf_mysql_presented_another_certificate.argtypes = [ctypes.c_uint, ctypes.c_c
 lib.vf_mysql_presented_another_certificate.restype = ctypes.c_int
 lib.vf_outcome_exit_code.argtypes = [ctypes.c_int]
 lib.vf_outcome_exit_code.restype = ctypes.c_int
+lib.vf_error_description.argtypes = [ctypes.c_int]
+lib.vf_error_description.restype = ctypes.c_char_p
 
 
 def text(value, name: str) -> bytes:
@@ -171,7 +173,10 @@ class NativeError(Exception):
 def _last_error(rc: int) -> NativeError:
     outcome = lib.vf_last_error_outcome()
     name = lib.vf_outcome_name(outcome).decode() if outcome >= 0 else None
-    return NativeError(rc, lib.vf_last_error_message().decode("utf-8", "replace"), name)
+    message = lib.vf_last_error_message() or b""
+    if not message:  # a failure that set no message still says what the code means
+        message = lib.vf_error_description(rc) or b""
+    return NativeError(rc, message.decode("utf-8", "replace"), name)
 
 
 def call(fn, *args) -> None:
