@@ -43,6 +43,25 @@ std::string Conn::read_exact(std::size_t n, int timeout_ms) {
   return out;
 }
 
+namespace {
+
+// A connected TCP socket to 127.0.0.1:port (the real server a relay forwards to), or -1.
+int dial_loopback(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
 void Conn::drain(int timeout_ms) {
   while (!read(4096, timeout_ms).empty()) {
   }
@@ -72,15 +91,8 @@ bool Conn::start_tls(const testpki::Cert& cert, const char* tls12_only_ciphers) 
 }
 
 void Conn::forward_to(std::uint16_t port, int trickle_ms) {
-  const int up = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (::connect(up, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(up);
-    return;
-  }
+  const int up = dial_loopback(port);
+  if (up < 0) return;
   char buf[16384];
   for (;;) {
     pollfd p[2] = {{fd_, POLLIN, 0}, {up, POLLIN, 0}};
@@ -159,15 +171,8 @@ bool send_all(int fd, const char* data, std::size_t n) {
 }  // namespace
 
 void Conn::relay_tls(std::uint16_t port, const TlsRelayPlan& plan) {
-  const int up = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (::connect(up, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(up);
-    return;
-  }
+  const int up = dial_loopback(port);
+  if (up < 0) return;
   RelayStream from_client{plan.mysql, false}, from_server{plan.mysql, true};
   bool stalled = false;
   char buf[16384];

@@ -36,17 +36,7 @@ Policy with_crl(const std::string& file, bool require = false) {
 }
 
 // The serial of the servers' certificate, as verifull prints it.
-std::string server_serial() {
-  const auto cert = servers::cert("server");
-  const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.cert.get());
-  std::string out;
-  char byte[4];
-  for (int i = 0; i < ASN1_STRING_length(serial); ++i) {
-    snprintf(byte, sizeof byte, "%02X", ASN1_STRING_get0_data(serial)[i]);
-    out += (i ? ":" : "") + std::string(byte);
-  }
-  return out;
-}
+std::string server_serial() { return servers::cert("server").serial_text(); }
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

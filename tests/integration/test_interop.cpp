@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "libpq_option.hpp"
 #include "interop_corpus.hpp"
 #include "run_cli.hpp"
 #include "servers_env.hpp"
@@ -222,14 +223,7 @@ int certificates_in(const std::string& path) {
   return n;
 }
 
-std::string conn_option(PGconn* conn, const std::string& keyword) {
-  std::string value;
-  PQconninfoOption* options = PQconninfo(conn);
-  for (PQconninfoOption* o = options; o && o->keyword; ++o)
-    if (keyword == o->keyword && o->val) value = o->val;
-  PQconninfoFree(options);
-  return value;
-}
+using testsupport::libpq_option;
 }  // namespace
 
 TEST_CASE("drivers get only the anchor an endpoint's chain ended at; a rotation to another anchor still connects") {
@@ -241,10 +235,10 @@ TEST_CASE("drivers get only the anchor an endpoint's chain ended at; a rotation 
   serve_from_postgres(first);
   auto a = postgres::connect(pg_url(), bundle);
   REQUIRE_MESSAGE(a.report.ok(), a.report.message);
-  CHECK(certificates_in(conn_option(a.conn.get(), "sslrootcert")) == 2);  // nothing known yet: the whole set
+  CHECK(certificates_in(libpq_option(a.conn.get(), "sslrootcert")) == 2);  // nothing known yet: the whole set
   auto b = postgres::connect(pg_url(), bundle);
   REQUIRE_MESSAGE(b.report.ok(), b.report.message);
-  CHECK(certificates_in(conn_option(b.conn.get(), "sslrootcert")) == 1);  // narrowed to the anchor seen
+  CHECK(certificates_in(libpq_option(b.conn.get(), "sslrootcert")) == 1);  // narrowed to the anchor seen
   CHECK(b.report.anchor == "CN=verifull demo CA");
   serve_from_postgres(second);
   auto c = postgres::connect(pg_url(), bundle);  // libpq refuses with the narrowed anchor; the whole set verifies
@@ -407,7 +401,7 @@ TEST_CASE("a server that sends only its leaf, with root and intermediate in the 
       auto conn = postgres::connect(pg_url(), bundle);
       REQUIRE_MESSAGE(conn.report.ok(), conn.report.message);
       // Narrowed to the root alone, libpq refused and the whole set (3) was tried again.
-      CHECK(certificates_in(conn_option(conn.conn.get(), "sslrootcert")) == (i == 0 ? 3 : 2));
+      CHECK(certificates_in(libpq_option(conn.conn.get(), "sslrootcert")) == (i == 0 ? 3 : 2));
     }
     CHECK(outcome_through_c_abi<vf_pg_t>(vf_pg_connect, vf_pg_report, vf_pg_destroy, pg_url(), c_trust) ==
           VF_OUTCOME_OK);

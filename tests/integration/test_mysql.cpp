@@ -163,7 +163,7 @@ TEST_CASE("impostors with a same-CA wrong-name or another CA's certificate get n
   }
 }
 
-TEST_CASE("a verified server asking for mysql_clear_password is refused without the password") {
+TEST_CASE("a verified server asking for mysql_clear_password is refused with verifull's sentence and without the password") {
   const auto valid = servers::cert("server2");
   fakes::FakeServer fake([valid](fakes::Conn& c) {
     if (!fakes::mysql_accept_tls(c, valid)) return;
@@ -175,6 +175,9 @@ TEST_CASE("a verified server asking for mysql_clear_password is refused without 
   auto c = mysql::connect(url("localhost", std::to_string(fake.port())), servers::trust(), Policy{}, cache);
   CHECK_FALSE(c.report.ok());
   CHECK(c.report.message.find("mysql_clear_password") != std::string::npos);
+  // verifull's sentence, not Connector/C's advice about its restricted_auth list
+  CHECK(c.report.message.find("restricted_auth plugin list") == std::string::npos);
+  CHECK(c.report.message.find("verifull stopped before sending the password") != std::string::npos);
   CHECK(fake.received().find(servers::password()) == std::string::npos);
   CHECK(fake.received().find(servers::user()) != std::string::npos);  // it did reach authentication
 }

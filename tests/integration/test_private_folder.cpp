@@ -12,6 +12,7 @@
 
 #include <filesystem>
 
+#include "libpq_option.hpp"
 #include "run_cli.hpp"
 #include "scoped_env.hpp"
 #include "servers_env.hpp"
@@ -25,14 +26,7 @@ namespace {
 using servers::mysql_url;
 using servers::pg_url;
 
-std::string pg_option(PGconn* conn, const std::string& keyword) {
-  std::string value;
-  PQconninfoOption* options = PQconninfo(conn);
-  for (PQconninfoOption* o = options; o && o->keyword; ++o)
-    if (keyword == o->keyword && o->val) value = o->val;
-  PQconninfoFree(options);
-  return value;
-}
+using testsupport::libpq_option;
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
@@ -59,7 +53,7 @@ TEST_CASE("another user's verifull-<uid> in the temp folder: connections work, w
 
     auto pg = postgres::connect(pg_url(), servers::trust());
     REQUIRE_MESSAGE(pg.report.ok(), pg.report.message);
-    CHECK(starts_with(pg_option(pg.conn.get(), "sslrootcert"), fresh_prefix));
+    CHECK(starts_with(libpq_option(pg.conn.get(), "sslrootcert"), fresh_prefix));
 
     mysql::ApprovedCache cache;
     auto my = mysql::connect(mysql_url(), servers::trust(), Policy{}, cache);

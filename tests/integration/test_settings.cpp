@@ -154,22 +154,6 @@ TEST_CASE("a mysql:// URL without a user is refused instead of logging in as the
   }
 }
 
-TEST_CASE("a server asking for mysql_clear_password gets verifull's sentence, not Connector/C's, and no password") {
-  const auto valid = servers::cert("server2");
-  fakes::FakeServer fake([valid](fakes::Conn& c) {
-    if (!fakes::mysql_accept_tls(c, valid)) return;
-    if (fakes::mysql_read_packet(c).empty()) return;  // the probe hangs up here
-    c.write(fakes::mysql_packet(3, std::string("\xfe") + "mysql_clear_password" + '\0'));
-    c.drain(1000);
-  });
-  mysql::ApprovedCache cache;
-  auto c = mysql::connect(mysql_url(std::to_string(fake.port())), servers::trust(), Policy{}, cache);
-  CHECK_FALSE(c.report.ok());
-  CHECK(c.report.message.find("restricted_auth plugin list") == std::string::npos);
-  CHECK(c.report.message.find("verifull stopped before sending the password") != std::string::npos);
-  CHECK(fake.received().find(servers::password()) == std::string::npos);
-}
-
 TEST_CASE("verifull's anchors file removed under a running connect is written anew; libpq's advice is never shown") {
   const Trust trust = servers::trust();
   postgres::AsyncConnect async(pg_url(), trust);

@@ -79,6 +79,11 @@ test('verifyChain gives the core verdicts on DER certificates', { skip: !hasPki 
   assert.throws(() => pinned.raiseForOutcome(), (e) => e instanceof verifull.VerificationError && e.outcome === 'pin_mismatch');
   assert.throws(() => verifull.verifyChain([Buffer.from('not a certificate')], trust, { host: 'localhost' }), verifull.InputError);
   assert.throws(() => verifull.verifyChain([der('server.pem')], trust, {}), /host is required/);
+  // The in-band check's verdict (lib/inband.js) takes the same input check as verifyChain.
+  const core = requireFromPackage('./lib/core.js');
+  assert.equal(core.verifyChainVerdict([der('server.pem')], trust, { host: 'localhost' }).outcome, 'ok');
+  for (const bad of [[], 'not an array', [42]])
+    assert.throws(() => core.verifyChainVerdict(bad, trust, { host: 'localhost' }), verifull.InputError);
   assert.match(trust.anchorsPem, /BEGIN CERTIFICATE/);
   assert.equal(trust.anchors.length, 1);
 });

@@ -179,6 +179,17 @@ std::string Cert::pem() const {
   return bio_string(bio);
 }
 
+std::string Cert::serial_text() const {
+  const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.get());
+  std::string out;
+  char byte[4];
+  for (int i = 0; i < ASN1_STRING_length(serial); ++i) {
+    snprintf(byte, sizeof byte, "%02X", ASN1_STRING_get0_data(serial)[i]);
+    out += (i ? ":" : "") + std::string(byte);
+  }
+  return out;
+}
+
 std::string Cert::key_pem() const {
   BIO* bio = BIO_new(BIO_s_mem());
   PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);

@@ -48,6 +48,7 @@ struct Cert {
   CertPtr cert;
   std::string pem() const;      // the certificate
   std::string key_pem() const;  // the private key (for servers)
+  std::string serial_text() const;  // the serial as verifull prints it (colon-separated hex)
   // The private key as encrypted PKCS#8 (AES-256-CBC), for client keys with a passphrase.
   std::string key_pem_encrypted(const std::string& passphrase) const;
 };

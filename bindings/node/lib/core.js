@@ -260,11 +260,16 @@ function check(url, trust, policy = {}) {
 // hot path needs only the outcome; the JSON is made on first use of the report).
 const reportRegistry = new FinalizationRegistry((handle) => fn.report_destroy(handle));
 
-/** The verdict on a DER chain as { ok, outcome, report() }: verifyChain without the
- * report's JSON unless report() is called. */
-function verifyChainVerdict(derCertificates, trust, policy) {
+/** The report handle of the check every verifull connection makes on a DER chain (the
+ * leaf first, then intermediates): the one input check and call behind verifyChain and
+ * verifyChainVerdict. */
+function chainReportHandle(derCertificates, trust, policy) {
   const p = normalisePolicy(policy);
   if (p.host === null) throw new InputError('policy.host is required: verifull always verifies the name that was dialled');
+  if (!Array.isArray(derCertificates) || derCertificates.length === 0) throw new InputError('derCertificates must be a non-empty array of Buffers');
+  derCertificates.forEach((c, i) => {
+    if (!(Buffer.isBuffer(c) || c instanceof Uint8Array)) throw new InputError(`derCertificates[${i}] must be a Buffer`);
+  });
   const out = [null];
   try {
     native.check(fn.verify_der_chain(out, derCertificates, derCertificates.map((c) => c.length), derCertificates.length,
@@ -272,7 +277,13 @@ function verifyChainVerdict(derCertificates, trust, policy) {
   } catch (e) {
     rethrow(e);
   }
-  const handle = out[0];
+  return out[0];
+}
+
+/** The verdict on a DER chain as { ok, outcome, report() }: verifyChain without the
+ * report's JSON unless report() is called. */
+function verifyChainVerdict(derCertificates, trust, policy) {
+  const handle = chainReportHandle(derCertificates, trust, policy);
   const code = [0];
   native.check(fn.report_outcome(handle, code));
   const verdict = { ok: code[0] === 0, outcome: fn.outcome_name(code[0]) };
@@ -293,20 +304,7 @@ function verifyChainVerdict(derCertificates, trust, policy) {
  * intermediates, as a TLS handshake presented them) for policy.host: exactly the check
  * every verifull connection makes. Returns the Report whatever the verdict. */
 function verifyChain(derCertificates, trust, policy) {
-  const p = normalisePolicy(policy);
-  if (p.host === null) throw new InputError('policy.host is required: verifull always verifies the name that was dialled');
-  if (!Array.isArray(derCertificates) || derCertificates.length === 0) throw new InputError('derCertificates must be a non-empty array of Buffers');
-  derCertificates.forEach((c, i) => {
-    if (!(Buffer.isBuffer(c) || c instanceof Uint8Array)) throw new InputError(`derCertificates[${i}] must be a Buffer`);
-  });
-  const out = [null];
-  try {
-    native.check(fn.verify_der_chain(out, derCertificates, derCertificates.map((c) => c.length), derCertificates.length,
-      trustOf(trust)._handle, policyOptions(p)));
-  } catch (e) {
-    rethrow(e);
-  }
-  return new Report(native.reportJson(out[0]));
+  return new Report(native.reportJson(chainReportHandle(derCertificates, trust, policy)));
 }
 
 // The core's answer for each (protocol, cipher) pair, kept: the rule depends on the two
