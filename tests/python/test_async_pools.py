@@ -5,10 +5,6 @@ re-approval; a refused certificate stays refused), a relay that switches certifi
 after a warm connect (one re-probe, never a loop, no credential), SQLAlchemy 1.4 asyncio
 engines, and the policy/keyword/URL-parameter contract of these helpers."""
 import asyncio
-import hashlib
-import pathlib
-import shutil
-import socket
 import ssl
 import threading
 import time
@@ -17,16 +13,12 @@ import pytest
 
 import verifull
 from verifull import _approvals
-from fakes import SSL_REQUEST_PG, Fake, mysql_greeting, relay, server_tls, tls_impostor_fake
+import own_servers
+from fakes import Fake, mysql_greeting, relay, server_tls, tls_impostor_fake
 
 
 def run(coro):
     return asyncio.run(coro)
-
-
-def leaf_sha256(servers, name):
-    der = ssl.PEM_cert_to_DER_cert(pathlib.Path(servers.file(name + ".pem")).read_text())
-    return ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
 
 
 @pytest.fixture(autouse=True)
@@ -181,49 +173,10 @@ def test_a_relay_that_switches_certificates_after_a_warm_connect_gets_one_reprob
 
 # ---- rotation of the real servers' certificates under live pools -----------------------
 
-def install_ip_server_cert(servers, trust, name, forget_approvals=False, server="maria-ip"):
-    """Gives maria-ip (or `server`) another certificate and key and reloads them (FLUSH
-    SSL, as root through the server's Unix socket: TLS may be serving an impostor at that
-    moment)."""
-    import MySQLdb
-    home = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / server
-    for ext in ("pem", "key"):
-        shutil.copyfile(servers.file(f"{name}.{ext}"), home / f"server-ip.{ext}")
-    admin = MySQLdb.connect(unix_socket=str(home / "sock"), user="root")
-    admin.cursor().execute("FLUSH SSL")
-    admin.close()
-    if forget_approvals:
-        _approvals.SHARED.clear()
-        verifull.mysql.clear_cache()
-
-
-def presented_pg_leaf(port):
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
-        raw.sendall(SSL_REQUEST_PG)
-        assert raw.recv(1) == b"S"
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
-        with ctx.wrap_socket(raw) as tls:
-            der = tls.getpeercert(binary_form=True)
-    return ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
-
-
-def install_pg_server_cert(servers, name):
-    """Gives pg-tls another certificate and key and reloads them (pg_reload_conf), then
-    waits until new connections see it."""
-    import psycopg2
-    home = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / "pg-tls"
-    for ext in ("pem", "key"):
-        shutil.copyfile(servers.file(f"{name}.{ext}"), home / "data" / f"server.{ext}")
-    admin = psycopg2.connect(host=str(home), port=servers.port("PG"), user="postgres", dbname="postgres")
-    admin.cursor().execute("SELECT pg_reload_conf()")
-    admin.close()
-    expected = leaf_sha256(servers, name)
-    for _ in range(100):
-        if presented_pg_leaf(servers.port("PG")) == expected:
-            return
-        time.sleep(0.05)
-    raise AssertionError("pg-tls did not load " + name)
+def forget_approvals():
+    """After a test put a rotated server's own certificate back: no approval of another."""
+    _approvals.SHARED.clear()
+    verifull.mysql.clear_cache()
 
 
 async def refused_twice(use_the_pool, key, outcome):
@@ -237,7 +190,7 @@ async def refused_twice(use_the_pool, key, outcome):
 
 
 def test_asyncpg_pool_opens_new_connections_after_a_rotation_and_refuses_an_impostor(servers, trust):
-    url = servers.pg_url()
+    url = own_servers.pg_url(servers)
 
     async def fetch_one(pool):
         async with pool.acquire() as conn:
@@ -249,13 +202,13 @@ def test_asyncpg_pool_opens_new_connections_after_a_rotation_and_refuses_an_impo
             assert await fetch_one(pool) == 1
             key = _approvals.Plan(url, trust, "postgres", verifull.Policy(timeout=5)).key
             probes = _approvals.SHARED.probes
-            install_pg_server_cert(servers, "server2")  # same CA and name, another key
+            own_servers.install(servers, "pg", "server2")  # same CA and name, another key
             await pool.expire_connections()  # the next acquire opens a new connection
             assert await fetch_one(pool) == 1
             assert _approvals.SHARED.probes == probes + 1  # one re-approval
-            assert _approvals.SHARED.lookup(key).leaf_sha256 == leaf_sha256(servers, "server2")
+            assert _approvals.SHARED.lookup(key).leaf_sha256 == own_servers.leaf_sha256(servers, "server2")
             assert await fetch_one(pool) == 1
-            install_pg_server_cert(servers, "impostor")  # another CA: refused, and stays refused
+            own_servers.install(servers, "pg", "impostor")  # another CA: refused, and stays refused
             await pool.expire_connections()
             await refused_twice(lambda: fetch_one(pool), key, "untrusted_issuer")
         finally:
@@ -263,7 +216,7 @@ def test_asyncpg_pool_opens_new_connections_after_a_rotation_and_refuses_an_impo
     try:
         run(main())
     finally:
-        install_pg_server_cert(servers, "server")
+        own_servers.install(servers, "pg", "server")
 
 
 def test_asyncpg_pool_hook_exists():
@@ -277,23 +230,24 @@ def test_asyncpg_pool_hook_exists():
 
 @pytest.mark.parametrize("select_1", MYSQL_CONNECTS)
 def test_mysql_connects_recover_from_a_rotation_and_refuse_an_impostor(servers, trust, select_1):
-    url = servers.mysql_url()
+    url = own_servers.mysql_url(servers)
     select_1(url, trust, timeout=5)
     key = _approvals.Plan(url, trust, "mysql", verifull.Policy(timeout=5)).key
     probes = _approvals.SHARED.probes
     try:
-        install_ip_server_cert(servers, trust, "server-ip2")
+        own_servers.install(servers, "mysql", "server-ip2")
         select_1(url, trust, timeout=5)
         assert _approvals.SHARED.probes == probes + 1
-        assert _approvals.SHARED.lookup(key).leaf_sha256 == leaf_sha256(servers, "server-ip2")
-        install_ip_server_cert(servers, trust, "impostor")
+        assert _approvals.SHARED.lookup(key).leaf_sha256 == own_servers.leaf_sha256(servers, "server-ip2")
+        own_servers.install(servers, "mysql", "impostor")
         for _ in range(2):
             with pytest.raises(verifull.VerificationError) as e:
                 select_1(url, trust, timeout=5)
             assert e.value.outcome == "untrusted_issuer"
             assert _approvals.SHARED.lookup(key) is None
     finally:
-        install_ip_server_cert(servers, trust, "server-ip", forget_approvals=True)
+        own_servers.install(servers, "mysql", "server-ip")
+        forget_approvals()
 
 
 # ---- SQLAlchemy 1.4 asyncio engines ---------------------------------------------------
@@ -364,10 +318,11 @@ def test_async_engine_recovers_from_a_rotation(servers, trust):
             return (await c.execute(sqlalchemy.text("SELECT 1"))).scalar()
 
     async def main():
-        engine = verifull.sqlalchemy.create_async_engine(engine_url(servers, "mysql"), trust, timeout=5)
+        engine = verifull.sqlalchemy.create_async_engine(
+            engine_url(servers, "mysql", port=servers.port(own_servers.MYSQL_PORT)), trust, timeout=5)
         try:
             assert await select_1(engine) == 1
-            install_ip_server_cert(servers, trust, "server-ip2")
+            own_servers.install(servers, "mysql", "server-ip2")
             await engine.dispose()  # the pool's next connection is a new one
             assert await select_1(engine) == 1
         finally:
@@ -375,7 +330,8 @@ def test_async_engine_recovers_from_a_rotation(servers, trust):
     try:
         run(main())
     finally:
-        install_ip_server_cert(servers, trust, "server-ip", forget_approvals=True)
+        own_servers.install(servers, "mysql", "server-ip")
+        forget_approvals()
     assert _approvals.SHARED.probes == 2
 
 
@@ -566,11 +522,6 @@ def test_aiomysql_pool_refuses_an_impostor_without_sending_credentials(servers, 
     assert servers.user.encode() not in fake.received and servers.password.encode() not in fake.received
 
 
-def install_ip_rotate_server_cert(servers, name):
-    """The same on maria-ip-rotate (this suite's own: no other suite meets the swap)."""
-    install_ip_server_cert(servers, None, name, server="maria-ip-rotate")
-
-
 def test_aiomysql_pool_opens_new_connections_after_a_rotation_and_refuses_a_bad_one(servers, trust):
     url = servers.mysql_url(port=servers.port("MYSQL_IP_ROTATE"))
     key = _approvals.Plan(url, trust, "mysql", verifull.Policy(timeout=5)).key
@@ -580,15 +531,15 @@ def test_aiomysql_pool_opens_new_connections_after_a_rotation_and_refuses_a_bad_
         try:
             assert (await aiomysql_pool_tls(pool))[0].startswith("TLSv1.")
             probes = _approvals.SHARED.probes
-            install_ip_rotate_server_cert(servers, "server-ip2")  # same CA and names, another key
+            own_servers.install(servers, "mysql", "server-ip2")  # same CA and names, another key
             await pool.clear()  # the next acquire opens a new connection
             assert (await aiomysql_pool_tls(pool))[0].startswith("TLSv1.")
             assert _approvals.SHARED.probes == probes + 1  # one re-approval
-            assert _approvals.SHARED.lookup(key).leaf_sha256 == leaf_sha256(servers, "server-ip2")
+            assert _approvals.SHARED.lookup(key).leaf_sha256 == own_servers.leaf_sha256(servers, "server-ip2")
             await pool.clear()
             assert (await aiomysql_pool_tls(pool))[0].startswith("TLSv1.")
             assert _approvals.SHARED.probes == probes + 1  # the new approval is reused
-            install_ip_rotate_server_cert(servers, "wrong-name")  # same CA, another name: refused
+            own_servers.install(servers, "mysql", "wrong-name")  # same CA, another name: refused
             await pool.clear()
             await refused_twice(lambda: aiomysql_pool_tls(pool), key, "name_mismatch")
         finally:
@@ -597,7 +548,7 @@ def test_aiomysql_pool_opens_new_connections_after_a_rotation_and_refuses_a_bad_
     try:
         run(main())
     finally:
-        install_ip_rotate_server_cert(servers, "server-ip")
+        own_servers.install(servers, "mysql", "server-ip")
 
 
 def test_aiomysql_pool_refuses_what_it_cannot_carry_and_does_no_io_without_minsize(servers, trust):

@@ -5,7 +5,6 @@ import asyncio
 import contextlib
 import os
 import pathlib
-import shutil
 import socket
 import ssl
 import subprocess
@@ -16,6 +15,7 @@ import time
 import pytest
 
 import verifull
+import own_servers
 from fakes import SSL_REQUEST_PG, Fake, relay, server_tls
 
 UNRESOLVABLE_PG = "postgres://app:pw@db.does-not-exist.invalid:5432/app"
@@ -115,13 +115,15 @@ def moving_hosts_preload():
 def test_hand_overs_resolve_the_host_when_connecting_not_when_made(servers, tmp_path):
     """conninfo, Django's PostgreSQL entry and the SQLAlchemy psycopg2 engine, made while
     the name pointed elsewhere, connect to where it points now (a relay on 127.0.0.3 to
-    the real server), and the name is still verified (localhost)."""
-    port = servers.port("PG")
+    the real server), and the name is still verified (localhost). The suite's own server:
+    test_postgres.cpp puts its fakes on 127.0.0.3 at pg-tls's port."""
+    port = servers.port(own_servers.PG_PORT)
     hosts = tmp_path / "hosts"
     hosts.write_text("")
     with Fake(lambda fake, conn, n: relay(fake, conn, port), address="127.0.0.3", port=port) as moved:
         env = dict(os.environ, LD_PRELOAD=moving_hosts_preload(), VERIFULL_TEST_MOVING_HOSTS=str(hosts))
-        done = subprocess.run([sys.executable, "-c", MOVED_CHILD, str(hosts), servers.pg_url(), servers.file("ca.pem")],
+        done = subprocess.run([sys.executable, "-c", MOVED_CHILD, str(hosts), own_servers.pg_url(servers),
+                               servers.file("ca.pem")],
                               env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     import json
@@ -133,10 +135,11 @@ def test_hand_overs_resolve_the_host_when_connecting_not_when_made(servers, tmp_
 
 def test_the_environment_still_cannot_redirect_a_conninfo(servers, trust, monkeypatch):
     import psycopg2
-    with Fake(lambda fake, conn, n: fake.drain(conn), address="127.0.0.3", port=servers.port("PG")) as elsewhere:
+    port = servers.port(own_servers.PG_PORT)  # the suite's own server, as above
+    with Fake(lambda fake, conn, n: fake.drain(conn), address="127.0.0.3", port=port) as elsewhere:
         monkeypatch.setenv("PGHOSTADDR", "127.0.0.3")
         monkeypatch.setenv("PGPORT", "1")
-        conn = psycopg2.connect(verifull.postgres.conninfo(servers.pg_url(), trust))
+        conn = psycopg2.connect(verifull.postgres.conninfo(own_servers.pg_url(servers), trust))
         conn.close()
     assert elsewhere.connections == 0
     assert "hostaddr=''" in verifull.postgres.conninfo(servers.pg_url(), trust)
@@ -375,59 +378,6 @@ def test_every_method_verifull_guards_exists_on_the_driver_classes():
 
 # ---- item 1: a certificate rotation under live pools ---------------------------------
 
-@contextlib.contextmanager
-def pg_admin(servers):
-    """A superuser connection over the pg-tls server's Unix socket (no TLS involved, so
-    it survives any certificate the test installs)."""
-    import psycopg2
-    home = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / "pg-tls"
-    conn = psycopg2.connect(host=str(home), port=servers.port("PG"), user="postgres", dbname="postgres")
-    conn.autocommit = True
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-def served_sha256(servers, kind):
-    """The SHA-256 of the certificate the server presents now (a probe; no credential)."""
-    trust = verifull.Trust.from_file(servers.file("ca.pem"))
-    url = servers.pg_url() if kind == "pg" else servers.mysql_url()
-    report = verifull.check(url, trust, allow_cn_fallback=True)
-    return report.chain[0].sha256 if report.chain else None
-
-
-def expected_sha256(servers, name):
-    trust = verifull.Trust.from_file(servers.file("ca.pem"))
-    pem = pathlib.Path(servers.file(name + ".pem")).read_text()
-    return verifull.verify_pem(pem, trust, host="wrong-name.invalid").chain[0].sha256
-
-
-def wait_until_served(servers, kind, name):
-    want = expected_sha256(servers, name)
-    deadline = time.monotonic() + 10
-    while served_sha256(servers, kind) != want:
-        assert time.monotonic() < deadline, f"the {kind} server never served {name}"
-        time.sleep(0.1)
-
-
-def install_pg_cert(servers, admin, name):
-    data = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / "pg-tls" / "data"
-    for ext in ("pem", "key"):
-        shutil.copyfile(servers.file(f"{name}.{ext}"), data / f"server.{ext}")  # keeps owner and mode
-    admin.cursor().execute("SELECT pg_reload_conf()")
-    wait_until_served(servers, "pg", name)
-
-
-@contextlib.contextmanager
-def pg_rotation(servers):
-    with pg_admin(servers) as admin:
-        try:
-            yield lambda name: install_pg_cert(servers, admin, name)
-        finally:
-            install_pg_cert(servers, admin, "server")
-
-
 def test_postgres_pools_and_engines_open_after_a_rotation_and_refuse_a_bad_one(servers, trust):
     import django
     import psycopg_pool
@@ -444,10 +394,11 @@ def test_postgres_pools_and_engines_open_after_a_rotation_and_refuse_a_bad_one(s
     # How each stack reports a refused connection (a pool: no connection within its timeout).
     REFUSALS = (verifull.VerificationError, psycopg.OperationalError, psycopg2.OperationalError,
                 psycopg_pool.PoolTimeout, sqlalchemy.exc.OperationalError, django.db.utils.OperationalError)
-    pool = psycopg_pool.ConnectionPool("", connection_class=verifull.psycopg.connection_factory(servers.pg_url(), trust),
+    url = own_servers.pg_url(servers)
+    pool = psycopg_pool.ConnectionPool("", connection_class=verifull.psycopg.connection_factory(url, trust),
                                        min_size=1, max_size=1)
-    engine = verifull.sqlalchemy.create_engine(servers.pg_url(), trust, poolclass=sqlalchemy.pool.NullPool)
-    django_db = ConnectionHandler({"default": verifull.django.database(servers.pg_url(), trust)})
+    engine = verifull.sqlalchemy.create_engine(url, trust, poolclass=sqlalchemy.pool.NullPool)
+    django_db = ConnectionHandler({"default": verifull.django.database(url, trust)})
 
     def open_each():
         """A new connection through each; their outcomes ("ok" or the refusal)."""
@@ -462,7 +413,7 @@ def test_postgres_pools_and_engines_open_after_a_rotation_and_refuse_a_bad_one(s
                 return c.execute(SSL_SQL).fetchone()[0]
 
         async def async_pooled():
-            factory = verifull.psycopg.async_connection_factory(servers.pg_url(), trust)
+            factory = verifull.psycopg.async_connection_factory(url, trust)
             async with psycopg_pool.AsyncConnectionPool("", connection_class=factory, min_size=1, max_size=1,
                                                         open=False) as apool:
                 async with apool.connection(timeout=5) as c:
@@ -487,7 +438,7 @@ def test_postgres_pools_and_engines_open_after_a_rotation_and_refuse_a_bad_one(s
     everything = {"pool": "ok", "async_pool": "ok", "sqlalchemy": "ok", "django": "ok"}
     try:
         assert open_each() == everything
-        with pg_rotation(servers) as rotate:
+        with own_servers.rotating(servers, "pg") as rotate:
             rotate("server2")  # same CA, same name, another key: accepted
             assert open_each() == everything
             rotate("wrong-name")  # same CA, another name: refused, and stays refused
@@ -496,17 +447,6 @@ def test_postgres_pools_and_engines_open_after_a_rotation_and_refuse_a_bad_one(s
     finally:
         pool.close()
         django_db["default"].close()
-
-
-def install_ip_server_cert(servers, name):
-    """Gives maria-ip the certificate `name` and reloads it (FLUSH SSL as root over the
-    server's Unix socket, so it works whatever certificate is being served)."""
-    home = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / "maria-ip"
-    for ext in ("pem", "key"):
-        shutil.copyfile(servers.file(f"{name}.{ext}"), home / f"server-ip.{ext}")
-    subprocess.run(["mariadb", "--no-defaults", f"--socket={home / 'sock'}", "-uroot", "-e", "FLUSH SSL"], check=True,
-                   timeout=30)
-    wait_until_served(servers, "mysql", name)
 
 
 def test_mysql_engines_open_after_a_rotation_with_one_reapproval_and_refuse_a_bad_one(servers, trust, monkeypatch):
@@ -523,9 +463,9 @@ def test_mysql_engines_open_after_a_rotation_with_one_reapproval_and_refuse_a_ba
     reapprovals = []
     real_clear = verifull.mysql.clear_cache
     monkeypatch.setattr(verifull.mysql, "clear_cache", lambda: (reapprovals.append(1), real_clear()))
-    engine = verifull.sqlalchemy.create_engine(servers.mysql_url().replace("mysql://", "mysql+mysqldb://"), trust,
+    engine = verifull.sqlalchemy.create_engine(own_servers.mysql_url(servers).replace("mysql://", "mysql+mysqldb://"), trust,
                                                poolclass=sqlalchemy.pool.NullPool)
-    django_db = ConnectionHandler({"default": verifull.django.database(servers.mysql_url(), trust)})
+    django_db = ConnectionHandler({"default": verifull.django.database(own_servers.mysql_url(servers), trust)})
     TLS_SQL = "SHOW STATUS LIKE 'Ssl_version'"
 
     def from_django():
@@ -539,7 +479,7 @@ def test_mysql_engines_open_after_a_rotation_with_one_reapproval_and_refuse_a_ba
         out = {}
         for name, opener in [("sqlalchemy", lambda: engine.connect().execute(sqlalchemy.text(TLS_SQL)).fetchone()[1]),
                              ("django", from_django),
-                             ("connect", lambda: verifull.mysql.connect(servers.mysql_url(), trust).get_server_info())]:
+                             ("connect", lambda: verifull.mysql.connect(own_servers.mysql_url(servers), trust).get_server_info())]:
             before = len(reapprovals)
             try:
                 opener()
@@ -553,13 +493,13 @@ def test_mysql_engines_open_after_a_rotation_with_one_reapproval_and_refuse_a_ba
     everything = {"sqlalchemy": "ok", "django": "ok", "connect": "ok"}
     try:
         assert open_each() == everything
-        install_ip_server_cert(servers, "server-ip2")  # same CA, same names, another key
+        own_servers.install(servers, "mysql", "server-ip2")  # same CA, same names, another key
         assert open_each() == everything
         assert len(reapprovals) == 1  # the first connection after the rotation re-approved; the rest reused it
-        install_ip_server_cert(servers, "wrong-name")  # refused, and stays refused
+        own_servers.install(servers, "mysql", "wrong-name")  # refused, and stays refused
         assert open_each() == {name: "refused" for name in everything}
         assert open_each() == {name: "refused" for name in everything}
     finally:
-        install_ip_server_cert(servers, "server-ip")
+        own_servers.install(servers, "mysql", "server-ip")
         real_clear()
         django_db["default"].close()

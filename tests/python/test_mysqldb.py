@@ -6,6 +6,7 @@ import MySQLdb
 import pytest
 
 import verifull
+import own_servers
 from fakes import Fake, mysql_clear_password_fake, mysql_greeting, relay, server_tls, strip_client_ssl
 
 
@@ -158,29 +159,12 @@ def test_each_option_file_setting_takes_effect(servers, tmp_path):
     # restricted-auth: covered end to end by test_mysql_clear_password_is_refused_without_the_password.
 
 
-def install_ip_server_cert(servers, trust, name, forget_approvals=False):
-    """Gives maria-ip-rotate (a maria-ip of this suite's own, so the suites sharing maria-ip
-    never meet a certificate mid-swap) another certificate (same CA, same names, another
-    key) and reloads it. The cached approval of the old certificate stays unless
-    `forget_approvals`."""
-    import shutil
-    home = pathlib.Path(servers.env["VERIFULL_SERVERS_DIR"]) / "maria-ip-rotate"
-    for ext in ("pem", "key"):
-        shutil.copyfile(servers.file(f"{name}.{ext}"), home / f"server-ip.{ext}")
-    admin_url = f"mysql://verifull_admin:{servers.env['VERIFULL_ADMIN_PASSWORD']}@127.0.0.1:{servers.port('MYSQL_IP_ROTATE')}/"
-    admin = verifull.mysql.connect(admin_url, trust)  # still the old certificate until FLUSH SSL
-    admin.cursor().execute("FLUSH SSL")
-    admin.close()
-    if forget_approvals:
-        verifull.mysql.clear_cache()
-
-
 def test_connect_recovers_from_a_certificate_rotation_with_one_reprobe(servers, trust):
-    rotating = servers.mysql_url(port=servers.port("MYSQL_IP_ROTATE"))
+    rotating = own_servers.mysql_url(servers)
     conn = verifull.mysql.connect(rotating, trust)  # approval cached for server-ip
     conn.close()
     kwargs_before = verifull.mysql.connect_kwargs(rotating, trust)
-    install_ip_server_cert(servers, trust, "server-ip2")
+    own_servers.install(servers, "mysql", "server-ip2")  # same CA, same names, another key
     try:
         # A kept kwargs dict now meets another certificate: the pin refuses it ...
         with pytest.raises(MySQLdb.OperationalError, match="(?i)fingerprint"):
@@ -191,7 +175,8 @@ def test_connect_recovers_from_a_certificate_rotation_with_one_reprobe(servers, 
         assert ssl_version(conn).startswith("TLSv1.")
         conn.close()
     finally:
-        install_ip_server_cert(servers, trust, "server-ip", forget_approvals=True)
+        own_servers.install(servers, "mysql", "server-ip")
+        verifull.mysql.clear_cache()
 
 
 def test_connect_does_not_loop_when_the_new_certificate_fails_too(servers, trust):

@@ -16,10 +16,11 @@ Each server gets its own data directory under STATE_DIR and a free port on 127.0
               like pg-tls and maria-tls, for tests/integration/test_interop.cpp, which
               replaces their certificate and key and reloads them (pg_reload_conf,
               FLUSH SSL) to serve each certificate of the interop corpus
-  maria-rotate, maria-ip-rotate
-              like maria-tls and maria-ip, each for the one suite that rotates its
-              certificate (tests/integration/test_mysql.cpp, tests/python/test_mysqldb.py),
-              so the suites that share maria-tls and maria-ip can run alongside those
+  maria-rotate, maria-ip-rotate, pg-rotate
+              like maria-tls, maria-ip and pg-tls, each for the one suite that rotates
+              its certificate (tests/integration/test_mysql.cpp; the python suite's
+              tests/python/rotation.py), so the suites that share maria-tls, maria-ip
+              and pg-tls run alongside those
 The TLS servers also accept client certificates from pki/client-ca.pem (ssl_ca_file,
 --ssl-ca) and have a user verifull_cert (the CN of pki/client.pem) that must present one:
 PostgreSQL's hba line says clientcert=verify-full (scram-sha-256 as well), MariaDB's
@@ -239,6 +240,7 @@ def start(state):
         "VERIFULL_MYSQL_ROTATE_PORT": (maria_start, "maria-rotate", maria_template, dict(tls=True)),
         "VERIFULL_MYSQL_IP_ROTATE_PORT": (maria_start, "maria-ip-rotate", maria_template,
                                           dict(tls=True, cert="server-ip")),
+        "VERIFULL_PG_ROTATE_PORT": (pg_start, "pg-rotate", pg_template, dict(tls=True)),
     }
     with ThreadPoolExecutor(max_workers=len(starts)) as pool:
         futures = {var: pool.submit(begin, state, name, template, pki, port=port, **kw)
@@ -271,8 +273,8 @@ def start(state):
 
 
 def stop(state):
-    with ThreadPoolExecutor(max_workers=9) as pool:
-        for name in ("pg-tls", "pg-plain", "pg-interop"):
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        for name in ("pg-tls", "pg-plain", "pg-interop", "pg-rotate"):
             pool.submit(pg_stop, state, name)
         for name in ("maria-tls", "maria-plain", "maria-ip", "maria-interop", "maria-rotate", "maria-ip-rotate"):
             pool.submit(maria_stop, state, name)
