@@ -83,13 +83,15 @@ using Channel = std::unique_ptr<ares_channeldata, ChannelFree>;
 // Answers are not kept: a c-ares with a query cache has it turned off below, and the
 // hosts file (which a newer c-ares keeps per channel) is among the files watched.
 const char* const kLookupOrderFiles[] = {"/etc/nsswitch.conf", "/etc/host.conf", "/etc/svc.conf"};
-const char* const kVariables[] = {"LOCALDOMAIN", "RES_OPTIONS", "CARES_HOSTS", kTestDnsServer};
+const char* const kVariables[] = {"LOCALDOMAIN", "RES_OPTIONS", kTestDnsServer};
 // A file changed this shortly before its stamp was taken could change again within the
 // same tick of its file system's clock (coarse, or 1-2 s on some), unseen in its stamp:
 // a channel started then serves one lookup only.
 constexpr long kRacySeconds = 2;
 
-std::atomic<const char*> resolv_conf_for_tests{nullptr};
+// Test-only (use_test_resolver_files): a resolv.conf instead of the system's, and the
+// hosts file that CARES_HOSTS names instead of /etc/hosts.
+std::atomic<const char*> test_resolv_conf{nullptr};
 std::atomic<unsigned long> channels_started{0};
 
 struct FileStamp {
@@ -132,10 +134,14 @@ struct Configuration {
       }
       c.files.push_back(f);
     };
-    const char* resolv_conf = resolv_conf_for_tests.load();
-    const char* hosts = std::getenv("CARES_HOSTS");  // c-ares's own setting for its hosts file
-    stamp(resolv_conf ? resolv_conf : "/etc/resolv.conf");
-    stamp(hosts && *hosts ? hosts : "/etc/hosts");
+    const char* test_files = test_resolv_conf.load();
+    stamp(test_files ? test_files : "/etc/resolv.conf");
+    stamp("/etc/hosts");
+    if (test_files) {
+      const char* hosts = std::getenv("CARES_HOSTS");
+      c.variables.push_back(hosts ? std::string("=") + hosts : std::string());
+      if (hosts) stamp(hosts);
+    }
     for (const char* path : kLookupOrderFiles) stamp(path);
     for (const char* name : kVariables) {
       const char* value = std::getenv(name);
@@ -162,7 +168,7 @@ thread_local KeptChannel kept;
 Channel start_channel(const std::string& host) {
   ares_options options{};  // the system's configuration, as glibc would use it
   int mask = 0;
-  if (const char* path = resolv_conf_for_tests.load()) {
+  if (const char* path = test_resolv_conf.load()) {
     options.resolvconf_path = const_cast<char*>(path);
     mask |= ARES_OPT_RESOLVCONF;
   }
@@ -271,6 +277,7 @@ std::vector<ResolvedAddress> resolve(const std::string& host, std::uint16_t port
   ares_addrinfo_hints hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
+  if (test_resolv_conf.load()) hints.ai_flags |= ARES_AI_ENVHOSTS;  // CARES_HOSTS, for the tests only
   ares_getaddrinfo(channel.get(), host.c_str(), nullptr, &hints, on_result, &lookup);
   while (!lookup.done) {
     const int left = milliseconds_until(deadline);
@@ -318,7 +325,7 @@ std::vector<ResolvedAddress> resolve(const std::string& host, std::uint16_t port
                          " — check the host name");
 }
 
-void use_resolv_conf_for_tests(const char* path) { resolv_conf_for_tests.store(path); }
+void use_test_resolver_files(const char* resolv_conf) { test_resolv_conf.store(resolv_conf); }
 
 unsigned long resolver_channels_started() { return channels_started.load(std::memory_order_relaxed); }
 

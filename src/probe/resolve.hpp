@@ -30,10 +30,11 @@ struct ResolvedAddress {
 // (no such name, no address), timeout (no answer before `deadline`).
 std::vector<ResolvedAddress> resolve(const std::string& host, std::uint16_t port, Clock::time_point deadline);
 
-// For the internal unit tests only. A resolv.conf to read instead of /etc/resolv.conf
-// (the string must outlive every lookup; nullptr for the system's again). Not reachable
-// from any API, setting or variable.
-void use_resolv_conf_for_tests(const char* path);
+// For the internal unit tests only: a resolv.conf to read instead of /etc/resolv.conf, and
+// the hosts file named by CARES_HOSTS instead of /etc/hosts (the string must outlive
+// every lookup; nullptr for the system's files again). Reachable from no API, setting or
+// variable.
+void use_test_resolver_files(const char* resolv_conf);
 // How many c-ares channels this process has started (each thread reuses its own while
 // the configuration it was started from is unchanged; resolve.cpp).
 unsigned long resolver_channels_started();
