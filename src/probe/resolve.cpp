@@ -113,9 +113,11 @@ struct Configuration {
   std::vector<FileStamp> files;
   std::vector<std::string> variables;  // "" when unset, "=" + the value when set
   bool racy = false;                   // a file changed within kRacySeconds
+  pid_t process = 0;                   // the process looking up
 
   static Configuration now() {
     Configuration c;
+    c.process = ::getpid();
     timespec clock{};
     ::clock_gettime(CLOCK_REALTIME, &clock);  // file times are wall-clock times
     const auto stamp = [&c, &clock](const char* path) {
@@ -150,7 +152,9 @@ struct Configuration {
     return c;
   }
 
-  bool operator==(const Configuration& o) const { return files == o.files && variables == o.variables; }
+  bool operator==(const Configuration& o) const {
+    return process == o.process && files == o.files && variables == o.variables;
+  }
 };
 
 // This thread's channel between its lookups: idle (no query left in it), and used only
@@ -160,8 +164,7 @@ struct Configuration {
 // channels a child inherits are never touched.
 struct KeptChannel {
   Channel channel;
-  pid_t owner = 0;
-  Configuration started_from;
+  Configuration started_from;  // its process included
 };
 thread_local KeptChannel kept;
 
@@ -190,7 +193,7 @@ Channel start_channel(const std::string& host) {
 Channel take_channel(const std::string& host, Configuration& config) {
   config = Configuration::now();
   Channel channel = std::move(kept.channel);
-  if (channel && kept.owner == ::getpid() && !kept.started_from.racy && kept.started_from == config)
+  if (channel && !kept.started_from.racy && kept.started_from == config)
     return channel;
   channel.reset();  // a parent's in a fork()ed child: frees the child's copy only
   return start_channel(host);
@@ -200,7 +203,6 @@ Channel take_channel(const std::string& host, Configuration& config) {
 void keep_channel(Channel channel, Configuration config) {
   ares_cancel(channel.get());  // nothing should be left in it; if anything is, it ends here
   kept.channel = std::move(channel);
-  kept.owner = ::getpid();
   kept.started_from = std::move(config);
 }
 
