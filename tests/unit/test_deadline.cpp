@@ -197,73 +197,19 @@ TEST_CASE("resolving: an IP literal needs no resolver, a silent DNS server is a 
 
 namespace {
 
-// A loopback DNS server that answers every query "no such name" (NXDOMAIN).
-struct NxdomainDns {
-  std::uint16_t port = 0;
-  int fd = loopback_dns::bind_udp(port);
-  std::atomic<bool> stop{false};
-  std::thread thread;
-  NxdomainDns() {
-    thread = std::thread([this] {
-      while (!stop) {
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, 50) != 1) continue;
-        unsigned char query[512];
-        sockaddr_in from{};
-        socklen_t from_len = sizeof from;
-        const ssize_t n = ::recvfrom(fd, query, sizeof query, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
-        if (n < 12) continue;
-        query[2] = static_cast<unsigned char>(0x80 | (query[2] & 0x01));  // a response, RD as asked
-        query[3] = 0x83;                                                   // RA, RCODE 3: no such name
-        ::sendto(fd, query, static_cast<std::size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), from_len);
-      }
-    });
-  }
-  ~NxdomainDns() {
-    stop = true;
-    thread.join();
-    ::close(fd);
-  }
-};
-
-}  // namespace
-
-TEST_CASE("resolving: no such name is name_not_resolved at once; localhost is loopback even without /etc/hosts") {
-  NxdomainDns dns;
-  char hosts[] = "/tmp/verifull-empty-hosts-XXXXXX";
-  const int hosts_fd = ::mkstemp(hosts);
-  REQUIRE(hosts_fd >= 0);
-  ::close(hosts_fd);
-  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", "127.0.0.1:" + std::to_string(dns.port)},
-                {"CARES_HOSTS", hosts}};  // c-ares's hosts file: an empty one
-  const auto start = Clock::now();
-  try {
-    verifull::detail::resolve("db.nowhere.verifull.test", 5432, start + 5s);
-    FAIL("an NXDOMAIN answer cannot resolve");
-  } catch (const verifull::detail::ProbeFailure& e) {
-    CHECK(e.outcome == verifull::Outcome::name_not_resolved);
-  }
-  CHECK(Clock::now() - start < 2s);  // the answer ends it, not the deadline
-  std::vector<std::string> texts;
-  for (const auto& a : verifull::detail::resolve("localhost", 5432, Clock::now() + 5s)) texts.push_back(a.text());
-  CHECK(std::find(texts.begin(), texts.end(), "127.0.0.1") != texts.end());
-  CHECK(verifull::detail::resolve("db.LOCALHOST.", 5432, Clock::now() + 5s).size() >= 1);
-  ::unlink(hosts);
-}
-
-namespace {
-
 // A loopback DNS server that answers A queries for the names it was given (lower case),
-// "no address" (NOERROR, no answer) for their other types, and "no such name" for the
-// rest. TTL 0: nothing in an answer allows keeping it.
+// "no address" (NOERROR, no answer) for their other types, and "no such name" (NXDOMAIN)
+// for the rest. TTL 0: nothing in an answer allows keeping it.
+using Answers = std::vector<std::pair<std::string, std::string>>;  // name, IPv4 address
+
 struct AnsweringDns {
   std::uint16_t port = 0;
   int fd = loopback_dns::bind_udp(port);
-  const std::vector<std::pair<std::string, std::string>> names;  // name, IPv4 address
+  const Answers names;
   std::atomic<bool> stop{false};
   std::thread thread;
 
-  explicit AnsweringDns(std::vector<std::pair<std::string, std::string>> answers) : names(std::move(answers)) {
+  explicit AnsweringDns(Answers answers) : names(std::move(answers)) {
     thread = std::thread([this] { serve(); });
   }
   AnsweringDns(const AnsweringDns&) = delete;
@@ -347,12 +293,34 @@ struct ResolverFiles {
   }
 };
 
+}  // namespace
+
+TEST_CASE("resolving: no such name is name_not_resolved at once; localhost is loopback even without /etc/hosts") {
+  AnsweringDns dns(Answers{});  // no such name, whatever the name
+  ResolverFiles files("verifull.test");  // an empty hosts file (CARES_HOSTS, under this hook)
+  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", dns.address()}, {"CARES_HOSTS", files.hosts}};
+  const auto start = Clock::now();
+  try {
+    verifull::detail::resolve("db.nowhere.verifull.test", 5432, start + 5s);
+    FAIL("an NXDOMAIN answer cannot resolve");
+  } catch (const verifull::detail::ProbeFailure& e) {
+    CHECK(e.outcome == verifull::Outcome::name_not_resolved);
+  }
+  CHECK(Clock::now() - start < 2s);  // the answer ends it, not the deadline
+  std::vector<std::string> texts;
+  for (const auto& a : verifull::detail::resolve("localhost", 5432, Clock::now() + 5s)) texts.push_back(a.text());
+  CHECK(std::find(texts.begin(), texts.end(), "127.0.0.1") != texts.end());
+  CHECK(verifull::detail::resolve("db.LOCALHOST.", 5432, Clock::now() + 5s).size() >= 1);
+}
+
+namespace {
+
 std::string first_address(const std::string& host) {
   return verifull::detail::resolve(host, 3306, Clock::now() + 5s).at(0).text();
 }
 
 // Searching "a.verifull.test" or "b.verifull.test" (resolv.conf), "db" is one of these.
-const std::vector<std::pair<std::string, std::string>> kSearchedNames = {{"db.a.verifull.test", "127.0.0.5"},
+const Answers kSearchedNames = {{"db.a.verifull.test", "127.0.0.5"},
                                                                          {"db.b.verifull.test", "127.0.0.6"}};
 
 }  // namespace
@@ -360,7 +328,7 @@ const std::vector<std::pair<std::string, std::string>> kSearchedNames = {{"db.a.
 TEST_CASE("resolving: a thread reuses its channel while resolv.conf, hosts and the variables stay; a change is seen next") {
   using verifull::detail::resolver_channels_started;
   AnsweringDns dns(kSearchedNames);
-  AnsweringDns other_dns(std::vector<std::pair<std::string, std::string>>{{"db.b.verifull.test", "127.0.0.9"}});
+  AnsweringDns other_dns(Answers{{"db.b.verifull.test", "127.0.0.9"}});
   ResolverFiles files("a.verifull.test");
   ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", dns.address()}, {"CARES_HOSTS", files.hosts}};
 
