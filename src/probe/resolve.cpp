@@ -5,13 +5,19 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "core/fork_safe.hpp"
 #include "probe/failure.hpp"
@@ -65,6 +71,140 @@ void on_result(void* arg, int status, int /*timeouts*/, ares_addrinfo* result) {
 struct ChannelFree {
   void operator()(ares_channel c) const { ares_destroy(c); }
 };
+using Channel = std::unique_ptr<ares_channeldata, ChannelFree>;
+
+// Reusing a channel (docs/design.md, section 7). Starting one reads resolv.conf and the
+// lookup-order files and seeds its query ids (~30 us of CPU on the test machine, about
+// half of a lookup), once in every warm MySQL connect. So each thread keeps the channel
+// of its last lookup (a channel is not safe to share between threads, and a thread runs
+// one lookup at a time) and reuses it while nothing it was started from has changed:
+// the first lookup after a change to any of these files or variables starts a new
+// channel, so a moved address is seen by the next connect, not some seconds later.
+// Answers are not kept: a c-ares with a query cache has it turned off below, and the
+// hosts file (which a newer c-ares keeps per channel) is among the files watched.
+const char* const kLookupOrderFiles[] = {"/etc/nsswitch.conf", "/etc/host.conf", "/etc/svc.conf"};
+const char* const kVariables[] = {"LOCALDOMAIN", "RES_OPTIONS", kTestDnsServer};
+// A file changed this shortly before its stamp was taken could change again within the
+// same tick of its file system's clock (coarse, or 1-2 s on some), unseen in its stamp:
+// a channel started then serves one lookup only.
+constexpr long kRacySeconds = 2;
+
+// Test-only (use_test_resolver_files): a resolv.conf instead of the system's, and the
+// hosts file that CARES_HOSTS names instead of /etc/hosts.
+std::atomic<const char*> test_resolv_conf{nullptr};
+std::atomic<unsigned long> channels_started{0};
+
+struct FileStamp {
+  int error = 0;  // of stat(): a missing file is stamped as such
+  dev_t device = 0;
+  ino_t inode = 0;
+  off_t size = 0;
+  timespec modified{}, changed{};
+  bool operator==(const FileStamp& o) const {
+    return error == o.error && device == o.device && inode == o.inode && size == o.size &&
+           modified.tv_sec == o.modified.tv_sec && modified.tv_nsec == o.modified.tv_nsec &&
+           changed.tv_sec == o.changed.tv_sec && changed.tv_nsec == o.changed.tv_nsec;
+  }
+};
+
+// What a channel is started from, as stamps (stat() follows a symlinked resolv.conf to
+// the file it names now). Five stat() calls: a few microseconds.
+struct Configuration {
+  std::vector<FileStamp> files;
+  std::vector<std::string> variables;  // "" when unset, "=" + the value when set
+  bool racy = false;                   // a file changed within kRacySeconds
+  pid_t process = 0;                   // the process looking up
+
+  static Configuration now() {
+    Configuration c;
+    c.process = ::getpid();
+    timespec clock{};
+    ::clock_gettime(CLOCK_REALTIME, &clock);  // file times are wall-clock times
+    const auto stamp = [&c, &clock](const char* path) {
+      FileStamp f;
+      struct stat s {};
+      if (::stat(path, &s) != 0) {
+        f.error = errno;
+      } else {
+        f.device = s.st_dev;
+        f.inode = s.st_ino;
+        f.size = s.st_size;
+        f.modified = s.st_mtim;
+        f.changed = s.st_ctim;
+        const auto recent = clock.tv_sec - kRacySeconds;
+        if (s.st_mtim.tv_sec >= recent || s.st_ctim.tv_sec >= recent) c.racy = true;  // or in the future
+      }
+      c.files.push_back(f);
+    };
+    const char* test_files = test_resolv_conf.load();
+    stamp(test_files ? test_files : "/etc/resolv.conf");
+    stamp("/etc/hosts");
+    if (test_files) {
+      const char* hosts = std::getenv("CARES_HOSTS");
+      c.variables.push_back(hosts ? std::string("=") + hosts : std::string());
+      if (hosts) stamp(hosts);
+    }
+    for (const char* path : kLookupOrderFiles) stamp(path);
+    for (const char* name : kVariables) {
+      const char* value = std::getenv(name);
+      c.variables.push_back(value ? std::string("=") + value : std::string());
+    }
+    return c;
+  }
+
+  bool operator==(const Configuration& o) const {
+    return process == o.process && files == o.files && variables == o.variables;
+  }
+};
+
+// This thread's channel between its lookups: idle (no query left in it), and used only
+// in the process that started it. A fork()ed child's thread finds its parent's channel
+// here and starts its own (sharing the parent's sockets or its sequence of query ids
+// would let either process take the other's answers); the copies of other threads'
+// channels a child inherits are never touched.
+struct KeptChannel {
+  Channel channel;
+  Configuration started_from;  // its process included
+};
+thread_local KeptChannel kept;
+
+Channel start_channel(const std::string& host) {
+  ares_options options{};  // the system's configuration, as glibc would use it
+  int mask = 0;
+  if (const char* path = test_resolv_conf.load()) {
+    options.resolvconf_path = const_cast<char*>(path);
+    mask |= ARES_OPT_RESOLVCONF;
+  }
+#ifdef ARES_OPT_QUERY_CACHE
+  options.qcache_max_ttl = 0;  // c-ares 1.23 and later: no cache (addresses move on failover)
+  mask |= ARES_OPT_QUERY_CACHE;
+#endif
+  ares_channel raw = nullptr;
+  if (const int rc = ares_init_options(&raw, &options, mask); rc != ARES_SUCCESS)
+    throw ProbeFailure(Outcome::network_error,
+                       "cannot start name resolution for " + host + ": " + ares_strerror(rc));
+  Channel channel(raw);
+  use_test_dns_server(channel.get());
+  channels_started.fetch_add(1, std::memory_order_relaxed);
+  return channel;
+}
+
+// This thread's kept channel if nothing it was started from has changed, else a new one.
+Channel take_channel(const std::string& host, Configuration& config) {
+  config = Configuration::now();
+  Channel channel = std::move(kept.channel);
+  if (channel && !kept.started_from.racy && kept.started_from == config)
+    return channel;
+  channel.reset();  // a parent's in a fork()ed child: frees the child's copy only
+  return start_channel(host);
+}
+
+// Back to this thread after a lookup that ended (with addresses or without).
+void keep_channel(Channel channel, Configuration config) {
+  ares_cancel(channel.get());  // nothing should be left in it; if anything is, it ends here
+  kept.channel = std::move(channel);
+  kept.started_from = std::move(config);
+}
 
 int milliseconds_until(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -133,18 +273,13 @@ std::vector<ResolvedAddress> resolve(const std::string& host, std::uint16_t port
   static std::once_flag library_ready;
   std::call_once(library_ready, [] { ares_library_init(ARES_LIB_INIT_ALL); });
 
-  ares_options options{};  // the system's configuration, as glibc would use it
-  ares_channel raw = nullptr;
-  if (const int rc = ares_init_options(&raw, &options, 0); rc != ARES_SUCCESS)
-    throw ProbeFailure(Outcome::network_error,
-                       "cannot start name resolution for " + host + ": " + ares_strerror(rc));
-  std::unique_ptr<ares_channeldata, ChannelFree> channel(raw);
-  use_test_dns_server(channel.get());
-
   Lookup lookup;  // outlives the channel: ares_destroy calls on_result for a lookup in progress
+  Configuration config;
+  Channel channel = take_channel(host, config);
   ares_addrinfo_hints hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
+  if (test_resolv_conf.load()) hints.ai_flags |= ARES_AI_ENVHOSTS;  // CARES_HOSTS, for the tests only
   ares_getaddrinfo(channel.get(), host.c_str(), nullptr, &hints, on_result, &lookup);
   while (!lookup.done) {
     const int left = milliseconds_until(deadline);
@@ -179,6 +314,7 @@ std::vector<ResolvedAddress> resolve(const std::string& host, std::uint16_t port
       ares_process_fd(channel.get(), (fds[i].revents & (POLLIN | POLLERR | POLLHUP)) ? fds[i].fd : ARES_SOCKET_BAD,
                       (fds[i].revents & POLLOUT) ? fds[i].fd : ARES_SOCKET_BAD);
   }
+  keep_channel(std::move(channel), std::move(config));
   if (lookup.status == ARES_SUCCESS && !lookup.found.empty()) {
     for (auto& a : lookup.found) set_port(a, port);
     return lookup.found;
@@ -190,5 +326,9 @@ std::vector<ResolvedAddress> resolve(const std::string& host, std::uint16_t port
                          (lookup.status == ARES_SUCCESS ? "no address" : ares_strerror(lookup.status)) +
                          " — check the host name");
 }
+
+void use_test_resolver_files(const char* resolv_conf) { test_resolv_conf.store(resolv_conf); }
+
+unsigned long resolver_channels_started() { return channels_started.load(std::memory_order_relaxed); }
 
 }  // namespace verifull::detail

@@ -13,10 +13,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "probe/failure.hpp"
@@ -193,45 +197,109 @@ TEST_CASE("resolving: an IP literal needs no resolver, a silent DNS server is a 
 
 namespace {
 
-// A loopback DNS server that answers every query "no such name" (NXDOMAIN).
-struct NxdomainDns {
+// A loopback DNS server that answers A queries for the names it was given (lower case),
+// "no address" (NOERROR, no answer) for their other types, and "no such name" (NXDOMAIN)
+// for the rest. TTL 0: nothing in an answer allows keeping it.
+using Answers = std::vector<std::pair<std::string, std::string>>;  // name, IPv4 address
+
+struct AnsweringDns {
   std::uint16_t port = 0;
   int fd = loopback_dns::bind_udp(port);
+  const Answers names;
   std::atomic<bool> stop{false};
   std::thread thread;
-  NxdomainDns() {
-    thread = std::thread([this] {
-      while (!stop) {
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, 50) != 1) continue;
-        unsigned char query[512];
-        sockaddr_in from{};
-        socklen_t from_len = sizeof from;
-        const ssize_t n = ::recvfrom(fd, query, sizeof query, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
-        if (n < 12) continue;
-        query[2] = static_cast<unsigned char>(0x80 | (query[2] & 0x01));  // a response, RD as asked
-        query[3] = 0x83;                                                   // RA, RCODE 3: no such name
-        ::sendto(fd, query, static_cast<std::size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), from_len);
-      }
-    });
+
+  explicit AnsweringDns(Answers answers) : names(std::move(answers)) {
+    thread = std::thread([this] { serve(); });
   }
-  ~NxdomainDns() {
+  AnsweringDns(const AnsweringDns&) = delete;
+  AnsweringDns& operator=(const AnsweringDns&) = delete;
+  ~AnsweringDns() {
     stop = true;
     thread.join();
     ::close(fd);
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+
+  void serve() {
+    while (!stop) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) != 1) continue;
+      unsigned char q[512];
+      sockaddr_in from{};
+      socklen_t from_len = sizeof from;
+      const ssize_t got = ::recvfrom(fd, q, sizeof q, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+      if (got < 12) continue;
+      const auto n = static_cast<std::size_t>(got);
+      std::string name;  // the question's name, its labels joined by dots
+      std::size_t i = 12;
+      while (i < n && q[i] != 0 && q[i] < 64 && i + 1 + q[i] <= n) {
+        if (!name.empty()) name += '.';
+        for (std::size_t k = 0; k < q[i]; ++k) name += static_cast<char>(std::tolower(q[i + 1 + k]));
+        i += 1 + q[i];
+      }
+      if (i + 5 > n || q[i] != 0) continue;
+      const std::size_t question_end = i + 5;  // the root label, type and class
+      const bool type_a = q[i + 1] == 0 && q[i + 2] == 1;
+      const auto known = std::find_if(names.begin(), names.end(), [&name](const auto& e) { return e.first == name; });
+      unsigned char r[600];
+      std::memcpy(r, q, question_end);
+      r[2] = static_cast<unsigned char>(0x80 | (q[2] & 0x01));        // a response, RD as asked
+      r[3] = known != names.end() ? 0x80 : 0x83;                       // RA; no error, or no such name
+      for (int k = 6; k < 12; ++k) r[k] = 0;                           // no answer, authority or additional yet
+      std::size_t len = question_end;
+      in_addr a{};
+      if (known != names.end() && type_a && ::inet_pton(AF_INET, known->second.c_str(), &a) == 1) {
+        r[7] = 1;
+        const unsigned char answer[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4};  // the question's name, A, IN, TTL 0
+        std::memcpy(r + len, answer, sizeof answer);
+        len += sizeof answer;
+        std::memcpy(r + len, &a, 4);
+        len += 4;
+      }
+      ::sendto(fd, r, len, 0, reinterpret_cast<sockaddr*>(&from), from_len);
+    }
+  }
+};
+
+// A file written in place (same inode, and here the same size each time).
+void write_file(const std::string& path, const std::string& text) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  REQUIRE(f);
+  CHECK(std::fwrite(text.data(), 1, text.size(), f) == text.size());
+  REQUIRE(std::fclose(f) == 0);
+}
+
+// A resolv.conf and a hosts file of the test's own, in a fresh directory, which the
+// resolver reads instead of the system's while the scope lasts.
+struct ResolverFiles {
+  std::string dir;
+  std::string resolv_conf, hosts;
+  explicit ResolverFiles(const std::string& search, const std::string& hosts_text = "") {
+    char path[] = "/tmp/verifull-resolver-XXXXXX";
+    REQUIRE(::mkdtemp(path));
+    dir = path;
+    resolv_conf = dir + "/resolv.conf";
+    hosts = dir + "/hosts";
+    write_file(resolv_conf, "search " + search + "\n");
+    write_file(hosts, hosts_text);
+    verifull::detail::use_test_resolver_files(resolv_conf.c_str());
+  }
+  ~ResolverFiles() {
+    verifull::detail::use_test_resolver_files(nullptr);
+    ::unlink(resolv_conf.c_str());
+    ::unlink(hosts.c_str());
+    ::rmdir(dir.c_str());
   }
 };
 
 }  // namespace
 
 TEST_CASE("resolving: no such name is name_not_resolved at once; localhost is loopback even without /etc/hosts") {
-  NxdomainDns dns;
-  char hosts[] = "/tmp/verifull-empty-hosts-XXXXXX";
-  const int hosts_fd = ::mkstemp(hosts);
-  REQUIRE(hosts_fd >= 0);
-  ::close(hosts_fd);
-  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", "127.0.0.1:" + std::to_string(dns.port)},
-                {"CARES_HOSTS", hosts}};  // c-ares's hosts file: an empty one
+  AnsweringDns dns(Answers{});  // no such name, whatever the name
+  // The system's hosts file (which lists localhost here): c-ares 1.18 answers localhost
+  // itself when the hosts file does not, and leaks 10 bytes each time (LeakSanitizer).
+  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", dns.address()}};
   const auto start = Clock::now();
   try {
     verifull::detail::resolve("db.nowhere.verifull.test", 5432, start + 5s);
@@ -244,5 +312,113 @@ TEST_CASE("resolving: no such name is name_not_resolved at once; localhost is lo
   for (const auto& a : verifull::detail::resolve("localhost", 5432, Clock::now() + 5s)) texts.push_back(a.text());
   CHECK(std::find(texts.begin(), texts.end(), "127.0.0.1") != texts.end());
   CHECK(verifull::detail::resolve("db.LOCALHOST.", 5432, Clock::now() + 5s).size() >= 1);
-  ::unlink(hosts);
+}
+
+namespace {
+
+std::string first_address(const std::string& host) {
+  return verifull::detail::resolve(host, 3306, Clock::now() + 5s).at(0).text();
+}
+
+// Searching "a.verifull.test" or "b.verifull.test" (resolv.conf), "db" is one of these.
+const Answers kSearchedNames = {{"db.a.verifull.test", "127.0.0.5"},
+                                                                         {"db.b.verifull.test", "127.0.0.6"}};
+
+}  // namespace
+
+TEST_CASE("resolving: a thread reuses its channel while resolv.conf, hosts and the variables stay; a change is seen next") {
+  using verifull::detail::resolver_channels_started;
+  AnsweringDns dns(kSearchedNames);
+  AnsweringDns other_dns(Answers{{"db.b.verifull.test", "127.0.0.9"}});
+  ResolverFiles files("a.verifull.test");
+  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", dns.address()}, {"CARES_HOSTS", files.hosts}};
+
+  // Files changed within the last seconds start a channel per lookup (their stamps could
+  // miss a change within the same tick of the file system's clock); then they settle.
+  REQUIRE(first_address("db") == "127.0.0.5");
+  const auto settle_by = Clock::now() + 6s;
+  for (;;) {
+    const auto before = resolver_channels_started();
+    REQUIRE(first_address("db") == "127.0.0.5");
+    if (resolver_channels_started() == before) break;
+    REQUIRE(Clock::now() < settle_by);
+    std::this_thread::sleep_for(250ms);
+  }
+  const auto settled = resolver_channels_started();
+  for (int i = 0; i < 5; ++i) CHECK(first_address("db") == "127.0.0.5");
+  CHECK(resolver_channels_started() == settled);  // one channel for all of them
+  CHECK_THROWS(first_address("db.nowhere.verifull.test"));  // no such name: the channel stays usable
+  CHECK(first_address("db") == "127.0.0.5");
+  CHECK(resolver_channels_started() == settled);
+
+
+  // Threads resolving at once: each its own channel, every answer right.
+  constexpr int kThreads = 8;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&wrong] {
+      for (int i = 0; i < 25; ++i) {
+        try {
+          if (first_address("db") != "127.0.0.5") ++wrong;
+        } catch (...) {
+          ++wrong;
+        }
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(wrong == 0);
+  CHECK(resolver_channels_started() - settled >= 1);
+  CHECK(resolver_channels_started() - settled <= kThreads);  // at most one each
+  const auto after_threads = resolver_channels_started();
+
+  // A fork()ed child starts a channel of its own, and resolves; the parent keeps its own.
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const auto before = resolver_channels_started();
+    bool ok = false;
+    try {
+      ok = first_address("db") == "127.0.0.5";
+    } catch (...) {
+    }
+    ::_exit(ok && resolver_channels_started() == before + 1 ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(first_address("db") == "127.0.0.5");
+  CHECK(resolver_channels_started() == after_threads);
+
+  // resolv.conf rewritten in place, same size: the next lookup searches the new domain.
+  write_file(files.resolv_conf, "search b.verifull.test\n");
+  CHECK(first_address("db") == "127.0.0.6");
+  CHECK(resolver_channels_started() == after_threads + 1);
+
+  // The hosts file rewritten in place, same size: the next lookup sees the new address.
+  write_file(files.hosts, "127.0.0.7 db.hosts.verifull.test\n");
+  CHECK(first_address("db.hosts.verifull.test") == "127.0.0.7");
+  write_file(files.hosts, "127.0.0.8 db.hosts.verifull.test\n");
+  CHECK(first_address("db.hosts.verifull.test") == "127.0.0.8");
+
+  // Another test DNS server: the next lookup asks it.
+  ::setenv("VERIFULL_TEST_DNS_SERVER", other_dns.address().c_str(), 1);
+  CHECK(first_address("db") == "127.0.0.9");
+}
+
+TEST_CASE("resolving: resolv.conf and the hosts file changed twice within a second are each seen by the next lookup") {
+  AnsweringDns dns(kSearchedNames);
+  ResolverFiles files("a.verifull.test", "127.0.0.7 db.hosts.verifull.test\n");
+  ScopedEnv env{{"VERIFULL_TEST_DNS_SERVER", dns.address()}, {"CARES_HOSTS", files.hosts}};
+  for (int round = 0; round < 3; ++round) {
+    write_file(files.resolv_conf, "search a.verifull.test\n");
+    CHECK(first_address("db") == "127.0.0.5");
+    write_file(files.resolv_conf, "search b.verifull.test\n");
+    CHECK(first_address("db") == "127.0.0.6");
+    write_file(files.hosts, "127.0.0.8 db.hosts.verifull.test\n");
+    CHECK(first_address("db.hosts.verifull.test") == "127.0.0.8");
+    write_file(files.hosts, "127.0.0.7 db.hosts.verifull.test\n");
+    CHECK(first_address("db.hosts.verifull.test") == "127.0.0.7");
+  }
 }
