@@ -32,10 +32,15 @@ std::string parameter_key(const std::string& key) {
 
 namespace {
 
-bool is_flag(const std::string& v) {
+// A flag in any case (?autocommit=True, as Python's drivers were given it).
+bool is_flag(const std::string& value) {
+  const std::string v = parameter_key(value);
   return v == "0" || v == "1" || v == "true" || v == "false" || v == "yes" || v == "no" || v == "on" || v == "off";
 }
-bool flag_on(const std::string& v) { return v == "1" || v == "true" || v == "yes" || v == "on"; }
+bool flag_on(const std::string& value) {
+  const std::string v = parameter_key(value);
+  return v == "1" || v == "true" || v == "yes" || v == "on";
+}
 
 bool only_chars(const std::string& v, const char* allowed_punctuation) {
   return !v.empty() && std::all_of(v.begin(), v.end(), [&](char c) {
