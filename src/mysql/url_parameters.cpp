@@ -136,10 +136,16 @@ const Parameter kParameters[] = {
     {"ssl_crlpath", kPolicy, kText, [](const std::string& k, const std::string& v) { require_readable(k, v, true); },
      nullptr},
     // A client certificate (mutual TLS): the three are checked together by validate()
-    // (core/client_cert.hpp), before any traffic, and carried in the policy from there.
-    {"ssl_cert", kPolicy, kText, no_check, nullptr},
-    {"ssl_key", kPolicy, kText, no_check, nullptr},
-    {"ssl_passphrase", kPolicy, kText, no_check, nullptr},
+    // (core/client_cert.hpp), before any traffic, and carried in the policy from there
+    // (configure() sets it; an option file writes it).
+    {"ssl_cert", kPolicy, kText, no_check,
+     [](MYSQL* m, const UrlParameter& p) { set_text(m, MYSQL_OPT_SSL_CERT, p.value, "MYSQL_OPT_SSL_CERT"); }},
+    {"ssl_key", kPolicy, kText, no_check,
+     [](MYSQL* m, const UrlParameter& p) { set_text(m, MYSQL_OPT_SSL_KEY, p.value, "MYSQL_OPT_SSL_KEY"); }},
+    {"ssl_passphrase", kPolicy, kText, no_check,
+     [](MYSQL* m, const UrlParameter& p) {
+       set_text(m, MARIADB_OPT_TLS_PASSPHRASE, p.value, "MARIADB_OPT_TLS_PASSPHRASE");
+     }},
     // Settings of Python's MySQL drivers (value conversion in the driver) that Connector/C
     // has no equivalent for: the Python helpers carry them, a C/C++/CLI connect refuses them.
     {"use_unicode", kPython, kFlag, no_check, nullptr},
