@@ -85,7 +85,7 @@ VERIFULL_API std::string option_file(const Endpoint& endpoint, const Trust& trus
 constexpr const char* option_file_missing_socket = "/nonexistent/verifull-option-file-missing";
 
 // InputError for URL parameters verifull does not honour, naming each with the reason
-// (ssl*, tls*, protocol, socket, host, port, option files, authentication plugins,
+// (ssl*, tls*, protocol, socket, host, port, option files, authentication plugins, client_flag,
 // unknown names). Honoured: charset, init_command, sql_mode, autocommit,
 // connect_timeout, read_timeout, write_timeout, compress, local_infile, ssl-crl,
 // ssl-crlpath (the README's table "Connection settings"); use_unicode and binary_prefix
