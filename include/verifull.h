@@ -346,6 +346,32 @@ VF_API int vf_outcome_exit_code(int outcome);
  * impostor), the one failure worth one re-approval (vf_mysql_cache_clear, approve, retry
  * once); 0 otherwise, including a revoked certificate. */
 VF_API int vf_mysql_presented_another_certificate(unsigned int error_code, const char* error_message, int* yes);
+/* The parameters of a mysql:// URL as the core reads them, for bindings whose drivers take
+ * them (the same table vf_mysql_connect applies): a JSON array, in the URL's order, of
+ * objects {given, name, role, value}. given is the name as written, name the canonical
+ * one (lower case, '-' read as '_'); role is "driver" (a setting of Connector/C and the
+ * drivers built on it: charset, init_command, sql_mode, autocommit, compress,
+ * local_infile, the timeouts), "policy" (verifull's own: ssl_crl, ssl_crlpath, ssl_cert,
+ * ssl_key, ssl_passphrase; vf_mysql_approve and vf_mysql_option_file take them from the
+ * URL) or "python_driver" (use_unicode, binary_prefix: Python's drivers only, refused by
+ * vf_mysql_connect); value is typed: a flag as true or false, seconds as a number, else
+ * the text. VF_ERROR_INPUT names a refused parameter with the reason, a bad value, or a
+ * client certificate that fails its checks, as vf_mysql_connect would. */
+VF_API int vf_mysql_url_parameters(const char* url, char* buf, size_t* len);
+/* Whether a driver keyword (or URL parameter) would replace what verifull sets: how the
+ * connection is secured (ssl*, tls*), where it goes (host, port, socket, protocol, ...),
+ * an option file, the authentication methods, or client_flag. buf receives "" when it
+ * would not, else the reason as a phrase ("would change where the connection goes ..."),
+ * for a binding to refuse it by name. */
+VF_API int vf_mysql_keyword_refusal(const char* keyword, char* buf, size_t* len);
+/* *yes = 1 when the authentication plugin `name` has the client send the password as it
+ * is (mysql_clear_password, dialog), else 0. verifull never lets Connector/C use one
+ * (restricted-auth), but for mysql_clear_password with allow_cleartext_password; a
+ * binding whose driver runs the login itself refuses the same. */
+VF_API int vf_mysql_auth_plugin_sends_password(const char* name, int* yes);
+/* Those plugins as a comma-separated list, for a driver that registers a handler per
+ * plugin name (Node's mysql2). */
+VF_API int vf_mysql_clear_text_auth_plugins(char* buf, size_t* len);
 /* The CRLs of a policy (version 4: crls, crl_pem) as one PEM file, for a TLS stack's own
  * CRL check (Python's ssl: load_verify_locations), so it checks the same CRLs verifull
  * does. buf receives the file's path, or "" when the policy names no CRL; VF_ERROR_INPUT

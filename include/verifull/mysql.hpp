@@ -68,14 +68,14 @@ VERIFULL_API Approved approve(const Endpoint& endpoint, const Trust& trust, cons
 
 // For drivers configured only through a Connector/C option file (mysqlclient's
 // read_default_file): the path of an option file whose group [verifull] makes
-// Connector/C connect as connect() does: host, port, ssl-ca (the anchors),
+// Connector/C connect as connect() does: host, port, protocol=1 (TCP, also for
+// "localhost", which Connector/C would otherwise reach by Unix socket), ssl-ca (the anchors),
 // ssl-verify-server-cert, tls-version, ssl-cipher, ssl-fp = `sha1_fingerprint` (from
 // approve()), restricted-auth. The file is content-addressed and kept (it outlives the
 // Trust and works in child processes). Give the driver no host and port of its own and
 // unix_socket = option_file_missing_socket: should the file ever be unreadable there is
-// then no host, "localhost" means that socket, and the connection fails instead of
+// then no host, Connector/C goes to that socket, and the connection fails instead of
 // falling back to plaintext (Connector/C skips a missing option file silently).
-// InputError for host "localhost", which Connector/C reaches by Unix socket (no TLS).
 VERIFULL_API std::string option_file(const Endpoint& endpoint, const Trust& trust, const std::string& sha1_fingerprint);
 // The same with the policy's connection settings: its client certificate (ssl-cert,
 // ssl-key; also from the URL) and allow_cleartext_password (mysql_clear_password in
@@ -85,7 +85,7 @@ VERIFULL_API std::string option_file(const Endpoint& endpoint, const Trust& trus
 constexpr const char* option_file_missing_socket = "/nonexistent/verifull-option-file-missing";
 
 // InputError for URL parameters verifull does not honour, naming each with the reason
-// (ssl*, tls*, protocol, socket, host, port, option files, authentication plugins,
+// (ssl*, tls*, protocol, socket, host, port, option files, authentication plugins, client_flag,
 // unknown names). Honoured: charset, init_command, sql_mode, autocommit,
 // connect_timeout, read_timeout, write_timeout, compress, local_infile, ssl-crl,
 // ssl-crlpath (the README's table "Connection settings"); use_unicode and binary_prefix

@@ -31,6 +31,7 @@
 #include "core/checked_policy.hpp"
 #include "mysql/cache.hpp"
 #include "mysql/handle_internal.hpp"
+#include "mysql/url_parameters.hpp"
 #include "audit/audit_internal.hpp"
 #include "probe/failure.hpp"
 #include "probe/resolve.hpp"
@@ -347,153 +348,6 @@ bool presented_another_certificate(unsigned int error_code, const std::string& e
 
 namespace {
 
-// MySQL URL parameters, by the name verifull looks them up with (lower case, '-' read
-// as '_', so ?ssl-crl= and ?ssl_crl= are one parameter). The README's table "Connection
-// settings" lists each with its treatment; tests/unit/test_settings.cpp walks that table
-// against this code.
-std::string parameter_key(const std::string& key) {
-  std::string k;
-  for (char c : key) k += c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return k;
-}
-
-bool is_flag(const std::string& v) {
-  return v == "0" || v == "1" || v == "true" || v == "false" || v == "yes" || v == "no" || v == "on" || v == "off";
-}
-bool flag_on(const std::string& v) { return v == "1" || v == "true" || v == "yes" || v == "on"; }
-
-bool only_chars(const std::string& v, const char* allowed_punctuation) {
-  return !v.empty() && std::all_of(v.begin(), v.end(), [&](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr(allowed_punctuation, c);
-  });
-}
-
-unsigned int seconds_of(const std::string& key, const std::string& v) {
-  if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos || std::stoul(v) == 0)
-    throw InputError("the URL parameter " + key + " must be a whole number of seconds from 1 to 999999");
-  return static_cast<unsigned int>(std::stoul(v));
-}
-
-void require_flag(const std::string& key, const std::string& v) {
-  if (!is_flag(v)) throw InputError("the URL parameter " + key + " must be 1 or 0 (true or false)");
-}
-
-void require_readable(const std::string& key, const std::string& path, bool directory) {
-  struct stat st {};
-  if (path.empty() || ::stat(path.c_str(), &st) != 0 || (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) ||
-      ::access(path.c_str(), R_OK) != 0)
-    throw InputError("the URL parameter " + key + " must name a readable " + (directory ? "directory" : "file") +
-                     " of CRLs; \"" + detail::escape_display(path.substr(0, 200)) + "\" is not one");
-}
-
-// A parameter Connector/C is given, with its value checked first (InputError) and then
-// set on the handle.
-struct HonouredParameter {
-  const char* name;
-  void (*check)(const std::string& key, const std::string& value);
-  void (*apply)(MYSQL* m, const std::string& value);
-};
-
-void set_option_text(MYSQL* m, enum mysql_option option, const std::string& value, const char* name) {
-  if (mysql_optionsv(m, option, value.c_str()) != 0)
-    throw std::runtime_error(std::string("Connector/C refused option ") + name);
-}
-void set_option_uint(MYSQL* m, enum mysql_option option, unsigned int value, const char* name) {
-  if (mysql_optionsv(m, option, &value) != 0) throw std::runtime_error(std::string("Connector/C refused option ") + name);
-}
-
-const HonouredParameter kHonoured[] = {
-    {"charset",
-     [](const std::string& k, const std::string& v) {
-       if (!only_chars(v, "_")) throw InputError("the URL parameter " + k + " must be a character set name");
-     },
-     [](MYSQL* m, const std::string& v) { set_option_text(m, MYSQL_SET_CHARSET_NAME, v, "MYSQL_SET_CHARSET_NAME"); }},
-    {"init_command", [](const std::string&, const std::string&) {},
-     [](MYSQL* m, const std::string& v) { set_option_text(m, MYSQL_INIT_COMMAND, v, "MYSQL_INIT_COMMAND"); }},
-    {"sql_mode",
-     [](const std::string& k, const std::string& v) {
-       if (!only_chars(v, "_,")) throw InputError("the URL parameter " + k + " must be a comma-separated list of modes");
-     },
-     [](MYSQL* m, const std::string& v) {
-       set_option_text(m, MYSQL_INIT_COMMAND, "SET SESSION sql_mode='" + v + "'", "MYSQL_INIT_COMMAND");
-     }},
-    {"autocommit", require_flag,
-     [](MYSQL* m, const std::string& v) {
-       set_option_text(m, MYSQL_INIT_COMMAND, std::string("SET autocommit=") + (flag_on(v) ? "1" : "0"),
-                       "MYSQL_INIT_COMMAND");
-     }},
-    {"compress", require_flag,
-     [](MYSQL* m, const std::string& v) {
-       if (flag_on(v) && mysql_optionsv(m, MYSQL_OPT_COMPRESS, nullptr) != 0)
-         throw std::runtime_error("Connector/C refused option MYSQL_OPT_COMPRESS");
-     }},
-    {"local_infile", require_flag,
-     [](MYSQL* m, const std::string& v) {
-       set_option_uint(m, MYSQL_OPT_LOCAL_INFILE, flag_on(v) ? 1 : 0, "MYSQL_OPT_LOCAL_INFILE");
-     }},
-    // Per-step timeouts of Connector/C; the whole connect stays bounded by Policy::timeout.
-    {"connect_timeout", [](const std::string& k, const std::string& v) { seconds_of(k, v); },
-     [](MYSQL* m, const std::string& v) {
-       set_option_uint(m, MYSQL_OPT_CONNECT_TIMEOUT, seconds_of("connect_timeout", v), "MYSQL_OPT_CONNECT_TIMEOUT");
-     }},
-    {"read_timeout", [](const std::string& k, const std::string& v) { seconds_of(k, v); },
-     [](MYSQL* m, const std::string& v) {
-       set_option_uint(m, MYSQL_OPT_READ_TIMEOUT, seconds_of("read_timeout", v), "MYSQL_OPT_READ_TIMEOUT");
-     }},
-    {"write_timeout", [](const std::string& k, const std::string& v) { seconds_of(k, v); },
-     [](MYSQL* m, const std::string& v) {
-       set_option_uint(m, MYSQL_OPT_WRITE_TIMEOUT, seconds_of("write_timeout", v), "MYSQL_OPT_WRITE_TIMEOUT");
-     }},
-    // CRLs of the policy (effective_policy adds them, core/crl.hpp): verifull checks them
-    // and configure() gives Connector/C all of them as one file (MYSQL_OPT_SSL_CRL).
-    {"ssl_crl", [](const std::string& k, const std::string& v) { require_readable(k, v, false); },
-     [](MYSQL*, const std::string&) {}},
-    {"ssl_crlpath", [](const std::string& k, const std::string& v) { require_readable(k, v, true); },
-     [](MYSQL*, const std::string&) {}},
-    // A client certificate (mutual TLS): the three are checked together by validate()
-    // (url_client_certificate, core/client_cert.hpp), before any traffic.
-    {"ssl_cert", [](const std::string&, const std::string&) {},
-     [](MYSQL* m, const std::string& v) { set_option_text(m, MYSQL_OPT_SSL_CERT, v, "MYSQL_OPT_SSL_CERT"); }},
-    {"ssl_key", [](const std::string&, const std::string&) {},
-     [](MYSQL* m, const std::string& v) { set_option_text(m, MYSQL_OPT_SSL_KEY, v, "MYSQL_OPT_SSL_KEY"); }},
-    {"ssl_passphrase", [](const std::string&, const std::string&) {},
-     [](MYSQL* m, const std::string& v) {
-       set_option_text(m, MARIADB_OPT_TLS_PASSPHRASE, v, "MARIADB_OPT_TLS_PASSPHRASE");
-     }},
-};
-
-const HonouredParameter* honoured(const std::string& key) {
-  for (const auto& p : kHonoured)
-    if (parameter_key(key) == p.name) return &p;
-  return nullptr;
-}
-
-// Settings of Python's MySQL drivers (value conversion in the driver) that Connector/C
-// has no equivalent for: the Python helpers carry them, a C/C++/CLI connect refuses them.
-bool python_driver_only(const std::string& key) {
-  const auto k = parameter_key(key);
-  return k == "use_unicode" || k == "binary_prefix";
-}
-
-// Why a parameter that is neither honoured nor a Python driver setting is refused.
-std::string refusal_reason(const std::string& k) {
-  if (k.rfind("ssl", 0) == 0 || k.rfind("tls", 0) == 0)
-    return "would change how verifull secures the connection (verifull sets the CA, name check, pin and TLS "
-           "versions itself)";
-  if (k == "protocol" || k == "socket" || k == "unix_socket" || k == "named_pipe" || k == "host" || k == "port" ||
-      k == "bind_address" || k == "shared_memory_base_name")
-    return "would change where the connection goes (verifull connects by TCP to the URL's host and port)";
-  if (k == "read_default_file" || k == "read_default_group" || k == "default_file" || k == "default_group")
-    return "would let an option file replace the CA and the certificate pin";
-  if (k == "default_auth" || k == "plugin_dir" || k == "restricted_auth" || k == "enable_cleartext_plugin" ||
-      k == "auth_plugin" || k == "server_public_key" || k == "get_server_public_key" || k == "secure_auth")
-    return "would change which authentication methods may receive the password (verifull allows only those that "
-           "never send it as it is)";
-  std::string known;
-  for (const auto& p : kHonoured) known += (known.empty() ? "" : ", ") + std::string(p.name);
-  return "is not a setting verifull knows (it honours " + known + ")";
-}
-
 // The client certificate a mysql:// URL gives (ssl-cert, ssl-key, ssl-passphrase), each
 // named as the caller wrote it.
 struct UrlClientCertificate {
@@ -514,25 +368,8 @@ UrlClientCertificate url_client_certificate(const Endpoint& endpoint) {
 
 }  // namespace
 
-void apply_url_parameters(MYSQL* m, const Endpoint& endpoint) {
-  for (const auto& [key, value] : endpoint.params) {
-    if (python_driver_only(key))
-      throw InputError("the URL parameter " + key + " is a setting of Python's MySQL drivers; Connector/C has no "
-                       "such setting, so a C, C++ or CLI connection cannot honour it: remove it");
-    honoured(key)->apply(m, value);  // validate() refused every other parameter
-  }
-}
-
-
 void validate(const Endpoint& endpoint) {
-  if (endpoint.protocol != Protocol::mysql) throw InputError(endpoint.display() + " is not a mysql:// endpoint");
-  for (const auto& [key, value] : endpoint.params) {
-    if (const auto* p = honoured(key)) {
-      p->check(key, value);
-    } else if (!python_driver_only(key)) {
-      throw InputError("the URL parameter " + key + " " + refusal_reason(parameter_key(key)) + "; remove it");
-    }
-  }
+  url_parameters(endpoint);  // every parameter checked, or refused by name (url_parameters.hpp)
   const auto client = url_client_certificate(endpoint);
   detail::check_client_certificate(client.cert, client.key, client.passphrase);
 }
@@ -591,13 +428,13 @@ std::string option_file(const Endpoint& endpoint, const Trust& trust, const std:
   if (endpoint.protocol != Protocol::mysql) throw InputError(endpoint.display() + " is not a mysql:// endpoint");
   if (sha1_fingerprint.size() != 40 || sha1_fingerprint.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
     throw InputError("the certificate fingerprint must be 40 hex digits (from approve())");
-  // Connector/C reaches "localhost" through the Unix socket, and an option file's
-  // protocol setting does not change that: no TLS there, so it is refused.
-  if (endpoint.host == "localhost")
-    throw InputError("an option-file driver reaches 'localhost' through a Unix socket, where there is no TLS to "
-                     "verify; use the server's name or IP address (127.0.0.1)");
   const Policy effective = effective_policy(endpoint, policy);
+  // protocol=1 (MYSQL_PROTOCOL_TCP; Connector/C reads the option as a number, so "tcp"
+  // would be 0, the default): without it Connector/C reaches "localhost" through a Unix
+  // socket, where there is no TLS. If the file cannot be read, the driver's unix_socket
+  // (option_file_missing_socket) is where a host-less connect goes, and fails.
   std::string content = "[verifull]\nhost=" + endpoint.host + "\nport=" + std::to_string(endpoint.port) +
+                        "\nprotocol=1" +
                         "\nssl-ca=" + trust.anchors_file() +
                         "\nssl-verify-server-cert=1\ntls-version=TLSv1.2,TLSv1.3\nssl-cipher=" +
                         detail::kStrongTls12Ciphers + "\nssl-fp=" + sha1_fingerprint +

@@ -64,6 +64,13 @@ test('bad input is an InputError that names the problem and never the password',
   assert.throws(() => verifull.mysql2.createConnection('mysql://a:b@localhost:3306/x', trust, {}, { ssl: {} }), /mysqlOptions.ssl/);
   assert.throws(() => verifull.mysql2.createConnection('mysql://a:b@localhost:3306/x', trust, {},
     { authPlugins: { mysql_clear_password: () => () => Buffer.from('pw') } }), /send the password as it is/);
+  // The names are the core's (vf_mysql_clear_text_auth_plugins): each one refused here.
+  const names = native.stringOut(native.fn.mysql_clear_text_auth_plugins).split(',');
+  assert.deepEqual(names, ['mysql_clear_password', 'dialog']);
+  for (const name of names) {
+    assert.throws(() => verifull.mysql2.createConnection('mysql://a:b@localhost:3306/x', trust, {},
+      { authPlugins: { [name]: () => () => Buffer.from('pw') } }), new RegExp(`authPlugins.${name} would send the password`));
+  }
   assert.throws(() => verifull.mysql2.createConnection('postgres://a:b@localhost:5432/x', trust), /mysql:\/\//);
 });
 

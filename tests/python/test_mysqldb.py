@@ -40,16 +40,61 @@ def test_refusals_raise_before_mysqldb_connects(servers, trust):
 def test_bad_input(servers, trust):
     with pytest.raises(verifull.InputError):
         verifull.mysql.connect_kwargs(servers.pg_url(), trust)
-    for param in ["ssl_mode=DISABLED", "unix_socket=/tmp/x", "read_default_file=/tmp/x"]:
-        with pytest.raises(verifull.InputError, match="would replace"):
+    # The core's reasons (src/mysql/url_parameters.cpp), the same a C++ or CLI connect gives.
+    for param, why in [("ssl_mode=DISABLED", "ssl_mode would change how verifull secures the connection"),
+                       ("unix_socket=/tmp/x", "unix_socket would change where the connection goes"),
+                       ("read_default_file=/tmp/x", "read_default_file would let an option file replace the CA"),
+                       ("client_flag=0", "client_flag would change the connection's capability flags")]:
+        with pytest.raises(verifull.InputError, match=why):
             verifull.mysql.connect_kwargs(servers.mysql_url() + "?" + param, trust)
-    with pytest.raises(verifull.InputError, match="unknown URL parameter"):
+    with pytest.raises(verifull.InputError, match="frobnicate is not a setting verifull knows"):
         verifull.mysql.connect_kwargs(servers.mysql_url() + "?frobnicate=1", trust)
 
 
-def test_localhost_is_refused_because_mysqlclient_would_use_the_unix_socket(servers, trust):
-    with pytest.raises(verifull.InputError, match="Unix socket"):
-        verifull.mysql.connect_kwargs(servers.mysql_url(host="localhost"), trust)
+def test_localhost_connects_by_tcp_and_tls(servers, trust):
+    """mysqlclient reaches 'localhost' by Unix socket unless told TCP: the option file says
+    protocol=1, so the verified server is reached by TCP, with TLS, and never the socket
+    (unix_socket names one that does not exist, so a socket connect would fail)."""
+    kwargs = verifull.mysql.connect_kwargs(servers.mysql_url(host="localhost", port=servers.port("MYSQL")), trust)
+    assert "protocol=1\n" in pathlib.Path(kwargs["read_default_file"]).read_text()
+    conn = MySQLdb.connect(**kwargs)
+    try:
+        assert "TCP/IP" in conn.get_host_info()
+        assert ssl_version(conn).startswith("TLSv1.")
+    finally:
+        conn.close()
+    conn = verifull.mysql.connect(servers.mysql_url(host="localhost", port=servers.port("MYSQL")), trust)
+    assert "TCP/IP" in conn.get_host_info()
+    conn.close()
+
+
+def test_parameters_the_core_honours_are_honoured_and_typed_by_the_core(servers, trust):
+    """The core's table, not a Python copy: '-' read as '_' and any case (the copy refused
+    ?read-timeout= as unknown), a CRL in the URL checked by the probe (the copy refused
+    ?ssl-crl=), and the core's value rules (the copy took connect_timeout=0)."""
+    kwargs = verifull.mysql.connect_kwargs(servers.mysql_url() + "?read-timeout=7&Autocommit=ON&use_unicode=0", trust)
+    assert kwargs["read_timeout"] == 7 and kwargs["autocommit"] is True and kwargs["use_unicode"] is False
+    assert "read-timeout" not in kwargs and "Autocommit" not in kwargs
+    with pytest.raises(verifull.InputError, match="connect_timeout must be a whole number of seconds from 1"):
+        verifull.mysql.connect_kwargs(servers.mysql_url() + "?connect_timeout=0", trust)
+    localhost = servers.mysql_url(host="localhost", port=servers.port("MYSQL"))
+    with pytest.raises(verifull.VerificationError) as e:
+        verifull.mysql.connect_kwargs(localhost + "?ssl-crl=" + servers.file("crl-revoked.pem"), trust)
+    assert e.value.outcome == "revoked"
+    kwargs = verifull.mysql.connect_kwargs(localhost + "?ssl-crl=" + servers.file("crl-empty.pem"), trust)
+    assert not any(key.startswith("ssl") for key in kwargs)  # the core took it; MySQLdb gets the option file
+    MySQLdb.connect(**kwargs).close()
+
+
+def test_driver_keywords_that_would_replace_verified_settings_are_refused_with_the_cores_reason(servers, trust):
+    for key, why in [("ssl", "would change how verifull secures"), ("ssl_mode", "would change how verifull secures"),
+                     ("unix_socket", "would change where the connection goes"), ("host", "where the connection goes"),
+                     ("read_default_group", "option file"), ("client_flag", "capability flags"),
+                     ("passwd", "put it in the URL")]:
+        with pytest.raises(verifull.InputError, match=f"{key} .*{why}"):
+            verifull.mysql.connect(servers.mysql_url(), trust, **{key: "x"})
+        assert verifull.mysql.keyword_refusal(key) or key == "passwd"
+    assert verifull.mysql.keyword_refusal("charset") is None
 
 
 def test_url_parameters_are_carried_over(servers, trust):

@@ -31,7 +31,7 @@ module Servers
     "postgres://#{user}:#{password}@#{host}:#{port || port('PG')}/#{db}"
   end
 
-  # 127.0.0.1: mysql2 would reach "localhost" by Unix socket (the core refuses it).
+  # 127.0.0.1 and MYSQL_IP, the server whose certificate names that address.
   def mysql_url(host: "127.0.0.1", port: nil)
     "mysql://#{user}:#{password}@#{host}:#{port || port('MYSQL_IP')}/#{db}"
   end

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -354,4 +355,88 @@ TEST_CASE("vf_pg_conninfo resolves nothing: libpq resolves the host on each conn
   REQUIRE(vf_pg_conninfo("host=db.silent.verifull.test hostaddr=127.0.0.2", trust, &opts, buf, &buf_len) == VF_OK);
   CHECK(std::string(buf).find("hostaddr='127.0.0.2' port='5432'") != std::string::npos);
   vf_trust_destroy(trust);
+}
+
+namespace {
+
+// A string out of the size-needed protocol, or the code of a failed call.
+int string_out(const std::function<int(char*, size_t*)>& call, std::string& out) {
+  size_t len = 0;
+  int rc = call(nullptr, &len);
+  if (rc != VF_ERROR_BUFFER_TOO_SMALL) return rc;
+  std::string buf(len, '\0');
+  rc = call(buf.data(), &len);
+  if (rc == VF_OK) out = buf.substr(0, len - 1);
+  return rc;
+}
+
+}  // namespace
+
+TEST_CASE("vf_mysql_url_parameters: the core's table, typed, and a refused one named with its reason") {
+  std::string json;
+  REQUIRE(string_out([](char* b, size_t* l) {
+            return vf_mysql_url_parameters("mysql://u@db:3306/d?Charset=utf8mb4&autocommit=TRUE&read-timeout=5"
+                                           "&use_unicode=0&ssl-crlpath=/",
+                                           b, l);
+          },
+                     json) == VF_OK);
+  CHECK(json ==
+        R"([{"given":"Charset","name":"charset","role":"driver","value":"utf8mb4"},)"
+        R"({"given":"autocommit","name":"autocommit","role":"driver","value":true},)"
+        R"({"given":"read-timeout","name":"read_timeout","role":"driver","value":5},)"
+        R"({"given":"use_unicode","name":"use_unicode","role":"python_driver","value":false},)"
+        R"({"given":"ssl-crlpath","name":"ssl_crlpath","role":"policy","value":"/"}])");
+  CHECK(string_out([](char* b, size_t* l) { return vf_mysql_url_parameters("mysql://u@db/d", b, l); }, json) == VF_OK);
+  CHECK(json == "[]");
+  const struct {
+    const char* url;
+    const char* why;
+  } refused[] = {
+      {"mysql://u@db/d?ssl_mode=DISABLED", "the URL parameter ssl_mode would change how verifull secures"},
+      {"mysql://u@db/d?socket=/tmp/s", "the URL parameter socket would change where the connection goes"},
+      {"mysql://u@db/d?client_flag=0", "the URL parameter client_flag would change the connection's capability flags"},
+      {"mysql://u@db/d?nope=1", "the URL parameter nope is not a setting verifull knows"},
+      {"mysql://u@db/d?connect_timeout=0", "whole number of seconds from 1"},
+      {"mysql://u@db/d?compress=maybe", "must be 1 or 0"},
+      {"mysql://u@db/d?ssl-cert=/nonexistent/c.pem&ssl-key=/nonexistent/k.pem", "ssl-cert"},
+      {"postgres://u@db/d", "is not a mysql:// endpoint"},
+  };
+  for (const auto& r : refused) {
+    CHECK(string_out([&](char* b, size_t* l) { return vf_mysql_url_parameters(r.url, b, l); }, json) == VF_ERROR_INPUT);
+    CHECK_MESSAGE(std::string(vf_last_error_message()).find(r.why) != std::string::npos, vf_last_error_message());
+  }
+  size_t len = 0;
+  CHECK(vf_mysql_url_parameters(nullptr, nullptr, &len) == VF_ERROR_NULL_POINTER);
+}
+
+TEST_CASE("vf_mysql_keyword_refusal: the reason a driver keyword would replace verifull's settings, else empty") {
+  std::string why;
+  for (const char* keyword : {"ssl", "ssl_ca", "SSL-MODE", "tls_version", "unix_socket", "host", "port", "protocol",
+                              "read_default_file", "default_auth", "client_flag"}) {
+    CHECK(string_out([&](char* b, size_t* l) { return vf_mysql_keyword_refusal(keyword, b, l); }, why) == VF_OK);
+    CHECK_MESSAGE(why.rfind("would ", 0) == 0, keyword);
+  }
+  for (const char* keyword : {"charset", "autocommit", "conv", "cursorclass"}) {
+    CHECK(string_out([&](char* b, size_t* l) { return vf_mysql_keyword_refusal(keyword, b, l); }, why) == VF_OK);
+    CHECK_MESSAGE(why.empty(), keyword);
+  }
+  size_t len = 0;
+  CHECK(vf_mysql_keyword_refusal(nullptr, nullptr, &len) == VF_ERROR_NULL_POINTER);
+}
+
+TEST_CASE("the clear-text authentication plugins: one list, and the test of a name") {
+  std::string list;
+  REQUIRE(string_out([](char* b, size_t* l) { return vf_mysql_clear_text_auth_plugins(b, l); }, list) == VF_OK);
+  CHECK(list == "mysql_clear_password,dialog");
+  int yes = -1;
+  for (const char* name : {"mysql_clear_password", "dialog"}) {
+    CHECK(vf_mysql_auth_plugin_sends_password(name, &yes) == VF_OK);
+    CHECK_MESSAGE(yes == 1, name);
+  }
+  for (const char* name : {"mysql_native_password", "caching_sha2_password", "client_ed25519", "sha256_password", ""}) {
+    CHECK(vf_mysql_auth_plugin_sends_password(name, &yes) == VF_OK);
+    CHECK_MESSAGE(yes == 0, name);
+  }
+  CHECK(vf_mysql_auth_plugin_sends_password(nullptr, &yes) == VF_ERROR_NULL_POINTER);
+  CHECK(vf_mysql_auth_plugin_sends_password("dialog", nullptr) == VF_ERROR_NULL_POINTER);
 }

@@ -8,13 +8,21 @@
 // plugins verifull installs, before the password is sent.
 const tls = require('tls');
 const core = require('./core');
+const native = require('./native');
 const { SETTINGS, settingsFor, secureContextFor, checkSession, tlsRefusal } = require('./inband');
 
 // Set by verifull from the URL and the policy: a value from mysqlOptions would be dropped
 // or would weaken the check, so it is refused by name.
 const OWNED = ['ssl', 'host', 'port', 'uri', 'socketPath', 'stream', 'connectTimeout', 'authSwitchHandler'];
-// Plugins that would have mysql2 send the password as it is (the core's restricted-auth).
-const CLEAR_TEXT_PLUGINS = ['mysql_clear_password', 'dialog'];
+// Plugins that would have mysql2 send the password as it is: the core's list
+// (vf_mysql_clear_text_auth_plugins, the rule behind Connector/C's restricted-auth).
+let clearTextPlugins;
+function clearTextPluginNames() {
+  if (clearTextPlugins === undefined) {
+    clearTextPlugins = native.stringOut(native.fn.mysql_clear_text_auth_plugins).split(',').filter(Boolean);
+  }
+  return clearTextPlugins;
+}
 
 function refuseClearText(name, host) {
   return () => () => {
@@ -31,7 +39,7 @@ function prepare(url, trust, policy = {}, mysqlOptions = {}) {
     if (key in mysqlOptions) throw new core.InputError(`mysqlOptions.${key} is set by verifull (from the URL and the policy); remove it`);
   }
   const userPlugins = mysqlOptions.authPlugins || {};
-  for (const name of CLEAR_TEXT_PLUGINS) {
+  for (const name of clearTextPluginNames()) {
     if (name in userPlugins) throw new core.InputError(`mysqlOptions.authPlugins.${name} would send the password as it is; verifull refuses it`);
   }
   const u = core.parseUrl(url);
@@ -42,7 +50,7 @@ function prepare(url, trust, policy = {}, mysqlOptions = {}) {
   }
   const settings = settingsFor(trust, p, u.host);
   const authPlugins = { ...userPlugins };
-  for (const name of CLEAR_TEXT_PLUGINS) authPlugins[name] = refuseClearText(name, u.host);
+  for (const name of clearTextPluginNames()) authPlugins[name] = refuseClearText(name, u.host);
   const config = {
     ...mysqlOptions,
     host: u.host,

@@ -88,6 +88,7 @@ function bind(lib) {
     tls_weak_reason: lib.func('int vf_tls_weak_reason(const char *protocol, const char *cipher, _Out_ uint8_t *buf, _Inout_ size_t *len)'),
     tls_strong_ciphers: lib.func('int vf_tls_strong_ciphers(_Out_ uint8_t *buf, _Inout_ size_t *len)'),
     parse_url: lib.func('int vf_parse_url(const char *url, _Out_ uint8_t *buf, _Inout_ size_t *len)'),
+    mysql_clear_text_auth_plugins: lib.func('int vf_mysql_clear_text_auth_plugins(_Out_ uint8_t *buf, _Inout_ size_t *len)'),
   };
 }
 

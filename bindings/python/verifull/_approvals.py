@@ -177,6 +177,7 @@ class Plan:
         self.plain = _url(url, kind)
         self.endpoint = parsed_url(self.plain)
         if kind == "mysql":
+            self.endpoint["url"] = self.plain  # the core reads its parameters (mysql.url_parameters)
             # A URL's CRLs (ssl-crl, ssl-crlpath) are CRLs of the policy: the probe checks
             # them and so does the in-band SSLContext (and they are part of the cache key).
             params = self.endpoint["params"]

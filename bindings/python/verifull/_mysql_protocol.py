@@ -6,7 +6,7 @@ from __future__ import annotations
 from pymysql import err
 from pymysql.constants import CLIENT
 
-CLEAR_TEXT_PLUGINS = {b"mysql_clear_password", b"dialog", "mysql_clear_password", "dialog"}
+from . import mysql as _mysql
 
 
 def refuse_without_tls(conn) -> None:
@@ -24,9 +24,11 @@ def refuse_if_clear_text(plugin, ssl_context=None) -> None:
     unless it is mysql_clear_password and `ssl_context` (the connection's) is one of
     verifull's with allow_cleartext_password: such a context completes a handshake only
     with the server verifull verified (RDS IAM tokens, PAM and LDAP accounts)."""
-    if plugin not in CLEAR_TEXT_PLUGINS:
+    if plugin is None:
         return
-    name = plugin.decode() if isinstance(plugin, bytes) else plugin
+    name = plugin.decode("utf-8", "replace") if isinstance(plugin, bytes) else str(plugin)
+    if not _mysql.auth_plugin_sends_password(name):  # the core's rule (restricted-auth)
+        return
     if name == "mysql_clear_password" and getattr(ssl_context, "_verifull_allow_cleartext_password", False) is True:
         return
     raise err.OperationalError(2059, f"verifull: the server asked for {name}, which would send the password as it "

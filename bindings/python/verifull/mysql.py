@@ -6,7 +6,8 @@ logs in in plaintext to a greeting without CLIENT_SSL.
     conn = MySQLdb.connect(**verifull.mysql.connect_kwargs(url, trust))
 
 verifull probes the endpoint and verifies its certificate (no credential is sent), then
-gives MySQLdb a Connector/C option file whose group [verifull] holds the host, port, the CA, ssl-verify-server-cert, TLS 1.2+ with strong suites, ssl-fp (exactly
+gives MySQLdb a Connector/C option file whose group [verifull] holds the host, port, TCP (also
+for localhost, which Connector/C would otherwise reach by Unix socket), the CA, ssl-verify-server-cert, TLS 1.2+ with strong suites, ssl-fp (exactly
 the approved certificate) and restricted-auth (never mysql_clear_password). The file is
 content-addressed and kept, so the kwargs stay correct after the Trust is gone, when kept
 for later, in a pool and in child processes. And they never depend on the file alone:
@@ -30,13 +31,13 @@ from . import (AuditReport, InputError, Policy, Report, Trust, _audit, _native, 
 OPTION_GROUP = "verifull"
 MISSING_SOCKET = _native.lib.vf_mysql_option_file_missing_socket().decode()
 
-# URL parameters carried into MySQLdb.connect(), with their types. Anything that would
-# replace the verified settings (ssl, ssl_mode, unix_socket, read_default_*) is refused.
-_PASSED_PARAMS = {"charset": str, "use_unicode": bool, "autocommit": bool, "sql_mode": str, "init_command": str,
-                  "read_timeout": int, "write_timeout": int, "connect_timeout": int, "compress": bool,
-                  "local_infile": bool, "binary_prefix": bool}
-_REFUSED_PARAMS = {"ssl", "ssl_mode", "ssl-mode", "sslmode", "ssl_ca", "ssl-ca", "ssl_verify_cert", "unix_socket",
-                   "read_default_file", "read_default_group", "host", "port", "named_pipe", "client_flag"}
+# The core's MySQL parameter rules (src/mysql/url_parameters.cpp), through the C ABI.
+_size_p = ctypes.POINTER(ctypes.c_size_t)
+for _name, _args in {"vf_mysql_url_parameters": [ctypes.c_char_p, ctypes.c_char_p, _size_p],
+                     "vf_mysql_keyword_refusal": [ctypes.c_char_p, ctypes.c_char_p, _size_p],
+                     "vf_mysql_auth_plugin_sends_password": [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)]}.items():
+    getattr(_native.lib, _name).argtypes = _args
+    getattr(_native.lib, _name).restype = ctypes.c_int
 
 
 def parse_url(url: str) -> dict:
@@ -79,37 +80,62 @@ def option_file(url: str, trust: Trust, fingerprint: str, policy: "Optional[Poli
         _raise_for(e)
 
 
-def _url_params(params: dict) -> dict:
-    out = {}
-    for key, value in params.items():
-        if key in _REFUSED_PARAMS:
-            raise InputError(f"the URL parameter {key} would replace verifull's verified settings; remove it")
-        if key not in _PASSED_PARAMS:
-            raise InputError(f"unknown URL parameter {key!r} for MySQLdb (known: {', '.join(sorted(_PASSED_PARAMS))})")
-        kind = _PASSED_PARAMS[key]
-        if kind is bool:
-            if value.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
-                raise InputError(f"URL parameter {key} must be true or false")
-            out[key] = value.lower() in ("1", "true", "yes", "on")
-        elif kind is int:
-            if not value.isdigit():
-                raise InputError(f"URL parameter {key} must be a whole number")
-            out[key] = int(value)
-        else:
-            out[key] = value
-    return out
+def url_parameters(url: str) -> list:
+    """The URL's parameters as the core reads them (vf_mysql_url_parameters): dicts with
+    given (as written), name (canonical), role ("driver", "policy": CRLs and the client
+    certificate, or "python_driver": use_unicode, binary_prefix) and value (bool, int or
+    str). A refused parameter or a bad value is an InputError in the core's words."""
+    try:
+        return json.loads(_native.string_out(_native.lib.vf_mysql_url_parameters, _text(_url(url), "url")))
+    except _native.NativeError as e:
+        _raise_for(e)
+
+
+def driver_settings(parameters: list) -> dict:
+    """The driver's keywords among url_parameters(): canonical name to typed value. The
+    policy's (CRLs, client certificate) are left out: verifull itself takes them from the
+    URL."""
+    return {p["name"]: p["value"] for p in parameters if p["role"] != "policy"}
+
+
+def keyword_refusal(keyword: str) -> Optional[str]:
+    """Why a driver keyword would replace what verifull sets (the core's reason, as a
+    phrase: "would change where the connection goes ..."), or None."""
+    return _native.string_out(_native.lib.vf_mysql_keyword_refusal, _text(keyword, "keyword")) or None
+
+
+def refuse_keywords(keywords, where: str) -> None:
+    """InputError naming the first keyword that would replace verifull's settings (the
+    core's rule) or the credential and database, which come from the URL."""
+    for key in keywords:
+        if key in CREDENTIAL_KEYWORDS:
+            raise InputError(f"{where}: {key} cannot be passed there; put it in the URL or remove it")
+        reason = keyword_refusal(key)
+        if reason:
+            raise InputError(f"{where}: {key} {reason}; remove it")
+
+
+# The login and database MySQLdb would take as keywords; verifull takes them from the URL.
+CREDENTIAL_KEYWORDS = frozenset({"passwd", "password", "user", "db"})
+
+
+def auth_plugin_sends_password(name: str) -> bool:
+    """The core's rule: the authentication plugin `name` has the client send the password
+    as it is (mysql_clear_password, dialog)."""
+    yes = ctypes.c_int(0)
+    _native.call(_native.lib.vf_mysql_auth_plugin_sends_password, name.encode("utf-8", "replace").replace(b"\0", b" "),
+                 ctypes.byref(yes))
+    return yes.value == 1
 
 
 def checked_url(url: str) -> dict:
     """The URL's parts (parse_url) once it is known to be one connect_kwargs() can use,
-    with its parameters checked: everything but the network. InputError otherwise."""
+    with its parameters checked by the core and typed (driver_settings): everything but
+    the network. InputError otherwise."""
     endpoint = parse_url(url)
     if endpoint["protocol"] != "mysql":
         raise InputError("not a MySQL URL (expected mysql:// or mariadb://)")
-    if endpoint["host"] == "localhost":
-        raise InputError("mysqlclient reaches 'localhost' through a Unix socket, where there is no TLS to verify; "
-                         "use the server's name or IP address (127.0.0.1)")
-    endpoint["params"] = _url_params(endpoint["params"])
+    endpoint["params"] = driver_settings(url_parameters(url))
     return endpoint
 
 
@@ -145,7 +171,10 @@ def _rotated(error) -> bool:
 
 # What MySQLdb.connect() takes besides where and how to connect (mysqlclient 1.4's
 # Connection and _mysql.connect keywords); the rest is set by verifull or refused.
-MYSQLDB_SETTINGS = frozenset(_PASSED_PARAMS) | {"conv", "cursorclass"}
+# tests/python/test_mysqldb.py checks that it holds every driver setting the core honours.
+MYSQLDB_SETTINGS = frozenset({"charset", "use_unicode", "autocommit", "sql_mode", "init_command", "read_timeout",
+                              "write_timeout", "connect_timeout", "compress", "local_infile", "binary_prefix", "conv",
+                              "cursorclass"})
 
 
 def connect(url: str, trust: Trust, policy: "Optional[Policy]" = None, **settings):
@@ -155,8 +184,7 @@ def connect(url: str, trust: Trust, policy: "Optional[Policy]" = None, **setting
     or its settings as keywords; other keywords go to MySQLdb.connect() (charset=, ...),
     and one it does not take, or one that would replace the verified settings, is refused
     by name."""
-    for key in set(settings) & (_REFUSED_PARAMS | {"passwd", "password", "user", "db"}):
-        raise InputError(f"{key} cannot be passed to verifull.mysql.connect(); put it in the URL or remove it")
+    refuse_keywords(sorted(settings), "verifull.mysql.connect()")
     chosen = policy_of(policy, settings, "verifull.mysql.connect()", MYSQLDB_SETTINGS)
     return connect_verified(url, trust, chosen, settings)
 

@@ -44,10 +44,17 @@ MANAGED = ("ssl", "host", "port", "unix_socket", "read_default_file", "read_defa
 
 
 def url_parameters(endpoint: dict, accepted, driver: str) -> dict:
-    """The URL's parameters as driver keywords: verifull.mysql's table (names, types,
-    refusals), then each name the driver does not take refused by name. (Its CRLs,
-    ssl-crl and ssl-crlpath, were moved into the policy by _approvals.Plan.)"""
-    params = _mysql._url_params(endpoint["params"])
+    """The URL's parameters as driver keywords: the core's table (names, types, refusals:
+    verifull.mysql.url_parameters), then each name the driver does not take refused by
+    name. Its CRLs, ssl-crl and ssl-crlpath, were moved into the policy by
+    _approvals.Plan; a client certificate in the URL is refused here (give it as the
+    policy's client_cert and client_key), since PyMySQL's context is verifull's."""
+    parameters = _mysql.url_parameters(endpoint["url"])
+    for p in parameters:
+        if p["role"] == "policy" and p["name"] not in _approvals.URL_CRL_PARAMETERS:
+            raise InputError(f"the URL parameter {p['given']}: {driver} takes the client certificate from the policy "
+                             "(client_cert, client_key, client_key_passphrase); remove it from the URL")
+    params = _mysql.driver_settings(parameters)
     if params.get("compress"):
         raise InputError(f"the URL parameter compress: {driver} does not support compression; remove it")
     params.pop("compress", None)

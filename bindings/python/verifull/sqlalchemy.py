@@ -65,8 +65,7 @@ def create_engine(url: str, trust: Trust, policy: "Optional[Policy]" = None, *, 
                          "verifull.psycopg.connect() directly")
     elif base in ("mysql", "mariadb") and driver in ("", "mysqldb"):
         mysql.checked_url(url)  # bad input is an InputError now, not at the first checkout
-        for key in set(connect_args) & (mysql._REFUSED_PARAMS | {"passwd", "password", "user", "db"}):
-            raise InputError(f"connect_args {key!r} would replace what verifull sets; put it in the URL or remove it")
+        mysql.refuse_keywords(sorted(connect_args), "connect_args")
         from ._policy import refuse_unknown
         refuse_unknown(dict(connect_args), mysql.MYSQLDB_SETTINGS, "connect_args for mysql+mysqldb")
 

@@ -24,8 +24,7 @@ class DatabaseWrapper(django_mysql.DatabaseWrapper):
         for ours, django_key in (("user", "user"), ("passwd", "password"), ("db", "database")):
             if django_key in params:
                 replace[ours] = params.pop(django_key)
-        for key in set(params) & mysql._REFUSED_PARAMS:
-            raise InputError(f"OPTIONS {key!r} would replace verifull's verified settings; remove it")
+        mysql.refuse_keywords(sorted(params), "the DATABASES entry's OPTIONS")
         refuse_unknown(dict(params), mysql.MYSQLDB_SETTINGS, "the DATABASES entry's OPTIONS")
         return {"target": target, "driver": params, "replace": replace}
 

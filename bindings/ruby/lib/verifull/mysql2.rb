@@ -24,10 +24,11 @@ module Verifull
                         encoding read_timeout write_timeout init_command local_infile automatic_close
                         connect_attrs].freeze
 
-    # URL parameters (?charset=utf8mb4) and the mysql2 option each becomes.
-    URL_PARAMS = { "charset" => :encoding, "encoding" => :encoding, "init_command" => :init_command,
-                   "read_timeout" => :read_timeout, "write_timeout" => :write_timeout,
-                   "local_infile" => :local_infile }.freeze
+    # URL parameters (?charset=utf8mb4), by the library's canonical name, and the mysql2
+    # option each becomes. The library reads, checks and types them
+    # (vf_mysql_url_parameters); one it refuses is refused with its reason.
+    URL_PARAMS = { "charset" => :encoding, "init_command" => :init_command, "read_timeout" => :read_timeout,
+                   "write_timeout" => :write_timeout, "local_infile" => :local_infile }.freeze
 
     module_function
 
@@ -60,7 +61,7 @@ module Verifull
     # verified settings (connect refuses them).
     def client_options(url, trust, **policy)
       endpoint = Verifull.parse_url(Verifull.plain_url(url, "mysql"))
-      extra = url_params(endpoint["params"] || {})
+      extra = url_params(url)
       timeout = policy.fetch(:timeout, 10)
       _report, fingerprint = approve(url, trust, **policy)
       options = {
@@ -123,34 +124,27 @@ module Verifull
       end
     end
 
-    def url_params(params)
-      params.each_with_object({}) do |(key, value), out|
-        option = URL_PARAMS[key]
+    # The URL's parameters as mysql2 options, typed by the library (a flag as true or
+    # false: mysql2 takes any Ruby value as a flag, so "false" would switch it on). The
+    # policy's (CRLs, the client certificate) are not options: the library takes them from
+    # the URL for the probe and the option file.
+    def url_params(url)
+      parameters = JSON.parse(Verifull.native_string(:vf_mysql_url_parameters, Verifull.plain_url(url, "mysql")))
+      parameters.each_with_object({}) do |parameter, out|
+        next if parameter["role"] == "policy"
+
+        option = URL_PARAMS[parameter["name"]]
         unless option
-          raise InputError, "the URL parameter #{key} is not passed to mysql2 by verifull " \
+          raise InputError, "the URL parameter #{parameter['given']} is not passed to mysql2 by verifull " \
                             "(passed: #{URL_PARAMS.keys.join(', ')})"
         end
-        out[option] = case option
-                      when :read_timeout, :write_timeout
-                        Integer(value, 10, exception: false) or
-                          raise InputError, "the URL parameter #{key} must be a whole number"
-                      when :local_infile then url_flag(key, value)
-                      else value
-                      end
+        out[option] = parameter["value"]
       end
-    end
-
-    # mysql2 takes any Ruby value as a flag, so "false" would switch it on: parse it.
-    def url_flag(key, value)
-      return true if %w[1 true yes on].include?(value.downcase)
-      return false if %w[0 false no off].include?(value.downcase)
-
-      raise InputError, "the URL parameter #{key} must be true or false"
     end
 
     def monotonic
       Process.clock_gettime(Process::CLOCK_MONOTONIC)
     end
-    private_class_method :refuse_unpassed, :url_params, :url_flag, :monotonic
+    private_class_method :refuse_unpassed, :url_params, :monotonic
   end
 end

@@ -113,6 +113,7 @@ module Verifull
     attach_function :vf_mysql_option_file_missing_socket, [], :string
     attach_function :vf_mysql_cache_clear, [], :int
     attach_function :vf_parse_url, %i[string pointer pointer], :int
+    attach_function :vf_mysql_url_parameters, %i[string pointer pointer], :int
 
     # A failed call: #code is the VF_ERROR_* value; #outcome, after ERROR_NETWORK, the
     # outcome name the library gave it (vf_last_error_outcome: "timeout", ...), else nil.
