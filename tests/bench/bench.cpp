@@ -34,6 +34,7 @@
 
 #include "core/pem.hpp"
 #include "core/verdict.hpp"
+#include "probe/resolve.hpp"
 #include "resident_memory.hpp"
 #include "test_pki.hpp"
 #include "verifull/verifull.hpp"
@@ -466,19 +467,14 @@ void bench_fleet(const std::string& cli) {
 
 // ---- 4. memory -----------------------------------------------------------------------------
 
+// Connections opened and kept in one child process: at most what the test servers
+// accept at once (PostgreSQL max_connections = 60, MariaDB 80; tests/servers/servers.py).
+constexpr int kMemoryConnections = 50;
+// The first ones fill the free memory the warm-up left (resident_memory.hpp).
+constexpr int kMemorySettle = 10;
 
-// What a process holds: resident memory, and the bytes malloc has handed out (in use,
-// whether or not their pages were touched yet).
-struct Held {
-  double rss_kib, heap_kib;
-};
-
-Held held_now() {
-  const struct mallinfo2 m = mallinfo2();
-  return {static_cast<double>(rss_kib()), static_cast<double>(m.uordblks + m.hblkhd) / 1024.0};
-}
-
-// The connections section 4 compares, by the name a child process is given.
+// The connections section 4 compares, by the name a child process is given. Prints what
+// each further open connection adds: resident KiB and heap KiB (growth_per_connection).
 void open_connections(const std::string& kind, int n) {
   const Target t;
   static std::vector<PGconn*> raw_pg;
@@ -491,37 +487,66 @@ void open_connections(const std::string& kind, int n) {
   our_my.reserve(static_cast<std::size_t>(n));
   const Trust trust = Trust::from_file(t.ca_file);
   const std::string pg_url = t.pg_url(), my_url = t.my_url();
+  // verifull's name resolution within the deadline (c-ares, src/probe/resolve.cpp), as
+  // verifull does it before each connect: the attribution row runs it before a bare one.
+  const auto resolve_as_verifull = [] {
+    detail::resolve("localhost", 0, detail::Clock::now() + std::chrono::seconds(5));
+  };
+  const auto checked_raw_pg = [&] {
+    PGconn* c = t.raw_pg();
+    if (PQstatus(c) != CONNECTION_OK) std::abort();
+    return c;
+  };
   // One connection of the kind first (one-time library state: error strings, TLS
-  // method tables, verifull's caches), closed; then n kept open while memory is read.
+  // method tables, verifull's caches, its watchdog thread), closed; then n kept open.
   const auto run = [&](const std::function<void()>& open_one, const std::function<void()>& warm_up) {
     mallopt(M_PERTURB, 0);  // with MALLOC_PERTURB_ set, glibc would touch every allocation
     warm_up();
-    const Held before = held_now();
-    for (int i = 0; i < n; ++i) open_one();
-    const Held after = held_now();
-    std::printf("%f %f\n", (after.rss_kib - before.rss_kib) / n, (after.heap_kib - before.heap_kib) / n);
+    const Growth per = growth_per_connection(open_one, n, kMemorySettle);
+    std::printf("%f %f\n", per.rss_kib, per.heap_kib);
   };
   if (kind == "pg-raw") {
-    run([&] { raw_pg.push_back(t.raw_pg()); }, [&] { PQfinish(t.raw_pg()); });
+    run([&] { raw_pg.push_back(checked_raw_pg()); }, [&] { PQfinish(checked_raw_pg()); });
+  } else if (kind == "pg-raw-resolving") {
+    run([&] { resolve_as_verifull(); raw_pg.push_back(checked_raw_pg()); },
+        [&] { resolve_as_verifull(); PQfinish(checked_raw_pg()); });
   } else if (kind == "pg-verifull") {
-    run([&] { our_pg.push_back(std::move(postgres::connect(pg_url, trust).conn)); },
-        [&] { postgres::connect(pg_url, trust); });
+    const auto open = [&] {
+      auto connected = postgres::connect(pg_url, trust);
+      if (!connected.report.ok()) std::abort();
+      return std::move(connected.conn);
+    };
+    run([&] { our_pg.push_back(open()); }, [&] { open(); });
   } else if (kind == "mysql-raw") {
     run([&] { raw_my.push_back(t.raw_mysql()); }, [&] { mysql_close(t.raw_mysql()); });
+  } else if (kind == "mysql-raw-block") {
+    // A bare connection that keeps an untouched block of the size of the non-blocking
+    // context verifull leaves in the handle (256 KiB of stack and one page,
+    // src/mysql/connect.cpp). From the heap, as that context is: in verifull's process
+    // the first context freed raised glibc's mmap threshold above its size.
+    mallopt(M_MMAP_THRESHOLD, 512 * 1024);
+    static std::vector<void*> blocks;
+    blocks.reserve(static_cast<std::size_t>(n));
+    run([&] { raw_my.push_back(t.raw_mysql()); blocks.push_back(std::malloc(260 * 1024)); },
+        [&] { mysql_close(t.raw_mysql()); });
   } else if (kind == "mysql-verifull") {
-    run([&] { our_my.push_back(std::move(mysql::connect(my_url, trust).conn)); },
-        [&] { mysql::connect(my_url, trust); });
+    const auto open = [&] {
+      auto connected = mysql::connect(my_url, trust);
+      if (!connected.report.ok()) std::abort();
+      return std::move(connected.conn);
+    };
+    run([&] { our_my.push_back(open()); }, [&] { open(); });
   } else {
     std::abort();
   }
 }
 
 // Opens n connections of `kind` in a fresh process (this program, run again) and
-// returns what it holds more per connection. A fresh process, not a fork of this one:
-// a fork inherits the megabytes the benchmarks before this one freed, and connections
-// placed in that free memory grow the resident set by whatever happened to be free
-// (a bare Connector/C connection measured 3.3 KiB that way, 80 KiB in a fresh process).
-Held per_connection(const std::string& self, const std::string& kind, int n) {
+// returns what each further one adds. A fresh process, not a fork of this one: a fork
+// inherits the megabytes the benchmarks before this one freed, and connections placed
+// in that free memory grow the resident set by whatever happened to be free (a bare
+// Connector/C connection measured 3.3 KiB that way, 80 KiB in a fresh process).
+Growth per_connection(const std::string& self, const std::string& kind, int n) {
   int fds[2];
   if (pipe(fds) != 0) std::abort();
   const pid_t pid = fork();
@@ -540,41 +565,67 @@ Held per_connection(const std::string& self, const std::string& kind, int n) {
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  Held per{-1, -1};
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || std::sscanf(out.c_str(), "%lf %lf", &per.rss_kib, &per.heap_kib) != 2)
+  Growth per{-1, -1};
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || std::sscanf(out.c_str(), "%lf %lf", &per.rss_kib, &per.heap_kib) != 2) {
     std::fprintf(stderr, "memory: the %s child failed\n", kind.c_str());
+    std::exit(1);
+  }
   return per;
 }
 
-void memory_line(const std::string& what, const Held& ours, const Held& raw, double target_kib) {
-  const double extra = ours.rss_kib - raw.rss_kib;
+// The median of each kind's runs, and the spread of its resident figure (max - min).
+struct Measured {
+  Growth median;
+  double rss_spread;
+};
+
+void memory_line(const std::string& what, const Measured& ours, const Measured& raw, double target_kib) {
+  const double extra = ours.median.rss_kib - raw.median.rss_kib;
   std::printf("%-44s verifull %6.1f KiB raw %6.1f KiB extra %6.1f KiB ratio %4.2f  target extra <= %.0f KiB %s\n",
-              what.c_str(), ours.rss_kib, raw.rss_kib, extra, ours.rss_kib / raw.rss_kib, target_kib,
-              extra <= target_kib ? "met" : "MISSED");
+              what.c_str(), ours.median.rss_kib, raw.median.rss_kib, extra, ours.median.rss_kib / raw.median.rss_kib,
+              target_kib, extra <= target_kib ? "met" : "MISSED");
   std::printf("%-44s verifull %6.1f KiB raw %6.1f KiB extra %6.1f KiB (allocated, touched or not)\n", "   heap in use",
-              ours.heap_kib, raw.heap_kib, ours.heap_kib - raw.heap_kib);
+              ours.median.heap_kib, raw.median.heap_kib, ours.median.heap_kib - raw.median.heap_kib);
+  std::printf("   spread of the resident figure over the runs: verifull %.1f KiB, raw %.1f KiB\n", ours.rss_spread,
+              raw.rss_spread);
 }
 
-void bench_memory(const std::string& self, int n) {
-  // Median of 5 fresh processes of each kind, interleaved (other work on the machine
-  // moves single runs by a few KiB).
-  std::map<std::string, std::vector<Held>> runs;
-  const char* kinds[] = {"pg-raw", "pg-verifull", "mysql-raw", "mysql-verifull"};
-  for (int round = 0; round < 5; ++round)
-    for (const char* kind : kinds) runs[kind].push_back(per_connection(self, kind, n));
-  const auto median = [&](const char* kind) {
+void bench_memory(const std::string& self, int rounds) {
+  // Fresh processes of each kind, interleaved (other work on the machine moves a run).
+  std::map<std::string, std::vector<Growth>> runs;
+  const char* kinds[] = {"pg-raw", "pg-verifull", "pg-raw-resolving", "mysql-raw", "mysql-verifull",
+                         "mysql-raw-block"};
+  for (int round = 0; round < rounds; ++round)
+    for (const char* kind : kinds) runs[kind].push_back(per_connection(self, kind, kMemoryConnections));
+  const auto measured = [&](const char* kind) {
     std::vector<double> rss, heap;
-    for (const Held& h : runs[kind]) {
+    for (const Growth& h : runs[kind]) {
       rss.push_back(h.rss_kib);
       heap.push_back(h.heap_kib);
     }
     std::sort(rss.begin(), rss.end());
     std::sort(heap.begin(), heap.end());
-    return Held{rss[rss.size() / 2], heap[heap.size() / 2]};
+    return Measured{{rss[rss.size() / 2], heap[heap.size() / 2]}, rss.back() - rss.front()};
   };
-  std::printf("\n4. memory: resident memory per open connection (%d open, each in a fresh process, median of 5)\n", n);
-  memory_line("PostgreSQL", median("pg-verifull"), median("pg-raw"), 8);
-  memory_line("MySQL (warm cache)", median("mysql-verifull"), median("mysql-raw"), 8);
+  std::printf("\n4. memory: what each further open connection adds (%d open in a fresh process, slope over the last "
+              "%d; median of %d processes)\n",
+              kMemoryConnections, kMemoryConnections - kMemorySettle, rounds);
+  memory_line("PostgreSQL", measured("pg-verifull"), measured("pg-raw"), 8);
+  const Measured resolving = measured("pg-raw-resolving");
+  // The cause of PostgreSQL's extra: bare libpq with verifull's name resolution before
+  // each connect (README, "Performance").
+  std::printf("%-44s resident %6.1f KiB, %+.1f KiB over bare libpq; heap in use %+.1f KiB\n",
+              "   bare libpq + verifull's name resolution", resolving.median.rss_kib,
+              resolving.median.rss_kib - measured("pg-raw").median.rss_kib,
+              resolving.median.heap_kib - measured("pg-raw").median.heap_kib);
+  memory_line("MySQL (warm cache)", measured("mysql-verifull"), measured("mysql-raw"), 8);
+  // The cause of MySQL's extra: bare Connector/C keeping an untouched block of the size
+  // of the context verifull leaves in the handle.
+  const Measured context = measured("mysql-raw-block");
+  std::printf("%-44s resident %6.1f KiB, %+.1f KiB over bare Connector/C; heap in use %+.1f KiB\n",
+              "   bare Connector/C + untouched 260 KiB", context.median.rss_kib,
+              context.median.rss_kib - measured("mysql-raw").median.rss_kib,
+              context.median.heap_kib - measured("mysql-raw").median.heap_kib);
 }
 
 }  // namespace
@@ -586,7 +637,7 @@ int main(int argc, char** argv) {
   }
   const std::string self = "/proc/self/exe";
   if (argc > 1 && std::string(argv[1]) == "memory") {  // the memory part only (profiling)
-    bench_memory(self, 40);
+    bench_memory(self, argc > 2 ? std::atoi(argv[2]) : 5);
     return 0;
   }
   // One section alone (profiling, bisecting): connects [N] | mysql [N] | bundle [N].
@@ -604,7 +655,7 @@ int main(int argc, char** argv) {
   const int connects = argc > 1 ? std::atoi(argv[1]) : 200;
   bench_trust_loading();
   bench_connects(connects);
-  bench_memory(self, 40);
+  bench_memory(self, 5);
   bench_bundle_connects(connects / 2);
   bench_fleet(env("VERIFULL_CLI"));
   return 0;
