@@ -111,3 +111,22 @@ def test_the_clear_text_plugins_are_the_cores():
     assert verifull.mysql.auth_plugin_sends_password("dialog")
     for safe in ["mysql_native_password", "caching_sha2_password", "client_ed25519", "sha256_password", ""]:
         assert not verifull.mysql.auth_plugin_sends_password(safe)
+
+
+def test_the_kept_reading_of_a_url_is_the_callers_own_copy_and_files_are_checked_each_time(tmp_path):
+    # The parameters of the last URLs are kept (a warm connect reads them again): a caller
+    # changing what it got changes nothing for the next caller ...
+    url = f"{URL}?charset=utf8mb4&autocommit=1"
+    first = verifull.mysql.url_parameters(url)
+    first[0]["value"] = "latin1"
+    first.append({"name": "ssl_mode", "role": "driver", "value": "DISABLED"})
+    assert {p["name"]: p["value"] for p in verifull.mysql.url_parameters(url)} == {"charset": "utf8mb4",
+                                                                                   "autocommit": True}
+    # ... and a parameter naming a file (a CRL) is checked on every call, not from the cache.
+    crl = tmp_path / "revoked.crl"
+    crl.write_text("-----BEGIN X509 CRL-----\n-----END X509 CRL-----\n")
+    with_crl = f"{URL}?ssl-crl={crl}"
+    assert [p["role"] for p in verifull.mysql.url_parameters(with_crl)] == ["policy"]
+    crl.unlink()
+    with pytest.raises(verifull.InputError, match="readable file"):
+        verifull.mysql.url_parameters(with_crl)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import functools
 import json
 import os
 import time
@@ -85,8 +86,23 @@ def url_parameters(url: str) -> list:
     given (as written), name (canonical), role ("driver", "policy": CRLs and the client
     certificate, or "python_driver": use_unicode, binary_prefix) and value (bool, int or
     str). A refused parameter or a bad value is an InputError in the core's words."""
+    plain = _url(url)
+    found = _url_parameters_of(plain)
+    if any(p["role"] == "policy" for p in found):
+        # They name files (CRLs, a client certificate) the core checks are readable: on
+        # every call, not from a cache.
+        found = _url_parameters_of.__wrapped__(plain)
+    return [dict(p) for p in found]  # the caller's own copies
+
+
+@functools.lru_cache(maxsize=64)
+def _url_parameters_of(plain_url: str) -> tuple:
+    """The core's reading of a URL's parameters, kept for the last 64 URLs (a warm
+    connect's largest own cost was reading the parameters it read last time; a refusal
+    is raised, never kept). Like the parsed-URL cache, it holds the URLs, passwords
+    included, in memory."""
     try:
-        return json.loads(_native.string_out(_native.lib.vf_mysql_url_parameters, _text(_url(url), "url")))
+        return tuple(json.loads(_native.string_out(_native.lib.vf_mysql_url_parameters, _text(plain_url, "url"))))
     except _native.NativeError as e:
         _raise_for(e)
 
