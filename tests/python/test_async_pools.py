@@ -607,3 +607,21 @@ def test_asyncpg_create_pool_ends_by_one_deadline_when_the_probe_was_slow_and_th
         assert fake.connections >= 2  # the probe was answered and the connect was made
     assert elapsed < 4 + 2.5, elapsed
     assert servers.user.encode() not in fake.received and servers.password.encode() not in fake.received
+
+
+def test_a_plan_is_the_callers_own_whatever_the_last_plan_did_with_its_parts(trust, tmp_path):
+    # Plans of the same URL and policy share the parsed parts (kept for the last 64): each
+    # plan's endpoint is its own copy, and a URL's CRL still becomes the policy's each time.
+    url = "mysql://app:pw@db.example.invalid:3306/app?charset=utf8mb4"
+    first = _approvals.Plan(url, trust, "mysql", verifull.Policy(timeout=5))
+    first.endpoint["host"] = "elsewhere.invalid"
+    first.endpoint["params"]["ssl_mode"] = "DISABLED"
+    second = _approvals.Plan(url, trust, "mysql", verifull.Policy(timeout=5))
+    assert second.endpoint["host"] == "db.example.invalid"
+    assert second.endpoint["params"] == {"charset": "utf8mb4"}
+    assert second.key == first.key
+    crl = tmp_path / "ca.crl"
+    crl.write_text("")
+    for _ in range(2):
+        with_crl = _approvals.Plan(f"{url}&ssl-crl={crl}", trust, "mysql", verifull.Policy(timeout=5))
+        assert with_crl.policy.crls == (str(crl),) and "ssl-crl" not in with_crl.endpoint["params"]

@@ -170,22 +170,40 @@ def parsed_url(plain_url: str) -> dict:
     return endpoint
 
 
+def _plan_parts(url, kind: str, policy: Policy) -> Tuple[str, dict, Policy]:
+    """(plain URL, its parts, the policy with the URL's CRLs) for a Plan: a pure function
+    of its arguments, kept for the last 64 (see _kept_plan_parts). The parts dict is
+    shared: Plan copies it."""
+    plain = _url(url, kind)
+    endpoint = parsed_url(plain)
+    if kind == "mysql":
+        endpoint["url"] = plain  # the core reads its parameters (mysql.url_parameters)
+        # A URL's CRLs (ssl-crl, ssl-crlpath) are CRLs of the policy: the probe checks
+        # them and so does the in-band SSLContext (and they are part of the cache key).
+        params = endpoint["params"]
+        url_crls = tuple(params.pop(k) for k in list(params) if k.replace("-", "_").lower() in URL_CRL_PARAMETERS)
+        if url_crls:
+            policy = dataclasses.replace(policy, crls=policy.crls + url_crls)
+    return plain, endpoint, policy
+
+
+# A warm connect's own Python work was mostly making its Plan again from the same URL and
+# policy; like the parsed-URL cache, this holds the last 64 URLs, passwords included.
+_kept_plan_parts = functools.lru_cache(maxsize=64)(_plan_parts)
+
+
 class Plan:
     """One connect: the URL's parts, the cache key, the deadline, and the probe."""
 
     def __init__(self, url: str, trust: Trust, kind: str, policy: Policy, cache: ApprovalCache = SHARED):
-        self.plain = _url(url, kind)
-        self.endpoint = parsed_url(self.plain)
-        if kind == "mysql":
-            self.endpoint["url"] = self.plain  # the core reads its parameters (mysql.url_parameters)
-            # A URL's CRLs (ssl-crl, ssl-crlpath) are CRLs of the policy: the probe checks
-            # them and so does the in-band SSLContext (and they are part of the cache key).
-            params = self.endpoint["params"]
-            url_crls = tuple(params.pop(k) for k in list(params) if k.replace("-", "_").lower() in URL_CRL_PARAMETERS)
-            if url_crls:
-                policy = dataclasses.replace(policy, crls=policy.crls + url_crls)
+        try:
+            plain, endpoint, policy = _kept_plan_parts(url, kind, policy)
+        except TypeError:  # an unhashable url (a caller's own str-like type): not kept
+            plain, endpoint, policy = _plan_parts(url, kind, policy)
+        self.plain = plain
+        self.endpoint = dict(endpoint, params=dict(endpoint["params"]))  # the caller's own copy
         self.trust, self.policy, self.cache = _trust(trust), policy, cache
-        self.key = (kind, self.endpoint["host"], self.endpoint["port"], _trust_identity(trust), policy)
+        self.key = (kind, endpoint["host"], endpoint["port"], _trust_identity(trust), policy)
         self.deadline = time.monotonic() + policy.timeout
 
     def restarted(self) -> "Plan":
