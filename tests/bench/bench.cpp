@@ -610,22 +610,20 @@ void bench_memory(const std::string& self, int rounds) {
   std::printf("\n4. memory: what each further open connection adds (%d open in a fresh process, slope over the last "
               "%d; median of %d processes)\n",
               kMemoryConnections, kMemoryConnections - kMemorySettle, rounds);
+  // A bare driver with one candidate cause added, against the bare driver (README,
+  // "Performance", names what each row showed).
+  const auto cause_line = [&](const char* label, const char* with_cause, const char* bare, const char* driver) {
+    const Measured cause = measured(with_cause);
+    std::printf("%-44s resident %6.1f KiB, %+.1f KiB over bare %s; heap in use %+.1f KiB\n", label,
+                cause.median.rss_kib, cause.median.rss_kib - measured(bare).median.rss_kib, driver,
+                cause.median.heap_kib - measured(bare).median.heap_kib);
+  };
   memory_line("PostgreSQL", measured("pg-verifull"), measured("pg-raw"), 8);
-  const Measured resolving = measured("pg-raw-resolving");
-  // The cause of PostgreSQL's extra: bare libpq with verifull's name resolution before
-  // each connect (README, "Performance").
-  std::printf("%-44s resident %6.1f KiB, %+.1f KiB over bare libpq; heap in use %+.1f KiB\n",
-              "   bare libpq + verifull's name resolution", resolving.median.rss_kib,
-              resolving.median.rss_kib - measured("pg-raw").median.rss_kib,
-              resolving.median.heap_kib - measured("pg-raw").median.heap_kib);
+  // PostgreSQL's extra while the resolver made a c-ares channel per lookup.
+  cause_line("   bare libpq + verifull's name resolution", "pg-raw-resolving", "pg-raw", "libpq");
   memory_line("MySQL (warm cache)", measured("mysql-verifull"), measured("mysql-raw"), 8);
-  // The cause of MySQL's extra: bare Connector/C keeping an untouched block of the size
-  // of the context verifull leaves in the handle.
-  const Measured context = measured("mysql-raw-block");
-  std::printf("%-44s resident %6.1f KiB, %+.1f KiB over bare Connector/C; heap in use %+.1f KiB\n",
-              "   bare Connector/C + untouched 260 KiB", context.median.rss_kib,
-              context.median.rss_kib - measured("mysql-raw").median.rss_kib,
-              context.median.heap_kib - measured("mysql-raw").median.heap_kib);
+  // MySQL's extra: an untouched block of the size of the context verifull leaves in the handle.
+  cause_line("   bare Connector/C + untouched 260 KiB", "mysql-raw-block", "mysql-raw", "Connector/C");
 }
 
 }  // namespace
