@@ -126,6 +126,9 @@ for name, args in {
     "vf_tls_weak_reason": [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, _size_p],
     "vf_tls_strong_ciphers": [ctypes.c_char_p, _size_p],
     "vf_policy_crl_file": [_opts_p, ctypes.c_char_p, _size_p],
+    "vf_mysql_url_parameters": [ctypes.c_char_p, ctypes.c_char_p, _size_p],
+    "vf_mysql_keyword_refusal": [ctypes.c_char_p, ctypes.c_char_p, _size_p],
+    "vf_mysql_auth_plugin_sends_password": [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)],
 }.items():
     fn = getattr(lib, name)
     fn.argtypes = args

@@ -32,14 +32,6 @@ from . import (AuditReport, InputError, Policy, Report, Trust, _audit, _native, 
 OPTION_GROUP = "verifull"
 MISSING_SOCKET = _native.lib.vf_mysql_option_file_missing_socket().decode()
 
-# The core's MySQL parameter rules (src/mysql/url_parameters.cpp), through the C ABI.
-_size_p = ctypes.POINTER(ctypes.c_size_t)
-for _name, _args in {"vf_mysql_url_parameters": [ctypes.c_char_p, ctypes.c_char_p, _size_p],
-                     "vf_mysql_keyword_refusal": [ctypes.c_char_p, ctypes.c_char_p, _size_p],
-                     "vf_mysql_auth_plugin_sends_password": [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)]}.items():
-    getattr(_native.lib, _name).argtypes = _args
-    getattr(_native.lib, _name).restype = ctypes.c_int
-
 
 def parse_url(url: str) -> dict:
     """protocol, host, port, user, password, database, params of a URL (verifull's parser)."""
