@@ -32,7 +32,7 @@ from typing import Callable, Optional, Tuple
 
 from . import NetworkError, Report, Trust, _trust, _url, check, ssl_context
 from ._policy import Policy
-from .mysql import parse_url
+from .mysql import parse_url, url_parameters
 
 DEFAULT_MAX_ENTRIES = 256
 DEFAULT_LIFETIME = 3600.0  # seconds; the C++ ApprovedCache's default
@@ -155,40 +155,28 @@ def certificate_refusal(error: BaseException) -> Optional[ssl.SSLCertVerificatio
 URL_CRL_PARAMETERS = ("ssl_crl", "ssl_crlpath")
 
 
-@functools.lru_cache(maxsize=64)
-def _parsed(plain_url: str) -> dict:
-    """verifull's parse of a URL (vf_parse_url: a pure function of the text), kept for the
-    last 64 URLs: a warm connect's largest own cost was parsing the URL it parsed last time.
-    Callers get a copy (parsed_url), never this dict."""
-    return parse_url(plain_url)
-
-
-def parsed_url(plain_url: str) -> dict:
-    """A fresh copy of the URL's parts (the caller may change it, and its params)."""
-    endpoint = dict(_parsed(plain_url))
-    endpoint["params"] = dict(endpoint["params"])
-    return endpoint
-
-
 def _plan_parts(url, kind: str, policy: Policy) -> Tuple[str, dict, Policy]:
     """(plain URL, its parts, the policy with the URL's CRLs) for a Plan: a pure function
     of its arguments, kept for the last 64 (see _kept_plan_parts). The parts dict is
     shared: Plan copies it."""
     plain = _url(url, kind)
-    endpoint = parsed_url(plain)
+    endpoint = parse_url(plain)
     if kind == "mysql":
         endpoint["url"] = plain  # the core reads its parameters (mysql.url_parameters)
         # A URL's CRLs (ssl-crl, ssl-crlpath) are CRLs of the policy: the probe checks
         # them and so does the in-band SSLContext (and they are part of the cache key).
-        params = endpoint["params"]
-        url_crls = tuple(params.pop(k) for k in list(params) if k.replace("-", "_").lower() in URL_CRL_PARAMETERS)
-        if url_crls:
-            policy = dataclasses.replace(policy, crls=policy.crls + url_crls)
+        # Which parameters they are is the core's reading of the URL.
+        crls = [p for p in url_parameters(plain) if p["name"] in URL_CRL_PARAMETERS]
+        for p in crls:
+            endpoint["params"].pop(p["given"])
+        if crls:
+            policy = dataclasses.replace(policy, crls=policy.crls + tuple(p["value"] for p in crls))
     return plain, endpoint, policy
 
 
 # A warm connect's own Python work was mostly making its Plan again from the same URL and
-# policy; like the parsed-URL cache, this holds the last 64 URLs, passwords included.
+# policy (the parse through the C ABI above all); this keeps the parts of the last 64,
+# URLs and their passwords included, in memory.
 _kept_plan_parts = functools.lru_cache(maxsize=64)(_plan_parts)
 
 
@@ -198,7 +186,7 @@ class Plan:
     def __init__(self, url: str, trust: Trust, kind: str, policy: Policy, cache: ApprovalCache = SHARED):
         try:
             plain, endpoint, policy = _kept_plan_parts(url, kind, policy)
-        except TypeError:  # an unhashable url (a caller's own str-like type): not kept
+        except TypeError:  # an unhashable url (a bytearray, say): not kept; _url says what is wrong with it
             plain, endpoint, policy = _plan_parts(url, kind, policy)
         self.plain = plain
         self.endpoint = dict(endpoint, params=dict(endpoint["params"]))  # the caller's own copy
