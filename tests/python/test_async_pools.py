@@ -610,12 +610,16 @@ def test_asyncpg_create_pool_ends_by_one_deadline_when_the_probe_was_slow_and_th
 
 
 def test_a_plan_is_the_callers_own_whatever_the_last_plan_did_with_its_parts(trust, tmp_path):
-    # Plans of the same URL and policy share the parsed parts (kept for the last 64): each
-    # plan's endpoint is its own copy, and a URL's CRL still becomes the policy's each time.
+    # Plans of the same URL and policy share the parsed parts (kept for the last 64): no
+    # plan can change them, and a URL's CRL still becomes the policy's each time.
     url = "mysql://app:pw@db.example.invalid:3306/app?charset=utf8mb4"
     first = _approvals.Plan(url, trust, "mysql", verifull.Policy(timeout=5))
-    first.endpoint["host"] = "elsewhere.invalid"
-    first.endpoint["params"]["ssl_mode"] = "DISABLED"
+    with pytest.raises(TypeError):
+        first.endpoint["host"] = "elsewhere.invalid"
+    with pytest.raises(TypeError):
+        first.endpoint["params"]["ssl_mode"] = "DISABLED"
+    with pytest.raises(TypeError):
+        first.restarted().endpoint["port"] = 1
     second = _approvals.Plan(url, trust, "mysql", verifull.Policy(timeout=5))
     assert second.endpoint["host"] == "db.example.invalid"
     assert second.endpoint["params"] == {"charset": "utf8mb4"}

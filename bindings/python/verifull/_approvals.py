@@ -1,5 +1,5 @@
 """The approval cache the pure-Python driver helpers share (asyncpg, PyMySQL, aiomysql;
-docs/design.md, "Python binding").
+docs/design.md, "Python approval cache").
 
 A cold connect probes the endpoint and verifies it with verifull (vf_check: chain, name,
 pins, engine, profile; no credential is sent), then connects with an SSLContext that
@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import copy
 import dataclasses
 import functools
 import ssl
 import threading
 import time
+import types
 import weakref
 from typing import Callable, Optional, Tuple
 
@@ -155,12 +155,13 @@ def certificate_refusal(error: BaseException) -> Optional[ssl.SSLCertVerificatio
 URL_CRL_PARAMETERS = ("ssl_crl", "ssl_crlpath")
 
 
-def _plan_parts(url, kind: str, policy: Policy) -> Tuple[str, dict, Policy]:
-    """(plain URL, its parts, the policy with the URL's CRLs) for a Plan: a pure function
-    of its arguments, kept for the last 64 (see _kept_plan_parts). The parts dict is
-    shared: Plan copies it."""
+def _plan_parts(url, kind: str, policy: Policy) -> Tuple[str, dict, Policy, bool]:
+    """(plain URL, its parts, the policy with the URL's CRLs, whether the URL names files)
+    for a Plan: a pure function of its arguments, kept for the last 64 (see
+    _kept_plan_parts). The parts are a read-only mapping (its params one too)."""
     plain = _url(url, kind)
     endpoint = parse_url(plain)
+    crls = []
     if kind == "mysql":
         endpoint["url"] = plain  # the core reads its parameters (mysql.url_parameters)
         # A URL's CRLs (ssl-crl, ssl-crlpath) are CRLs of the policy: the probe checks
@@ -171,7 +172,9 @@ def _plan_parts(url, kind: str, policy: Policy) -> Tuple[str, dict, Policy]:
             endpoint["params"].pop(p["given"])
         if crls:
             policy = dataclasses.replace(policy, crls=policy.crls + tuple(p["value"] for p in crls))
-    return plain, endpoint, policy
+    # Read-only: the parts are shared by every plan made from them (kept, and restarted).
+    endpoint = types.MappingProxyType(dict(endpoint, params=types.MappingProxyType(endpoint["params"])))
+    return plain, endpoint, policy, bool(crls)
 
 
 # A warm connect's own Python work was mostly making its Plan again from the same URL and
@@ -185,18 +188,23 @@ class Plan:
 
     def __init__(self, url: str, trust: Trust, kind: str, policy: Policy, cache: ApprovalCache = SHARED):
         try:
-            plain, endpoint, policy = _kept_plan_parts(url, kind, policy)
+            plain, endpoint, policy, names_files = _kept_plan_parts(url, kind, policy)
         except TypeError:  # an unhashable url (a bytearray, say): not kept; _url says what is wrong with it
-            plain, endpoint, policy = _plan_parts(url, kind, policy)
+            plain, endpoint, policy, names_files = _plan_parts(url, kind, policy)
         self.plain = plain
-        self.endpoint = dict(endpoint, params=dict(endpoint["params"]))  # the caller's own copy
+        # The URL names files (its CRLs), which the core checks are readable on every
+        # connect: such a plan is made again for each connect, never kept (see `kept`).
+        self.names_files = names_files
+        self.endpoint = endpoint  # read-only, shared with every plan of the same parts
         self.trust, self.policy, self.cache = _trust(trust), policy, cache
         self.key = (kind, endpoint["host"], endpoint["port"], _trust_identity(trust), policy)
         self.deadline = time.monotonic() + policy.timeout
 
     def restarted(self) -> "Plan":
-        """This plan for another connect: the same key, a deadline from now."""
-        again = copy.copy(self)
+        """This plan for another connect: the same key, a deadline from now (the parts
+        are shared: no plan changes them once made)."""
+        again = Plan.__new__(Plan)
+        again.__dict__.update(self.__dict__)
         again.deadline = time.monotonic() + self.policy.timeout
         return again
 
@@ -235,6 +243,29 @@ class Plan:
         handshake then refuses, and the pool approves again before its retry)."""
         approval = self.cache.lookup(self.key)
         return approval.leaf_sha256 if approval is not None else ""
+
+
+def kept(prepare, url, trust, policy: Policy, keywords: Tuple[str, ...]) -> Tuple[Plan, dict]:
+    """A helper's connect, prepared: `prepare(url, trust, policy, keywords)` (a function
+    kept with functools.lru_cache) checks the call by the names of the driver keywords
+    it was given (their values are the caller's, applied to each connect) and returns
+    (template Plan, the driver's arguments from the URL). Returns a Plan with its own
+    deadline and the caller's own copy of the arguments.
+
+    A warm connect's own Python work was mostly making these again from the same call,
+    and on the test machine each microsecond of it before the dial cost about two of the
+    whole connect (docs/design.md, "Python warm connects"). Not kept: a call with an
+    unhashable URL or trust (made afresh, so the error names the problem) and a URL that
+    names files (its CRLs are checked on every connect)."""
+    try:
+        hash((url, trust))
+    except TypeError:
+        plan, base = prepare.__wrapped__(url, trust, policy, keywords)
+    else:
+        plan, base = prepare(url, trust, policy, keywords)
+        if plan.names_files:
+            plan, base = prepare.__wrapped__(url, trust, policy, keywords)
+    return plan.restarted(), dict(base)
 
 
 def connect(plan: Plan, open_with: Callable[[Approval, float], object], run=lambda approve: approve()):

@@ -7,6 +7,7 @@ checked against the header by tests/python/test_core.py
 from __future__ import annotations
 
 import ctypes
+import functools
 import ctypes.util
 import json
 import math
@@ -296,9 +297,11 @@ def unreachable_outcomes() -> frozenset:
                      if lib.vf_outcome_exit_code(value) == EXIT_UNREACHABLE)
 
 
+@functools.lru_cache(maxsize=64)
 def weak_tls_reason(protocol: Optional[str], cipher: Optional[str]) -> Optional[str]:
     """The core's TLS-strength rule (weak_tls) on a session Python's ssl module
-    negotiated: None when strong enough, else why, as a sentence."""
+    negotiated: None when strong enough, else why, as a sentence. A function of its two
+    names only, so the answers are kept (every in-band handshake asks)."""
     reason = string_out(lib.vf_tls_weak_reason, (protocol or "").encode(), (cipher or "").encode())
     return reason or None
 

@@ -24,7 +24,7 @@ import aiomysql.utils
 from . import NetworkError, Report, Trust, _approvals
 from ._mysql_protocol import refuse_if_clear_text, refuse_without_tls
 from ._policy import Policy, refuse_unknown, take
-from .pymysql import connect_args
+from .pymysql import connect_args, password
 
 
 class VerifiedConnection(aiomysql.connection.Connection):
@@ -82,10 +82,21 @@ async def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **aio
     """A verified aiomysql connection. Policy as `policy=verifull.Policy(...)` or keywords;
     other keywords go to aiomysql's Connection (an unknown one is a TypeError)."""
     policy = take(policy, aiomysql_kwargs)
-    refuse_unknown(aiomysql_kwargs, _accepted(), "verifull.aiomysql.connect")
-    plan = _approvals.Plan(url, trust, "mysql", policy)
-    base = connect_args(plan.endpoint, None, aiomysql_kwargs, _accepted(), "aiomysql")
+    plan, base = _approvals.kept(_prepared, url, trust, policy, tuple(aiomysql_kwargs))
+    base["password"] = password(plan.endpoint)  # MYSQL_PWD as it is now
+    base.update(aiomysql_kwargs)
     return await _connect_planned(plan, base)
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared(url, trust: Trust, policy: Policy, keywords: tuple):
+    """connect()'s checks of the call, by keyword names, and its Plan and aiomysql
+    arguments from the URL (the keywords' own values are applied at each connect):
+    kept by _approvals.kept for the last 64 calls."""
+    named = dict.fromkeys(keywords)
+    refuse_unknown(named, _accepted(), "verifull.aiomysql.connect")
+    plan = _approvals.Plan(url, trust, "mysql", policy)
+    return plan, connect_args(plan.endpoint, None, named, _accepted(), "aiomysql")
 
 
 # ---- pools -----------------------------------------------------------------------------

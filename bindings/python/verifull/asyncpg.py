@@ -60,13 +60,23 @@ async def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **asy
     (pins=, engine=, profile=, allow_cn_fallback=, timeout=); other keywords go to
     asyncpg.connect (an unknown one is a TypeError)."""
     policy = take(policy, asyncpg_kwargs)
-    refuse_unknown(asyncpg_kwargs, _accepted(), "verifull.asyncpg.connect")
-    plan = _approvals.Plan(url, trust, "postgres", policy)
-    args = _connect_args(plan.endpoint, asyncpg_kwargs)
+    plan, args = _approvals.kept(_prepared, url, trust, policy, tuple(asyncpg_kwargs))
+    args.update(asyncpg_kwargs)
 
     async def open_with(approval, left):
         return await asyncpg.connect(timeout=left, ssl=approval.context, password=_password(plan.endpoint), **args)
     return await _approvals.connect_async(plan, open_with)
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared(url, trust: Trust, policy: Policy, keywords: tuple):
+    """connect()'s checks of the call, by keyword names, and its Plan and asyncpg
+    arguments from the URL (the keywords' own values are applied at each connect):
+    kept by _approvals.kept for the last 64 calls."""
+    named = dict.fromkeys(keywords)
+    refuse_unknown(named, _accepted(), "verifull.asyncpg.connect")
+    plan = _approvals.Plan(url, trust, "postgres", policy)
+    return plan, _connect_args(plan.endpoint, named)
 
 
 class VerifiedPool(asyncpg.Pool):

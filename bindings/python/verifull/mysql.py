@@ -127,9 +127,11 @@ def refuse_keywords(keywords, where: str) -> None:
 CREDENTIAL_KEYWORDS = frozenset({"passwd", "password", "user", "db"})
 
 
+@functools.lru_cache(maxsize=32)
 def auth_plugin_sends_password(name: str) -> bool:
     """The core's rule: the authentication plugin `name` has the client send the password
-    as it is (mysql_clear_password, dialog)."""
+    as it is (mysql_clear_password, dialog). A function of the name only, so the answers
+    are kept (every PyMySQL and aiomysql login asks)."""
     yes = ctypes.c_int(0)
     _native.call(_native.lib.vf_mysql_auth_plugin_sends_password, name.encode("utf-8", "replace").replace(b"\0", b" "),
                  ctypes.byref(yes))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import socket
 from typing import Optional
 
 import pymysql
@@ -69,13 +70,18 @@ def connect_args(endpoint: dict, ctx, kwargs: dict, accepted=None, driver: str =
         if key in kwargs:
             raise InputError(f"{key} cannot be passed: verifull sets where and how to connect")
     accepted = accepted or _accepted()
-    args = dict(host=endpoint["host"], port=endpoint["port"], user=endpoint["user"],
-                password=endpoint["password"] or os.environ.get("MYSQL_PWD", ""), ssl=ctx)
+    args = dict(host=endpoint["host"], port=endpoint["port"], user=endpoint["user"], password=password(endpoint),
+                ssl=ctx)
     if endpoint["database"]:
         args["db"] = endpoint["database"]
     args.update(url_parameters(endpoint, accepted, driver))
     args.update(kwargs)
     return args
+
+
+def password(endpoint: dict) -> str:
+    """The URL's password, else MYSQL_PWD (read at each connect), as Connector/C does."""
+    return endpoint["password"] or os.environ.get("MYSQL_PWD", "")
 
 
 @functools.lru_cache(maxsize=None)
@@ -89,22 +95,75 @@ def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **pymysql_k
     (pins=, engine=, profile=, allow_cn_fallback=, timeout=); other keywords go to
     PyMySQL's Connection (an unknown one is a TypeError)."""
     policy = take(policy, pymysql_kwargs)
-    refuse_unknown(pymysql_kwargs, _accepted(), "verifull.pymysql.connect")
-    plan = _approvals.Plan(url, trust, "mysql", policy)
-    base = connect_args(plan.endpoint, None, pymysql_kwargs)
+    plan, base = _approvals.kept(_prepared, url, trust, policy, tuple(pymysql_kwargs))
+    base["password"] = password(plan.endpoint)  # MYSQL_PWD as it is now
+    base.update(pymysql_kwargs)
 
     def open_with(approval, left):
-        args = dict(base, ssl=approval.context)
-        args.setdefault("connect_timeout", left)
-        # PyMySQL bounds only the TCP connect by connect_timeout; its greeting, TLS and
-        # login reads wait for read_timeout (default: forever). During the login every
-        # read and write is bounded by the time left; then the caller's own apply.
-        during = {name: min(args[name], left) if args.get(name) else left for name in LOGIN_TIMEOUTS}
-        conn = VerifiedConnection(**dict(args, **during))
+        if base.get("defer_connect"):  # the caller connects it later (ssl pins it all the same)
+            return VerifiedConnection(**dict(base, ssl=approval.context, connect_timeout=_bounded(base, left)))
+        # Dial first: the server prepares its greeting while verifull and PyMySQL set up
+        # the connection (each microsecond of that work before the dial cost about two of
+        # the connect: docs/design.md, "Python warm connects"). Nothing is sent before the
+        # greeting is read and checked.
+        sock = dial(base, left)
+        try:
+            args = dict(base, ssl=approval.context, connect_timeout=_bounded(base, left), defer_connect=True)
+            # PyMySQL bounds only the TCP connect by connect_timeout; its greeting, TLS and
+            # login reads wait for read_timeout (default: forever). During the login every
+            # read and write is bounded by the time left; then the caller's own apply.
+            during = {name: min(args[name], left) if args.get(name) else left for name in LOGIN_TIMEOUTS}
+            conn = VerifiedConnection(**dict(args, **during))
+            conn.connect(sock)
+        except BaseException:
+            sock.close()  # PyMySQL closes it when connect() fails; not when the constructor does
+            raise
         for name, attribute in LOGIN_TIMEOUTS.items():
-            setattr(conn, attribute, args.get(name))
+            setattr(conn, attribute, base.get(name))
         return conn
     return _approvals.connect(plan, open_with)
+
+
+def _bounded(args: dict, left: float):
+    """The connect_timeout for PyMySQL: the caller's within the time left; left when none;
+    a bad one as given, for PyMySQL's constructor to refuse by name."""
+    given = args.get("connect_timeout")
+    if given is None:
+        return left
+    if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0:
+        return min(given, left)
+    return given
+
+
+def dial(args: dict, left: float) -> socket.socket:
+    """The TCP connection PyMySQL's connect() would open for `args` (the endpoint's host and
+    port, bind_address, TCP_NODELAY and keep-alive, blocking once connected), bounded by
+    the time left; a failure is PyMySQL's own OperationalError 2003."""
+    timeout = _bounded(args, left)
+    if not isinstance(timeout, (int, float)) or timeout <= 0:
+        timeout = left  # a bad connect_timeout: refused by PyMySQL's constructor next
+    source = (args["bind_address"], 0) if args.get("bind_address") else None
+    try:
+        sock = socket.create_connection((args["host"], args["port"]), timeout, source_address=source)
+    except OSError as e:
+        error = pymysql.err.OperationalError(2003, f"Can't connect to MySQL server on {args['host']!r} ({e})")
+        error.original_exception = e
+        raise error from e
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    sock.settimeout(None)
+    return sock
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared(url, trust: Trust, policy: Policy, keywords: tuple):
+    """connect()'s checks of the call, by keyword names, and its Plan and PyMySQL
+    arguments from the URL (the keywords' own values are applied at each connect):
+    kept by _approvals.kept for the last 64 calls."""
+    named = dict.fromkeys(keywords)
+    refuse_unknown(named, _accepted(), "verifull.pymysql.connect")
+    plan = _approvals.Plan(url, trust, "mysql", policy)
+    return plan, connect_args(plan.endpoint, None, named)
 
 
 # The keyword and the Connection attribute PyMySQL reads before each socket read or write

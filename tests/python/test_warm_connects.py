@@ -1,0 +1,169 @@
+"""Warm connects of the pure-Python helpers (issue 21, item 6). A helper keeps what it
+checked and parsed for a call (the keyword names, the URL's parts) for the next call like
+it: that must never freeze a value the caller gives per call, the environment, or a file
+the URL names. verifull.pymysql dials before it sets up PyMySQL's connection object: that
+must keep PyMySQL's own behaviour (its error for a refused dial, bind_address,
+connect_timeout, defer_connect) and still send nothing before the greeting is checked."""
+import asyncio
+import socket
+import time
+
+import pymysql
+import pytest
+
+import verifull
+from verifull import _approvals
+
+
+@pytest.fixture(autouse=True)
+def fresh_kept_calls():
+    for helper in (verifull.pymysql, verifull.aiomysql, verifull.asyncpg):
+        helper._prepared.cache_clear()
+    yield
+
+
+def mysql_value(driver, url, trust, query, **kw):
+    """The first column of `query` on a verified connection of `driver`."""
+    if driver == "pymysql":
+        conn = verifull.pymysql.connect(url, trust, timeout=5, **kw)
+        try:
+            cur = conn.cursor()
+            cur.execute(query)
+            return cur.fetchone()[0]
+        finally:
+            conn.close()
+
+    async def main():
+        conn = await verifull.aiomysql.connect(url, trust, timeout=5, **kw)
+        try:
+            async with conn.cursor() as cur:
+                await cur.execute(query)
+                return (await cur.fetchone())[0]
+        finally:
+            conn.close()
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("driver", ["pymysql", "aiomysql"])
+def test_a_kept_call_takes_each_calls_own_keyword_values(servers, trust, driver):
+    url = servers.mysql_url()
+    seen = [mysql_value(driver, url, trust, "SELECT @verifull_kept", init_command=f"SET @verifull_kept = {n}")
+            for n in (1, 2, 3)]
+    assert seen == [1, 2, 3]
+    assert verifull.pymysql._prepared.cache_info().hits + verifull.aiomysql._prepared.cache_info().hits == 2
+
+
+@pytest.mark.parametrize("driver", ["pymysql", "aiomysql"])
+def test_a_kept_call_reads_mysql_pwd_at_each_connect(servers, trust, driver, monkeypatch):
+    url = f"mysql://{servers.user}@127.0.0.1:{servers.port('MYSQL_IP')}/{servers.db}"  # no password: MYSQL_PWD
+    monkeypatch.setenv("MYSQL_PWD", servers.password)
+    assert mysql_value(driver, url, trust, "SELECT 1") == 1
+    monkeypatch.setenv("MYSQL_PWD", "not-the-password")
+    with pytest.raises(pymysql.err.OperationalError) as denied:
+        mysql_value(driver, url, trust, "SELECT 1")
+    assert "Access denied" in f"{denied.value} {denied.value.__cause__}"  # aiomysql: in the cause
+    monkeypatch.setenv("MYSQL_PWD", servers.password)
+    assert mysql_value(driver, url, trust, "SELECT 1") == 1
+
+
+def test_a_kept_asyncpg_call_reads_pgpassword_at_each_connect(servers, trust, monkeypatch):
+    url = f"postgres://{servers.user}@localhost:{servers.port('PG')}/{servers.db}"
+
+    async def select_1():
+        conn = await verifull.asyncpg.connect(url, trust, timeout=5)
+        try:
+            return await conn.fetchval("SELECT 1")
+        finally:
+            await conn.close()
+    monkeypatch.setenv("PGPASSWORD", servers.password)
+    assert asyncio.run(select_1()) == 1
+    monkeypatch.setenv("PGPASSWORD", "not-the-password")
+    with pytest.raises(Exception, match="password authentication failed"):
+        asyncio.run(select_1())
+
+
+@pytest.mark.parametrize("driver", ["pymysql", "aiomysql"])
+def test_a_kept_call_still_refuses_a_bad_keyword_every_time(servers, trust, driver):
+    for _ in range(2):
+        with pytest.raises(TypeError, match="enigne"):
+            mysql_value(driver, servers.mysql_url(), trust, "SELECT 1", enigne="botan")
+        with pytest.raises(verifull.InputError, match="ssl"):
+            mysql_value(driver, servers.mysql_url(), trust, "SELECT 1", ssl=None)
+
+
+def test_a_url_that_names_a_crl_is_checked_at_each_connect(servers, trust, tmp_path):
+    crl = tmp_path / "empty.pem"
+    crl.write_bytes(open(servers.file("crl-empty.pem"), "rb").read())
+    url = servers.mysql_url(host="localhost", port=servers.port("MYSQL")) + f"?ssl-crl={crl}"
+    assert mysql_value("pymysql", url, trust, "SELECT 1") == 1
+    crl.unlink()  # kept from the last call, the plan would not notice
+    with pytest.raises(verifull.InputError, match="ssl-crl"):
+        mysql_value("pymysql", url, trust, "SELECT 1")
+
+
+def test_the_kept_parts_are_read_only_and_each_connect_has_its_own_deadline(trust):
+    url = "mysql://app:pw@db.example.invalid:3306/app"
+    first, base = _approvals.kept(verifull.pymysql._prepared, url, trust, verifull.Policy(timeout=5), ())
+    base["host"] = "elsewhere.invalid"  # the caller's own copy ...
+    time.sleep(0.01)
+    second, again = _approvals.kept(verifull.pymysql._prepared, url, trust, verifull.Policy(timeout=5), ())
+    assert again["host"] == "db.example.invalid"  # ... so the kept one is unchanged
+    assert second.deadline > first.deadline
+    with pytest.raises(TypeError):
+        second.endpoint["host"] = "elsewhere.invalid"
+
+
+# ---- PyMySQL: the dial comes first --------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_pymysql_dial_first_keeps_pymysqls_error_for_a_refused_dial(servers, trust):
+    # Warm: approved through the real server, then nothing listens at the port any more.
+    port = free_port()
+    url = servers.mysql_url(port=port)
+    with pytest.raises(verifull.NetworkError):  # the cold connect's probe finds nobody
+        verifull.pymysql.connect(url, trust, timeout=2)
+    plan = _approvals.Plan(servers.mysql_url(), trust, "mysql", verifull.Policy(timeout=2))
+    approval, _ = plan.approve()
+    warm = _approvals.Plan(url, trust, "mysql", verifull.Policy(timeout=2))
+    _approvals.SHARED._store(warm.key, approval)
+    start = time.monotonic()
+    with pytest.raises(pymysql.err.OperationalError) as refused:
+        verifull.pymysql.connect(url, trust, timeout=2)
+    assert refused.value.args[0] == 2003 and "Can't connect to MySQL server on '127.0.0.1'" in refused.value.args[1]
+    assert isinstance(refused.value.original_exception, ConnectionRefusedError)
+    assert time.monotonic() - start < 2
+
+
+def test_pymysql_dial_first_takes_bind_address(servers, trust):
+    host = mysql_value("pymysql", servers.mysql_url(), trust,
+                       "SELECT host FROM information_schema.processlist WHERE id = CONNECTION_ID()",
+                       bind_address="127.0.0.7")
+    assert host.startswith("127.0.0.7:")
+
+
+def test_pymysql_dial_first_leaves_a_bad_connect_timeout_to_pymysql(servers, trust):
+    verifull.pymysql.connect(servers.mysql_url(), trust, timeout=5).close()  # warm
+    with pytest.raises(ValueError, match="connect_timeout"):
+        verifull.pymysql.connect(servers.mysql_url(), trust, timeout=5, connect_timeout=0)
+    conn = verifull.pymysql.connect(servers.mysql_url(), trust, timeout=5, connect_timeout=60)
+    assert 4 < conn.connect_timeout <= 5  # within the policy's timeout
+    conn.close()
+
+
+def test_pymysql_defer_connect_connects_later_pinned(servers, trust):
+    conn = verifull.pymysql.connect(servers.mysql_url(), trust, timeout=5, defer_connect=True)
+    assert not conn.open
+    conn.connect()
+    try:
+        cur = conn.cursor()
+        cur.execute("SHOW STATUS LIKE 'Ssl_version'")
+        assert cur.fetchone()[1].startswith("TLSv1.")
+        assert conn.ctx is _approvals.SHARED.lookup(
+            _approvals.Plan(servers.mysql_url(), trust, "mysql", verifull.Policy(timeout=5)).key).context
+    finally:
+        conn.close()
