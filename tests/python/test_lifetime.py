@@ -305,6 +305,9 @@ def test_ssl_context_checks_before_a_write_on_a_socket_wrapped_without_handshake
         tls = ctx.wrap_socket(raw, server_hostname="localhost", do_handshake_on_connect=False)
         with pytest.raises(verifull.PeerRefused) as refused:
             tls.sendall(b"PASSWORD-SECRET")
+        assert not tls._verifull_checked  # a refused socket stays guarded: the next write is refused too
+        with pytest.raises(verifull.PeerRefused):
+            tls.send(b"PASSWORD-SECRET")
         tls.close()
         time.sleep(0.2)
     assert refused.value.outcome == "pin_mismatch"
@@ -344,6 +347,8 @@ def test_ssl_context_still_talks_to_the_pinned_server(servers, trust):
         tls = ctx.wrap_socket(raw, server_hostname="localhost", do_handshake_on_connect=False)
         tls.sendall(b"hello")
         assert tls.recv(5) == b"hello"
+        # Checked once: the socket's data methods are the ssl module's own from then on.
+        assert tls._verifull_checked and type(tls).recv is ssl.SSLSocket.recv
         tls.close()
 
 

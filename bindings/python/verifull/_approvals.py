@@ -297,7 +297,10 @@ async def within(awaitable, seconds: float):
 
 async def connect_async(plan: Plan, open_with):
     """connect() for asyncio: `open_with` is a coroutine function."""
-    approval, from_cache = await plan.approve_async()
+    approval = plan.cache.lookup(plan.key)  # a warm connect: no coroutine of its own for this step
+    from_cache = approval is not None
+    if not from_cache:
+        approval, from_cache = await plan.approve_async()
     try:
         return await open_with(approval, plan.left())
     except Exception as e:

@@ -83,22 +83,32 @@ def _guarded(base: type, method_name: str):
 
 
 def _checking_classes(check):
-    class VerifiedSocket(ssl.SSLSocket):
-        _verifull_checked = False
-
+    """The SSLSocket and SSLObject classes of a context: each guards its data methods
+    until its checking do_handshake() has passed, then becomes its checked class, whose
+    data methods are the ssl module's own (no guard left to run on every read and write
+    of the connection's life). Both keep the checking do_handshake()."""
+    def checking_handshake(base: type):
         def do_handshake(self, *args, **kwargs):
-            super().do_handshake(*args, **kwargs)
+            base.do_handshake(self, *args, **kwargs)
             check(self)
-            self._verifull_checked = True
+            self.__class__ = checked[base]
+        return do_handshake
 
-    class VerifiedObject(ssl.SSLObject):
+    class CheckedSocket(ssl.SSLSocket):
+        _verifull_checked = True
+        do_handshake = checking_handshake(ssl.SSLSocket)
+
+    class CheckedObject(ssl.SSLObject):
+        _verifull_checked = True
+        do_handshake = checking_handshake(ssl.SSLObject)
+
+    class VerifiedSocket(CheckedSocket):
         _verifull_checked = False
 
-        def do_handshake(self):
-            super().do_handshake()
-            check(self)
-            self._verifull_checked = True
+    class VerifiedObject(CheckedObject):
+        _verifull_checked = False
 
+    checked = {ssl.SSLSocket: CheckedSocket, ssl.SSLObject: CheckedObject}
     for name in SOCKET_DATA_METHODS:
         setattr(VerifiedSocket, name, _guarded(ssl.SSLSocket, name))
     for name in OBJECT_DATA_METHODS:
