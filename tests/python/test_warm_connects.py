@@ -144,6 +144,9 @@ def test_pymysql_dial_first_takes_bind_address(servers, trust):
                        "SELECT host FROM information_schema.processlist WHERE id = CONNECTION_ID()",
                        bind_address="127.0.0.7")
     assert host.startswith("127.0.0.7:")
+    conn = verifull.pymysql.connect(servers.mysql_url(), trust, timeout=5)
+    assert conn.get_host_info() == f"socket 127.0.0.1:{servers.port('MYSQL_IP')}"
+    conn.close()
 
 
 def test_pymysql_dial_first_leaves_a_bad_connect_timeout_to_pymysql(servers, trust):

@@ -114,6 +114,7 @@ def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **pymysql_k
             # read and write is bounded by the time left; then the caller's own apply.
             during = {name: min(args[name], left) if args.get(name) else left for name in LOGIN_TIMEOUTS}
             conn = VerifiedConnection(**dict(args, **during))
+            conn.host_info = f"socket {args['host']}:{args['port']}"  # as PyMySQL names a socket it dialled
             conn.connect(sock)
         except BaseException:
             sock.close()  # PyMySQL closes it when connect() fails; not when the constructor does
