@@ -31,7 +31,7 @@ import weakref
 from typing import Callable, Optional, Tuple
 
 from . import NetworkError, Report, Trust, _trust, _url, check, ssl_context
-from ._policy import Policy
+from ._policy import Policy, refuse_unknown
 from .mysql import parse_url, url_parameters
 
 DEFAULT_MAX_ENTRIES = 256
@@ -245,12 +245,26 @@ class Plan:
         return approval.leaf_sha256 if approval is not None else ""
 
 
+def preparer(kind: str, where: str, accepted: Callable[[], frozenset], driver_args: Callable[[dict, dict], dict]):
+    """A helper's prepare step for `kept`: (url, trust, policy, keyword names) -> (template
+    Plan, the driver's arguments from the URL), kept for the last 64 calls. It refuses an
+    unknown keyword (TypeError, named for `where`), makes the Plan of `kind`, and calls
+    `driver_args(plan.endpoint, {name: None})`, which checks the names the caller gave."""
+    @functools.lru_cache(maxsize=64)
+    def prepare(url, trust, policy: Policy, keywords: Tuple[str, ...]) -> Tuple["Plan", dict]:
+        named = dict.fromkeys(keywords)
+        refuse_unknown(named, accepted(), where)
+        plan = Plan(url, trust, kind, policy)
+        return plan, driver_args(plan.endpoint, named)
+    return prepare
+
+
 def kept(prepare, url, trust, policy: Policy, keywords: Tuple[str, ...]) -> Tuple[Plan, dict]:
-    """A helper's connect, prepared: `prepare(url, trust, policy, keywords)` (a function
-    kept with functools.lru_cache) checks the call by the names of the driver keywords
-    it was given (their values are the caller's, applied to each connect) and returns
-    (template Plan, the driver's arguments from the URL). Returns a Plan with its own
-    deadline and the caller's own copy of the arguments.
+    """A helper's connect, prepared: `prepare(url, trust, policy, keywords)` (made by
+    `preparer`) checks the call by the names of the driver keywords it was given (their
+    values are the caller's, applied to each connect) and returns (template Plan, the
+    driver's arguments from the URL). Returns a Plan with its own deadline and the
+    caller's own copy of the arguments.
 
     A warm connect's own Python work was mostly making these again from the same call,
     and on the test machine each microsecond of it before the dial cost about two of the

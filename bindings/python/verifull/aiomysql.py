@@ -88,15 +88,9 @@ async def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **aio
     return await _connect_planned(plan, base)
 
 
-@functools.lru_cache(maxsize=64)
-def _prepared(url, trust: Trust, policy: Policy, keywords: tuple):
-    """connect()'s checks of the call, by keyword names, and its Plan and aiomysql
-    arguments from the URL (the keywords' own values are applied at each connect):
-    kept by _approvals.kept for the last 64 calls."""
-    named = dict.fromkeys(keywords)
-    refuse_unknown(named, _accepted(), "verifull.aiomysql.connect")
-    plan = _approvals.Plan(url, trust, "mysql", policy)
-    return plan, connect_args(plan.endpoint, None, named, _accepted(), "aiomysql")
+# connect()'s checks, Plan and aiomysql arguments from the URL, kept (_approvals.kept).
+_prepared = _approvals.preparer("mysql", "verifull.aiomysql.connect", _accepted,
+                                lambda endpoint, named: connect_args(endpoint, None, named, _accepted(), "aiomysql"))
 
 
 # ---- pools -----------------------------------------------------------------------------

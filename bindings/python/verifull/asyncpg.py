@@ -68,15 +68,8 @@ async def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **asy
     return await _approvals.connect_async(plan, open_with)
 
 
-@functools.lru_cache(maxsize=64)
-def _prepared(url, trust: Trust, policy: Policy, keywords: tuple):
-    """connect()'s checks of the call, by keyword names, and its Plan and asyncpg
-    arguments from the URL (the keywords' own values are applied at each connect):
-    kept by _approvals.kept for the last 64 calls."""
-    named = dict.fromkeys(keywords)
-    refuse_unknown(named, _accepted(), "verifull.asyncpg.connect")
-    plan = _approvals.Plan(url, trust, "postgres", policy)
-    return plan, _connect_args(plan.endpoint, named)
+# connect()'s checks, Plan and asyncpg arguments from the URL, kept (_approvals.kept).
+_prepared = _approvals.preparer("postgres", "verifull.asyncpg.connect", _accepted, _connect_args)
 
 
 class VerifiedPool(asyncpg.Pool):

@@ -24,7 +24,7 @@ import pymysql.connections
 from . import InputError, Trust, _approvals
 from . import mysql as _mysql
 from ._mysql_protocol import refuse_if_clear_text, refuse_without_tls
-from ._policy import Policy, refuse_unknown, take
+from ._policy import Policy, take
 
 
 class VerifiedConnection(pymysql.connections.Connection):
@@ -156,15 +156,9 @@ def dial(args: dict, left: float) -> socket.socket:
     return sock
 
 
-@functools.lru_cache(maxsize=64)
-def _prepared(url, trust: Trust, policy: Policy, keywords: tuple):
-    """connect()'s checks of the call, by keyword names, and its Plan and PyMySQL
-    arguments from the URL (the keywords' own values are applied at each connect):
-    kept by _approvals.kept for the last 64 calls."""
-    named = dict.fromkeys(keywords)
-    refuse_unknown(named, _accepted(), "verifull.pymysql.connect")
-    plan = _approvals.Plan(url, trust, "mysql", policy)
-    return plan, connect_args(plan.endpoint, None, named)
+# connect()'s checks, Plan and PyMySQL arguments from the URL, kept (_approvals.kept).
+_prepared = _approvals.preparer("mysql", "verifull.pymysql.connect", _accepted,
+                                lambda endpoint, named: connect_args(endpoint, None, named))
 
 
 # The keyword and the Connection attribute PyMySQL reads before each socket read or write
