@@ -170,3 +170,14 @@ def test_pymysql_defer_connect_connects_later_pinned(servers, trust):
             _approvals.Plan(servers.mysql_url(), trust, "mysql", verifull.Policy(timeout=5)).key).context
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("url,trust_given,word", [
+    (bytearray(b"mysql://u:p@db.example.invalid/x"), None, "url must be a str"),
+    (["mysql://u:p@db.example.invalid/x"], None, "url must be a str"),
+    ("mysql://u:p@db.example.invalid/x", ["not a trust"], "trust must be a verifull.Trust"),
+])
+def test_an_unhashable_call_is_refused_by_name_not_by_the_kept_calls(trust, url, trust_given, word):
+    for _ in range(2):
+        with pytest.raises(verifull.InputError, match=word):
+            verifull.pymysql.connect(url, trust_given if trust_given is not None else trust, timeout=1)

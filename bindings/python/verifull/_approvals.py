@@ -269,10 +269,10 @@ def kept(prepare, url, trust, policy: Policy, keywords: Tuple[str, ...]) -> Tupl
     A warm connect's own Python work was mostly making these again from the same call,
     and on the test machine each microsecond of it before the dial cost about two of the
     whole connect (docs/design.md, "Python warm connects"). Not kept: a call with an
-    unhashable URL or trust (made afresh, so the error names the problem) and a URL that
-    names files (its CRLs are checked on every connect)."""
+    unhashable URL, trust or policy (made afresh, so the error names the problem) and a
+    URL that names files (its CRLs are checked on every connect)."""
     try:
-        hash((url, trust))
+        hash((url, trust, policy))
     except TypeError:
         plan, base = prepare.__wrapped__(url, trust, policy, keywords)
     else:
