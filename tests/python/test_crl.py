@@ -89,3 +89,20 @@ def test_a_url_crl_reaches_the_pymysql_helpers_probe(servers, trust):
     assert refused.value.report.outcome == "revoked"
     clean = servers.mysql_url(host="localhost", port=servers.port("MYSQL")) + "?ssl-crl=" + servers.file("crl-empty.pem")
     verifull.pymysql.connect(clean, trust, timeout=5).close()
+
+
+def test_a_pymysql_sqlalchemy_engine_carries_the_whole_policy(servers, trust):
+    """create_engine's mysql+pymysql creator used to pass on only some of the policy's
+    fields: CRLs (and the client certificate) were dropped, so a revoked server was accepted."""
+    import sqlalchemy
+    import verifull.sqlalchemy
+    url = servers.mysql_url(host="localhost", port=servers.port("MYSQL")).replace("mysql://", "mysql+pymysql://")
+    revoked = verifull.sqlalchemy.create_engine(url, trust, crls=[servers.file("crl-revoked.pem")], timeout=5)
+    with pytest.raises(verifull.VerificationError) as refused:
+        revoked.connect()
+    assert refused.value.report.outcome == "revoked"
+    clean = verifull.sqlalchemy.create_engine(url, trust, crls=[servers.file("crl-empty.pem")], timeout=5)
+    with clean.connect() as conn:
+        assert conn.execute(sqlalchemy.text("SELECT 1")).scalar() == 1
+    with pytest.raises(TypeError, match="crls"):  # a policy setting among the driver's is named, not dropped
+        verifull.sqlalchemy.create_engine(url, trust, connect_args={"crls": []})

@@ -314,21 +314,32 @@ def test_ssl_context_checks_before_a_write_on_a_socket_wrapped_without_handshake
     assert b"PASSWORD-SECRET" not in fake.received
 
 
+def sslobject_over(ctx, port):
+    """(socket, SSLObject, incoming BIO, outgoing BIO): an SSLObject of ctx over a TCP
+    connection to port, as asyncio drives one."""
+    raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    return raw, ctx.wrap_bio(incoming, outgoing, server_hostname="localhost"), incoming, outgoing
+
+
+def write_as_an_event_loop_would(tls, raw, incoming, outgoing, data):
+    """write(data) before any handshake; on SSLWantReadError move the bytes and retry."""
+    for _ in range(50):
+        try:
+            tls.write(data)
+            break
+        except ssl.SSLWantReadError:
+            raw.sendall(outgoing.read())
+            incoming.write(raw.recv(65536))
+    raw.sendall(outgoing.read())
+
+
 def test_ssl_context_checks_before_an_sslobject_write_made_before_the_handshake(servers, trust):
     ctx = verifull.ssl_context(trust, "localhost", pins=[pin_of(servers, "server")])
     with sibling_tls_fake(servers) as fake:
-        raw = socket.create_connection(("127.0.0.1", fake.port), timeout=5)
-        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-        tls = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
+        raw, tls, incoming, outgoing = sslobject_over(ctx, fake.port)
         with pytest.raises(verifull.PeerRefused) as refused:
-            for _ in range(50):  # drive it as an event loop would: write, move bytes, retry
-                try:
-                    tls.write(b"PASSWORD-SECRET")
-                    break
-                except ssl.SSLWantReadError:
-                    raw.sendall(outgoing.read())
-                    incoming.write(raw.recv(65536))
-            raw.sendall(outgoing.read())
+            write_as_an_event_loop_would(tls, raw, incoming, outgoing, b"PASSWORD-SECRET")
         raw.close()
         time.sleep(0.2)
     assert refused.value.outcome == "pin_mismatch"
@@ -350,6 +361,22 @@ def test_ssl_context_still_talks_to_the_pinned_server(servers, trust):
         # Checked once: the socket's data methods are the ssl module's own from then on.
         assert tls._verifull_checked and type(tls).recv is ssl.SSLSocket.recv
         tls.close()
+    assert ctx.options & ssl.OP_NO_RENEGOTIATION  # no later handshake can bring another certificate
+
+    # The same for an SSLObject (asyncio's), driven as an event loop drives it.
+    with Fake(echo) as fake:
+        raw, tls, incoming, outgoing = sslobject_over(ctx, fake.port)
+        assert not tls._verifull_checked
+        write_as_an_event_loop_would(tls, raw, incoming, outgoing, b"hello")
+        assert tls._verifull_checked and type(tls).read is ssl.SSLObject.read
+        echoed = b""
+        while len(echoed) < 5:
+            try:
+                echoed += tls.read(5)
+            except ssl.SSLWantReadError:
+                incoming.write(raw.recv(65536))
+        assert echoed == b"hello"
+        raw.close()
 
 
 # ---- item 7: the guarded driver methods exist ----------------------------------------

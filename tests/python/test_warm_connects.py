@@ -12,6 +12,7 @@ import pymysql
 import pytest
 
 import verifull
+from fakes import Fake, relay
 from verifull import _approvals
 
 
@@ -149,12 +150,22 @@ def test_pymysql_dial_first_takes_bind_address(servers, trust):
     conn.close()
 
 
-def test_pymysql_dial_first_leaves_a_bad_connect_timeout_to_pymysql(servers, trust):
-    verifull.pymysql.connect(servers.mysql_url(), trust, timeout=5).close()  # warm
-    with pytest.raises(ValueError, match="connect_timeout"):
-        verifull.pymysql.connect(servers.mysql_url(), trust, timeout=5, connect_timeout=0)
+def test_pymysql_refuses_a_bad_value_before_anything_is_dialled(servers, trust):
+    # PyMySQL's constructor refuses these without a connection; verifull dials after it, so
+    # a retrying app with a bad keyword never opens connections the server would count
+    # against its host (max_connect_errors).
+    port = servers.port("MYSQL_IP")
+    with Fake(lambda fake, conn, n: relay(fake, conn, port)) as fake:
+        url = servers.mysql_url(port=fake.port)
+        verifull.pymysql.connect(url, trust, timeout=5).close()  # warm: probe and connect
+        before = fake.connections
+        for bad in (dict(connect_timeout=0), dict(read_timeout=-1), dict(write_timeout=-1), dict(password="\u5bc6")):
+            with pytest.raises(ValueError):
+                verifull.pymysql.connect(url, trust, timeout=5, **bad)
+        time.sleep(0.2)
+        assert fake.connections == before
     conn = verifull.pymysql.connect(servers.mysql_url(), trust, timeout=5, connect_timeout=60)
-    assert 4 < conn.connect_timeout <= 5  # within the policy's timeout
+    assert conn.connect_timeout == 60  # the caller's, for PyMySQL's own reconnects; the dial kept the deadline
     conn.close()
 
 
@@ -181,3 +192,24 @@ def test_an_unhashable_call_is_refused_by_name_not_by_the_kept_calls(trust, url,
     for _ in range(2):
         with pytest.raises(verifull.InputError, match=word):
             verifull.pymysql.connect(url, trust_given if trust_given is not None else trust, timeout=1)
+
+
+def test_another_policy_or_trust_for_the_same_url_is_another_kept_call(servers, trust):
+    url = servers.mysql_url()
+    other_trust = verifull.Trust.from_file(servers.file("ca.pem"))
+    plans = [_approvals.kept(verifull.pymysql._prepared, url, t, p, ())[0]
+             for t, p in [(trust, verifull.Policy(timeout=5)), (trust, verifull.Policy(timeout=5, engine="both")),
+                          (other_trust, verifull.Policy(timeout=5))]]
+    assert [p.policy.engine for p in plans] == [None, "both", None]
+    assert plans[2].trust is other_trust and plans[0].trust is trust
+    assert verifull.pymysql._prepared.cache_info().currsize == 3
+
+
+def test_a_kept_call_holds_no_password_from_the_environment(servers, trust, monkeypatch):
+    url = f"mysql://{servers.user}@127.0.0.1:{servers.port('MYSQL_IP')}/{servers.db}"
+    monkeypatch.setenv("MYSQL_PWD", "SECRET-FROM-ENV")
+    _approvals.kept(verifull.pymysql._prepared, url, trust, verifull.Policy(timeout=5), ())
+    _approvals.kept(verifull.aiomysql._prepared, url, trust, verifull.Policy(timeout=5), ())
+    for helper in (verifull.pymysql, verifull.aiomysql):
+        kept = helper._prepared(url, trust, verifull.Policy(timeout=5), ())[1]
+        assert "SECRET-FROM-ENV" not in repr(kept)

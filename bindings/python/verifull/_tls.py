@@ -148,6 +148,10 @@ def ssl_context(trust, host: str, *, policy=None, expected_leaf_sha256: Optional
     check = _InBand(trust, host, chosen, expected_leaf_sha256)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    # The check above runs on the handshake; a TLS 1.2 renegotiation the server starts
+    # later could bring another certificate, unchecked. Neither PostgreSQL nor MariaDB
+    # renegotiates, so it is refused.
+    ctx.options |= ssl.OP_NO_RENEGOTIATION
     ctx.set_ciphers(_native.strong_tls12_ciphers())
     ctx.load_verify_locations(cafile=trust.anchors_file)  # kept file: outlives `trust`
     if crl_file:

@@ -24,7 +24,7 @@ import aiomysql.utils
 from . import NetworkError, Report, Trust, _approvals
 from ._mysql_protocol import refuse_if_clear_text, refuse_without_tls
 from ._policy import Policy, refuse_unknown, take
-from .pymysql import connect_args, password
+from .pymysql import connect_args, kept_args, password
 
 
 class VerifiedConnection(aiomysql.connection.Connection):
@@ -90,7 +90,8 @@ async def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **aio
 
 # connect()'s checks, Plan and aiomysql arguments from the URL, kept (_approvals.kept).
 _prepared = _approvals.preparer("mysql", "verifull.aiomysql.connect", _accepted,
-                                lambda endpoint, named: connect_args(endpoint, None, named, _accepted(), "aiomysql"))
+                                lambda endpoint, named: kept_args(connect_args(endpoint, None, named, _accepted(),
+                                                                               "aiomysql")))
 
 
 # ---- pools -----------------------------------------------------------------------------

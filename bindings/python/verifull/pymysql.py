@@ -16,6 +16,8 @@ import functools
 import inspect
 import os
 import socket
+import time
+import traceback
 from typing import Optional
 
 import pymysql
@@ -100,24 +102,29 @@ def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **pymysql_k
     base.update(pymysql_kwargs)
 
     def open_with(approval, left):
+        deadline = time.monotonic() + left
+        # The caller's connect_timeout (else the time left) stays the connection's own, for
+        # PyMySQL's later reconnects; verifull's dial below ends by the deadline anyway.
+        args = dict(base, ssl=approval.context, connect_timeout=base.get("connect_timeout", left))
         if base.get("defer_connect"):  # the caller connects it later (ssl pins it all the same)
-            return VerifiedConnection(**dict(base, ssl=approval.context, connect_timeout=_bounded(base, left)))
-        # Dial first: the server prepares its greeting while verifull and PyMySQL set up
-        # the connection (each microsecond of that work before the dial cost about two of
-        # the connect: docs/design.md, "Python warm connects"). Nothing is sent before the
-        # greeting is read and checked.
-        sock = dial(base, left)
+            return VerifiedConnection(**args)
+        # PyMySQL's constructor first: it refuses a bad value before anything is dialled (a
+        # server counts each dropped connection against the client's host:
+        # max_connect_errors). Then the dial, and only then verifull's own setting up: the
+        # server prepares its greeting meanwhile (docs/design.md, "Python warm connects").
+        conn = VerifiedConnection(**dict(args, defer_connect=True))
+        sock = dial(args, deadline)
         try:
-            args = dict(base, ssl=approval.context, connect_timeout=_bounded(base, left), defer_connect=True)
             # PyMySQL bounds only the TCP connect by connect_timeout; its greeting, TLS and
             # login reads wait for read_timeout (default: forever). During the login every
             # read and write is bounded by the time left; then the caller's own apply.
-            during = {name: min(args[name], left) if args.get(name) else left for name in LOGIN_TIMEOUTS}
-            conn = VerifiedConnection(**dict(args, **during))
+            left = max(deadline - time.monotonic(), 0.001)
+            for name, attribute in LOGIN_TIMEOUTS.items():
+                setattr(conn, attribute, min(base[name], left) if base.get(name) else left)
             conn.host_info = f"socket {args['host']}:{args['port']}"  # as PyMySQL names a socket it dialled
             conn.connect(sock)
         except BaseException:
-            sock.close()  # PyMySQL closes it when connect() fails; not when the constructor does
+            sock.close()  # PyMySQL closes it when connect() fails, not before
             raise
         for name, attribute in LOGIN_TIMEOUTS.items():
             setattr(conn, attribute, base.get(name))
@@ -125,40 +132,63 @@ def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **pymysql_k
     return _approvals.connect(plan, open_with)
 
 
-def _bounded(args: dict, left: float):
-    """The connect_timeout for PyMySQL: the caller's within the time left; left when none;
-    a bad one as given, for PyMySQL's constructor to refuse by name."""
-    given = args.get("connect_timeout")
-    if given is None:
-        return left
-    if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0:
-        return min(given, left)
-    return given
-
-
-def dial(args: dict, left: float) -> socket.socket:
-    """The TCP connection PyMySQL's connect() would open for `args` (the endpoint's host and
-    port, bind_address, TCP_NODELAY and keep-alive, blocking once connected), bounded by
-    the time left; a failure is PyMySQL's own OperationalError 2003."""
-    timeout = _bounded(args, left)
-    if not isinstance(timeout, (int, float)) or timeout <= 0:
-        timeout = left  # a bad connect_timeout: refused by PyMySQL's constructor next
-    source = (args["bind_address"], 0) if args.get("bind_address") else None
+def dial(args: dict, deadline: float) -> socket.socket:
+    """The TCP connection PyMySQL's connect() would open for `args` (host and port, bind_address,
+    TCP_NODELAY and keep-alive, blocking once connected), each address tried in turn within
+    what is left of connect_timeout and the deadline. The name is resolved with the system's
+    getaddrinfo, as PyMySQL does (not bounded by the deadline: docs/design.md, section 7). A
+    failure is PyMySQL's own OperationalError 2003."""
+    host, port = args["host"], args["port"]
+    given = args["connect_timeout"]  # checked by PyMySQL's constructor; None: no limit of its own
+    end = deadline if given is None else min(deadline, time.monotonic() + given)
+    failure: OSError = socket.timeout("timed out")
     try:
-        sock = socket.create_connection((args["host"], args["port"]), timeout, source_address=source)
+        addresses = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
     except OSError as e:
-        error = pymysql.err.OperationalError(2003, f"Can't connect to MySQL server on {args['host']!r} ({e})")
-        error.original_exception = e
-        raise error from e
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-    sock.settimeout(None)
-    return sock
+        addresses, failure = [], e
+    for family, kind, protocol, _, address in addresses:
+        left = end - time.monotonic()
+        if left <= 0:
+            failure = socket.timeout("timed out")
+            break
+        sock = socket.socket(family, kind, protocol)
+        try:
+            sock.settimeout(left)
+            if args.get("bind_address"):
+                sock.bind((args["bind_address"], 0))
+            sock.connect(address)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            sock.settimeout(None)
+            return sock
+        except OSError as e:
+            sock.close()
+            failure = e
+        except BaseException:
+            sock.close()
+            raise
+    error = pymysql.err.OperationalError(2003, f"Can't connect to MySQL server on {host!r} ({failure})")
+    error.original_exception = failure
+    error.traceback = "".join(traceback.format_exception(failure))  # as PyMySQL's own 2003 carries them
+    raise error from failure
 
 
 # connect()'s checks, Plan and PyMySQL arguments from the URL, kept (_approvals.kept).
 _prepared = _approvals.preparer("mysql", "verifull.pymysql.connect", _accepted,
-                                lambda endpoint, named: connect_args(endpoint, None, named))
+                                lambda endpoint, named: kept_args(connect_args(endpoint, None, named)))
+
+
+def kept_args(args: dict) -> dict:
+    """Driver arguments to keep between calls: without the password, which each connect
+    sets (MYSQL_PWD as it is then; a kept copy would hold an old one in memory)."""
+    args.pop("password", None)
+    return args
+
+
+def check_keywords(url: str, trust: Trust, policy: Policy, pymysql_kwargs: dict) -> None:
+    """What connect() checks of a call before any network I/O (the URL, and the keywords by
+    name), for a caller that connects later (verifull.sqlalchemy's engines)."""
+    _approvals.kept(_prepared, url, trust, policy, tuple(pymysql_kwargs))
 
 
 # The keyword and the Connection attribute PyMySQL reads before each socket read or write

@@ -76,11 +76,12 @@ def create_engine(url: str, trust: Trust, policy: "Optional[Policy]" = None, *, 
         from . import pymysql as verified_pymysql
         mysql.parse_url(url)
         _native_policy(chosen)  # refuses by name now what the native layer cannot carry
-        keywords = dict(pins=chosen.pins, engine=chosen.engine, timeout=chosen.timeout, profile=chosen.profile,
-                        allow_cn_fallback=chosen.allow_cn_fallback)
+        # connect_args by name now (TypeError for an unknown one, InputError for host, ssl,
+        # ...), as verifull.pymysql.connect checks them; no network I/O.
+        verified_pymysql.check_keywords(url, trust, chosen, connect_args)
 
-        def creator():
-            return verified_pymysql.connect(url, trust, **keywords, **connect_args)
+        def creator():  # the whole policy (CRLs, client certificate, ... too), never a copy of some fields
+            return verified_pymysql.connect(url, trust, policy=chosen, **connect_args)
         dialect = "mysql+pymysql://"
     else:
         raise InputError(f"{scheme}:// is not a scheme verifull.sqlalchemy supports (postgresql[+psycopg2], "
