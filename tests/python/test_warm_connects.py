@@ -150,18 +150,26 @@ def test_pymysql_dial_first_takes_bind_address(servers, trust):
     conn.close()
 
 
-def test_pymysql_refuses_a_bad_value_before_anything_is_dialled(servers, trust):
-    # PyMySQL's constructor refuses these without a connection; verifull dials after it, so
-    # a retrying app with a bad keyword never opens connections the server would count
-    # against its host (max_connect_errors).
+def test_pymysql_refuses_a_bad_value_before_anything_is_dialled(servers, trust, monkeypatch):
+    # PyMySQL's constructor refuses these without a connection. verifull dials first only
+    # for a call the constructor accepted before, so a retrying app with a bad value never
+    # opens connections the server would count against its host (max_connect_errors).
     port = servers.port("MYSQL_IP")
+    monkeypatch.setenv("MYSQL_PWD", servers.password)
     with Fake(lambda fake, conn, n: relay(fake, conn, port)) as fake:
         url = servers.mysql_url(port=fake.port)
-        verifull.pymysql.connect(url, trust, timeout=5).close()  # warm: probe and connect
+        no_password = f"mysql://{servers.user}@127.0.0.1:{fake.port}/{servers.db}"
+        for warm in (url, no_password, url):  # probe and connects; each call accepted once
+            verifull.pymysql.connect(warm, trust, timeout=5).close()
+        assert verifull.pymysql.ACCEPTED_CALLS.seen(
+            (_approvals.Plan(url, trust, "mysql", verifull.Policy()).plain, (), hash(servers.password)))
         before = fake.connections
         for bad in (dict(connect_timeout=0), dict(read_timeout=-1), dict(write_timeout=-1), dict(password="\u5bc6")):
             with pytest.raises(ValueError):
                 verifull.pymysql.connect(url, trust, timeout=5, **bad)
+        monkeypatch.setenv("MYSQL_PWD", "\u5bc6")  # the same call as an accepted one, but for the password
+        with pytest.raises(ValueError):
+            verifull.pymysql.connect(no_password, trust, timeout=5)
         time.sleep(0.2)
         assert fake.connections == before
     conn = verifull.pymysql.connect(servers.mysql_url(), trust, timeout=5, connect_timeout=60)

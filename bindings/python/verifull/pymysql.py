@@ -12,10 +12,12 @@ or refused by name.
 """
 from __future__ import annotations
 
+import collections
 import functools
 import inspect
 import os
 import socket
+import threading
 import time
 import traceback
 from typing import Optional
@@ -100,21 +102,26 @@ def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **pymysql_k
     plan, base = _approvals.kept(_prepared, url, trust, policy, tuple(pymysql_kwargs))
     base["password"] = password(plan.endpoint)  # MYSQL_PWD as it is now
     base.update(pymysql_kwargs)
+    call = _call(plan, pymysql_kwargs, base["password"])
 
     def open_with(approval, left):
         deadline = time.monotonic() + left
         # The caller's connect_timeout (else the time left) stays the connection's own, for
         # PyMySQL's later reconnects; verifull's dial below ends by the deadline anyway.
-        args = dict(base, ssl=approval.context, connect_timeout=base.get("connect_timeout", left))
+        args = dict(base, ssl=approval.context, connect_timeout=base.get("connect_timeout", left), defer_connect=True)
         if base.get("defer_connect"):  # the caller connects it later (ssl pins it all the same)
             return VerifiedConnection(**args)
-        # PyMySQL's constructor first: it refuses a bad value before anything is dialled (a
-        # server counts each dropped connection against the client's host:
-        # max_connect_errors). Then the dial, and only then verifull's own setting up: the
-        # server prepares its greeting meanwhile (docs/design.md, "Python warm connects").
-        conn = VerifiedConnection(**dict(args, defer_connect=True))
+        # PyMySQL's constructor refuses a bad value. A call it has not accepted before is
+        # built before the dial, so a bad value never opens a connection (a server counts
+        # each dropped one against the client's host: max_connect_errors). A call it
+        # accepted is dialled first: the server prepares its greeting while PyMySQL and
+        # verifull set up (docs/design.md, "Python warm connects").
+        conn = None if ACCEPTED_CALLS.seen(call) else VerifiedConnection(**args)
         sock = dial(args, deadline)
         try:
+            if conn is None:
+                conn = VerifiedConnection(**args)
+            ACCEPTED_CALLS.add(call)
             # PyMySQL bounds only the TCP connect by connect_timeout; its greeting, TLS and
             # login reads wait for read_timeout (default: forever). During the login every
             # read and write is bounded by the time left; then the caller's own apply.
@@ -130,6 +137,48 @@ def connect(url: str, trust: Trust, policy: Optional[Policy] = None, **pymysql_k
             setattr(conn, attribute, base.get(name))
         return conn
     return _approvals.connect(plan, open_with)
+
+
+def _call(plan: "_approvals.Plan", pymysql_kwargs: dict, password_now: str) -> Optional[tuple]:
+    """What PyMySQL's constructor sees of a call (the URL, the keywords' values, the
+    password: by its hash, so that MYSQL_PWD is not kept), as a key of ACCEPTED_CALLS;
+    None when a value is unhashable (such a call is always built before its dial)."""
+    call = (plan.plain, tuple(pymysql_kwargs.items()), hash(password_now))
+    try:
+        hash(call)
+    except TypeError:
+        return None
+    return call
+
+
+class AcceptedCalls:
+    """The last calls PyMySQL's constructor accepted (at most `size`; thread-safe)."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._calls: "collections.OrderedDict[tuple, None]" = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def seen(self, call: Optional[tuple]) -> bool:
+        if call is None:
+            return False
+        with self._lock:
+            if call not in self._calls:
+                return False
+            self._calls.move_to_end(call)
+            return True
+
+    def add(self, call: Optional[tuple]) -> None:
+        if call is None:
+            return
+        with self._lock:
+            self._calls[call] = None
+            self._calls.move_to_end(call)
+            while len(self._calls) > self.size:
+                self._calls.popitem(last=False)
+
+
+ACCEPTED_CALLS = AcceptedCalls()
 
 
 def dial(args: dict, deadline: float) -> socket.socket:
