@@ -610,8 +610,8 @@ def test_asyncpg_create_pool_ends_by_one_deadline_when_the_probe_was_slow_and_th
 
 
 def test_a_plan_is_the_callers_own_whatever_the_last_plan_did_with_its_parts(trust, tmp_path):
-    # Plans of the same URL and policy share the parsed parts (kept for the last 64): no
-    # plan can change them, and a URL's CRL still becomes the policy's each time.
+    # A plan's parts are shared by the plans restarted from it (a kept call's): no plan can
+    # change them, and a URL's CRL still becomes the policy's each time.
     url = "mysql://app:pw@db.example.invalid:3306/app?charset=utf8mb4"
     first = _approvals.Plan(url, trust, "mysql", verifull.Policy(timeout=5))
     with pytest.raises(TypeError):

@@ -157,8 +157,7 @@ URL_CRL_PARAMETERS = ("ssl_crl", "ssl_crlpath")
 
 def _plan_parts(url, kind: str, policy: Policy) -> Tuple[str, dict, Policy, bool]:
     """(plain URL, its parts, the policy with the URL's CRLs, whether the URL names files)
-    for a Plan: a pure function of its arguments, kept for the last 64 (see
-    _kept_plan_parts). The parts are a read-only mapping (its params one too)."""
+    for a Plan. The parts are a read-only mapping (its params one too)."""
     plain = _url(url, kind)
     endpoint = parse_url(plain)
     crls = []
@@ -177,20 +176,13 @@ def _plan_parts(url, kind: str, policy: Policy) -> Tuple[str, dict, Policy, bool
     return plain, endpoint, policy, bool(crls)
 
 
-# A warm connect's own Python work was mostly making its Plan again from the same URL and
-# policy (the parse through the C ABI above all); this keeps the parts of the last 64,
-# URLs and their passwords included, in memory.
-_kept_plan_parts = functools.lru_cache(maxsize=64)(_plan_parts)
-
 
 class Plan:
     """One connect: the URL's parts, the cache key, the deadline, and the probe."""
 
     def __init__(self, url: str, trust: Trust, kind: str, policy: Policy, cache: ApprovalCache = SHARED):
-        try:
-            plain, endpoint, policy, names_files = _kept_plan_parts(url, kind, policy)
-        except TypeError:  # an unhashable url (a bytearray, say): not kept; _url says what is wrong with it
-            plain, endpoint, policy, names_files = _plan_parts(url, kind, policy)
+        # Made once per kept call (`kept`), not per connect: a warm connect reuses its plan.
+        plain, endpoint, policy, names_files = _plan_parts(url, kind, policy)
         self.plain = plain
         # The URL names files (its CRLs), which the core checks are readable on every
         # connect: such a plan is made again for each connect, never kept (see `kept`).

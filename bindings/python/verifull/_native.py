@@ -7,8 +7,8 @@ checked against the header by tests/python/test_core.py
 from __future__ import annotations
 
 import ctypes
-import functools
 import ctypes.util
+import functools
 import json
 import math
 import os

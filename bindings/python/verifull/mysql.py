@@ -91,8 +91,8 @@ def url_parameters(url: str) -> list:
 def _url_parameters_of(plain_url: str) -> tuple:
     """The core's reading of a URL's parameters, kept for the last 64 URLs (a warm
     connect's largest own cost was reading the parameters it read last time; a refusal
-    is raised, never kept). Like the parsed-URL cache, it holds the URLs, passwords
-    included, in memory."""
+    is raised, never kept). Like the helpers' kept calls (_approvals.kept), it holds the
+    URLs, passwords included, in memory."""
     try:
         return tuple(json.loads(_native.string_out(_native.lib.vf_mysql_url_parameters, _text(plain_url, "url"))))
     except _native.NativeError as e:

@@ -74,10 +74,10 @@ def create_engine(url: str, trust: Trust, policy: "Optional[Policy]" = None, *, 
         dialect = "mysql+mysqldb://"
     elif base in ("mysql", "mariadb") and driver == "pymysql":
         from . import pymysql as verified_pymysql
-        mysql.parse_url(url)
         _native_policy(chosen)  # refuses by name now what the native layer cannot carry
-        # connect_args by name now (TypeError for an unknown one, InputError for host, ssl,
-        # ...), as verifull.pymysql.connect checks them; no network I/O.
+        # The URL and connect_args by name now (InputError for a bad URL or host, ssl, ...;
+        # TypeError for an unknown keyword), as verifull.pymysql.connect checks them; no
+        # network I/O.
         verified_pymysql.check_keywords(url, trust, chosen, connect_args)
 
         def creator():  # the whole policy (CRLs, client certificate, ... too), never a copy of some fields
